@@ -1,0 +1,150 @@
+"""The `ddh` command line (see CONTRACT.md): serve, ask, knowledge, eval.
+
+Every command runs on the embedded default and reports failures as one line on
+stderr with a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ddh.logging import configure_logging
+from ddh.settings import get_settings
+
+app = typer.Typer(help="DDH frontdesk gateway", no_args_is_help=True, add_completion=False,
+                  pretty_exceptions_enable=False)
+knowledge_app = typer.Typer(help="Guide corpus, index and retrieval", no_args_is_help=True)
+app.add_typer(knowledge_app, name="knowledge")
+
+
+class CLIError(Exception):
+    """An error to print as one line and exit 1."""
+
+
+def _setup() -> None:
+    """Quiet logging for one-shot commands unless DDH_LOG_LEVEL asks for more."""
+    import os
+
+    s = get_settings()
+    configure_logging(s.log_level if "DDH_LOG_LEVEL" in os.environ else "WARNING",
+                      s.log_format)
+
+
+def _knowledge():
+    from knowledge.service import Knowledge
+
+    return Knowledge.open(get_settings())
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address")] = None,
+    port: Annotated[int | None, typer.Option(help="Port")] = None,
+) -> None:
+    """Start the gateway on the embedded default, building the index first if needed."""
+    import uvicorn
+
+    from gateway.app import create_app
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    k = _knowledge()
+    sync = k.refresh_index()
+    typer.echo(f"knowledge index: {k.index.count()} chunks ({sync.as_dict()})", err=True)
+    uvicorn.run(create_app(settings, knowledge=k), host=host or settings.host,
+                port=port or settings.port, log_config=None)
+
+
+@knowledge_app.command("ingest")
+def knowledge_ingest(
+    path: Annotated[Path | None, typer.Argument(help="Guide export (folder or file)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
+) -> None:
+    """Ingest the bundled corpus, or a guide export at PATH (Markdown, JSON or HTML)."""
+    _setup()
+    if path is not None and not path.exists():
+        raise CLIError(f"no such file or folder: {path}")
+    report, sync = _knowledge().ingest(path)
+    out = {"guides": len(report.guides), "files": report.files, **sync.as_dict(),
+           "problems": [{"file": p.file, "message": p.message} for p in report.problems]}
+    if as_json:
+        typer.echo(json.dumps(out, ensure_ascii=False))
+        return
+    typer.echo(f"{out['guides']} guides from {out['files']} files: {out['added']} added, "
+               f"{out['updated']} updated, {out['unchanged']} unchanged, "
+               f"{out['removed']} removed ({out['chunks_embedded']} chunks embedded)")
+    for p in report.problems:
+        typer.echo(f"skipped {p}", err=True)
+
+
+@knowledge_app.command("search")
+def knowledge_search(
+    query: Annotated[str | None, typer.Argument(help="The question")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+    municipality: Annotated[str | None, typer.Option(help="4-digit kommunekode")] = None,
+    k: Annotated[int, typer.Option("-k", help="Number of guides", min=1, max=50)] = 5,
+    batch: Annotated[bool, typer.Option("--batch", help="One query per stdin line")] = False,
+    mode: Annotated[str, typer.Option(help="hybrid, dense or bm25")] = "hybrid",
+) -> None:
+    """Search the guides; with --batch, one JSON list per input line."""
+    _setup()
+    if mode not in ("hybrid", "dense", "bm25"):
+        raise CLIError(f"unknown mode {mode!r} (hybrid, dense or bm25)")
+    if batch == (query is not None):
+        raise CLIError("give either a query or --batch")
+    kn = _knowledge()
+    if municipality is not None and municipality not in kn.registry.municipalities:
+        raise CLIError(f"unknown kommunekode {municipality!r}")
+    if kn.index.count() == 0:
+        kn.refresh_index()
+    retriever = kn.retriever
+    queries = (line.rstrip("\n") for line in sys.stdin) if batch else iter([query or ""])
+    for q in queries:
+        hits = [h.as_dict() for h in retriever.search(q, municipality, k, mode)]  # type: ignore[arg-type]
+        if as_json or batch:
+            typer.echo(json.dumps(hits, ensure_ascii=False))
+            sys.stdout.flush()
+        else:
+            for h in hits:
+                typer.echo(f"{h['score']:.3f}  {h['topic']:<22} {h['title']}  <{h['url']}>")
+
+
+@knowledge_app.command("check")
+def knowledge_check() -> None:
+    """Validate the registry and the guide corpus."""
+    from knowledge.check import run
+
+    raise typer.Exit(run())
+
+
+def main() -> None:
+    """Console-script entry: run Typer, turning expected failures into one stderr line."""
+    from knowledge.guide import GuideError
+    from knowledge.registry import RegistryError
+
+    try:
+        app(standalone_mode=False)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (CLIError, RegistryError, GuideError, ValueError, OSError) as exc:
+        print(f"ddh: error: {exc}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # click usage errors and the unexpected: still one line
+        import click
+
+        if isinstance(exc, click.ClickException):
+            print(f"ddh: error: {exc.format_message()}", file=sys.stderr)
+            sys.exit(exc.exit_code)
+        print(f"ddh: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

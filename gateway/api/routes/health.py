@@ -1,0 +1,32 @@
+"""Liveness and readiness for orchestrators and the contract's outside checks."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """200 whenever the process is up."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+async def readyz(request: Request) -> JSONResponse:
+    """200 when the knowledge index is usable, 503 with the reason otherwise."""
+    knowledge = request.app.state.knowledge
+    if knowledge is None:
+        return JSONResponse({"status": "unavailable", "reason": "knowledge not loaded"}, 503)
+    try:
+        chunks = await run_in_threadpool(knowledge.index.count)
+    except Exception as exc:  # a Chroma server that went away, a broken file
+        return JSONResponse({"status": "unavailable", "reason": f"index: {exc}"}, 503)
+    if chunks == 0:
+        return JSONResponse({"status": "unavailable", "reason": "knowledge index is empty"}, 503)
+    return JSONResponse({"status": "ready", "chunks": chunks,
+                         "guides": len(knowledge.retriever.guides),
+                         "retrieval": "hybrid" if knowledge.retriever.has_dense else "bm25"})

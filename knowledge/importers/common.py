@@ -1,0 +1,196 @@
+"""What every importer shares: the report, topic resolution and dispatch by file type."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from knowledge.guide import Guide, GuideError, guide_from_mapping, registry_problems, slugify
+from knowledge.registry import Registry
+
+# Field names used by guide platforms and CMS exports, mapped onto ours.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "id": ("id", "slug", "guid", "uid", "guide_id", "key"),
+    "title": ("title", "name", "heading", "headline", "titel", "overskrift"),
+    "topic": ("topic", "category", "categories", "emne", "section", "tags", "breadcrumb"),
+    "municipality": ("municipality", "kommunekode", "municipality_code", "kommune"),
+    "url": ("url", "link", "href", "source_url", "canonical", "official_url"),
+    "updated": ("updated", "modified", "last_modified", "updated_at", "opdateret", "date"),
+    "summary": ("summary", "description", "teaser", "lead", "resume", "manchet", "intro"),
+    "steps": ("steps", "instructions", "trin", "howto", "fremgangsmaade"),
+    "keywords": ("keywords", "synonyms", "search_terms", "soegeord", "aliases"),
+    "body": ("body", "content", "text", "html", "indhold", "brødtekst"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ImportProblem:
+    """A file (or an entry in it) that was skipped, and why."""
+
+    file: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.message}"
+
+
+@dataclass
+class ImportReport:
+    guides: list[Guide] = field(default_factory=list)
+    problems: list[ImportProblem] = field(default_factory=list)
+    files: int = 0
+
+    def extend(self, other: ImportReport) -> None:
+        self.guides.extend(other.guides)
+        self.problems.extend(other.problems)
+        self.files += other.files
+
+
+def fold(text: str) -> str:
+    """Lower-case and fold æ/ø/å so 'Koerekort' and 'Kørekort' compare equal."""
+    text = text.lower().replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
+    return re.sub(r"[^a-z0-9]+", " ", text).strip()
+
+
+class TopicResolver:
+    """Maps an export's category labels ('Sundhed > Sundhedskort') onto our topic slugs."""
+
+    def __init__(self, registry: Registry, extra: dict[str, str] | None = None) -> None:
+        self.registry = registry
+        phrases: dict[str, str] = {}
+        for t in registry.topics.values():
+            names = {t.slug, t.slug.replace("-", " "), t.name, re.sub(r"\(.*?\)", "", t.name)}
+            names |= {p for p in re.split(r" og |/|,|\(|\)", t.name) if len(p.strip()) > 3}
+            for n in names:
+                if fold(n):
+                    phrases.setdefault(fold(n), t.slug)
+        for label, slug in (extra or {}).items():
+            if slug not in registry.topics:
+                raise ValueError(f"topic map: {label!r} → unknown topic {slug!r}")
+            phrases[fold(label)] = slug
+        # Longest phrase first: 'digital post' must win over 'post'.
+        self._phrases = sorted(phrases.items(), key=lambda kv: -len(kv[0]))
+        self._exact = dict(phrases)
+
+    def resolve(self, labels: Any) -> str | None:
+        if labels is None:
+            return None
+        items = labels if isinstance(labels, list | tuple) else re.split(r">|»|/|\|", str(labels))
+        folded = [fold(str(i)) for i in items if str(i).strip()]
+        for f in reversed(folded):  # the most specific breadcrumb comes last
+            if f in self._exact:
+                return self._exact[f]
+        for f in reversed(folded):
+            padded = f" {f} "
+            for phrase, slug in self._phrases:
+                if len(phrase) >= 4 and f" {phrase} " in padded:
+                    return slug
+        return None
+
+
+def pick(data: dict[str, Any], name: str) -> Any:
+    for alias in ALIASES[name]:
+        if alias in data and data[alias] not in (None, "", []):
+            return data[alias]
+    return None
+
+
+def _municipality_codes(value: Any, registry: Registry) -> Any:
+    """Exports give codes as numbers (751) or names ('Aarhus Kommune'): map them to codes."""
+    if value is None:
+        return None
+    values = value if isinstance(value, list | tuple) else [value]
+    out = []
+    for v in values:
+        if isinstance(v, int) and not isinstance(v, bool):
+            out.append(f"{v:04d}")
+            continue
+        text = str(v).strip()
+        name = re.sub(r"\s+kommune$", "", text, flags=re.I).lower()
+        out.append(registry.municipality_by_name.get(name, text))
+    return out if isinstance(value, list | tuple) else out[0]
+
+
+def normalise(
+    raw: dict[str, Any], *, fallback_id: str, resolver: TopicResolver, source: str
+) -> Guide:
+    """Map an export record onto our schema (aliases, topic labels, missing ids)."""
+    mapped: dict[str, Any] = {}
+    used: set[str] = set()
+    for name in ALIASES:
+        value = pick(raw, name)
+        if value is not None:
+            mapped[name] = value
+            used |= {a for a in ALIASES[name] if a in raw}
+    topic = mapped.get("topic")
+    if topic is not None and not (isinstance(topic, str) and topic in resolver._exact.values()):
+        resolved = resolver.resolve(topic)
+        if resolved is None:
+            raise GuideError(f"cannot map topic {topic!r} onto the taxonomy")
+        mapped["topic"] = resolved
+    mapped["municipality"] = _municipality_codes(mapped.get("municipality"), resolver.registry)
+    if "title" in mapped and "id" not in mapped:
+        mapped["id"] = slugify(fallback_id or str(mapped["title"]))
+    elif "id" in mapped:
+        mapped["id"] = slugify(str(mapped["id"]))
+    for key, value in raw.items():
+        if key not in used:
+            mapped.setdefault(key, value)
+    return guide_from_mapping(mapped, source=source)
+
+
+def checked(guide: Guide, registry: Registry) -> Guide:
+    problems = registry_problems(guide, registry)
+    if problems:
+        raise GuideError("; ".join(problems))
+    return guide
+
+
+SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".json": "json",
+            ".html": "html", ".htm": "html"}
+
+
+def load_path(
+    path: Path, registry: Registry, *, source: str | None = None,
+    topic_map: dict[str, str] | None = None,
+) -> ImportReport:
+    """Load every guide under `path` (a file or a folder), whatever its format."""
+    from knowledge.importers import html_pages, json_export, markdown
+
+    readers = {"markdown": markdown.read, "json": json_export.read, "html": html_pages.read}
+    resolver = TopicResolver(registry, topic_map)
+    path = Path(path)
+    src = source or ("corpus" if path.name == "guides" else path.name)
+    report = ImportReport()
+    if not path.exists():
+        report.problems.append(ImportProblem(str(path), "no such file or folder"))
+        return report
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    seen: dict[str, str] = {}
+    for f in files:
+        kind = SUFFIXES.get(f.suffix.lower())
+        if kind is None or f.name.lower() == "readme.md":
+            continue
+        report.files += 1
+        try:
+            sub = readers[kind](f, resolver=resolver, source=src)
+        except (OSError, UnicodeDecodeError) as exc:
+            report.problems.append(ImportProblem(str(f), f"unreadable: {exc}"))
+            continue
+        for guide in sub.guides:
+            try:
+                checked(guide, registry)
+            except GuideError as exc:
+                report.problems.append(ImportProblem(f"{f} [{guide.id}]", str(exc)))
+                continue
+            if guide.id in seen:
+                report.problems.append(
+                    ImportProblem(str(f), f"duplicate id {guide.id!r} (first in {seen[guide.id]})")
+                )
+                continue
+            seen[guide.id] = str(f)
+            report.guides.append(guide)
+        report.problems.extend(sub.problems)
+    return report

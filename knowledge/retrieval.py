@@ -1,0 +1,147 @@
+"""Hybrid retrieval: dense (Chroma, e5) + lexical (BM25, Danish stemmer), fused per guide.
+
+Fusion is 0.8·minmax(dense) + 0.2·minmax(BM25) over the union of both candidate
+lists. That weighting was measured to beat either signal alone on colloquial,
+voice-style and misspelled Danish; reciprocal-rank fusion was worse, because BM25
+scores all zero on English questions and RRF still rewards its arbitrary order.
+
+Scope: national guides plus the citizen's municipality's own; a local guide gets a
+small boost so that, say, Aarhus' storskrald guide wins over the national one for an
+Aarhus citizen.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+import bm25s
+import numpy as np
+
+from knowledge.guide import Guide
+from knowledge.index import GuideIndex
+from knowledge.text import analyse
+
+# bm25s sets its own logger to DEBUG on import and logs every index build.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+Mode = Literal["hybrid", "dense", "bm25"]
+CANDIDATES = 40
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    guide: Guide
+    score: float  # the fused ranking score, 0..1
+    dense: float  # best cosine similarity of the guide's chunks to the query (0: not seen)
+    lexical: float  # best BM25 score of the guide's chunks (0: no shared terms)
+
+    def as_dict(self) -> dict[str, object]:
+        g = self.guide
+        return {
+            "id": g.id, "title": g.title, "topic": g.topic, "url": g.url,
+            "municipality": (g.municipalities[0] if len(g.municipalities) == 1
+                             else list(g.municipalities) or None),
+            "score": round(self.score, 4), "dense": round(self.dense, 4),
+            "lexical": round(self.lexical, 4),
+        }
+
+
+def _minmax(values: dict[str, float]) -> dict[str, float]:
+    if not values:
+        return {}
+    lo, hi = min(values.values()), max(values.values())
+    if hi - lo < 1e-9:
+        return {k: (1.0 if hi > 0 else 0.0) for k in values}
+    return {k: (v - lo) / (hi - lo) for k, v in values.items()}
+
+
+def _best_per_guide(pairs: Iterable[tuple[str, float]]) -> dict[str, float]:
+    best: dict[str, float] = {}
+    for gid, score in pairs:
+        if score > best.get(gid, float("-inf")):
+            best[gid] = score
+    return best
+
+
+class HybridRetriever:
+    """Searches the index; BM25 is rebuilt in memory from the index's own chunks."""
+
+    def __init__(self, index: GuideIndex, dense_weight: float = 0.8,
+                 local_boost: float = 0.05) -> None:
+        self.index = index
+        self.dense_weight = dense_weight
+        self.local_boost = local_boost
+        self.reload()
+
+    @property
+    def has_dense(self) -> bool:
+        return self.index.embedder.dense
+
+    def reload(self) -> None:
+        """Re-read chunks and guides from the index (after an ingest)."""
+        chunks = self.index.chunks()
+        self.guides: dict[str, Guide] = self.index.guides()
+        self._chunk_guide = [c.guide_id for c in chunks]
+        self._national = np.array([c.metadata.get("scope") == "national" for c in chunks])
+        self._local: dict[str, np.ndarray] = {}
+        for i, c in enumerate(chunks):
+            for key in c.metadata:
+                if key.startswith("m_"):
+                    mask = self._local.setdefault(key[2:], np.zeros(len(chunks), bool))
+                    mask[i] = True
+        corpus = [analyse(c.text) or ["_"] for c in chunks]
+        self._bm25 = bm25s.BM25()
+        if corpus:
+            self._bm25.index(corpus, show_progress=False)
+        self._vocab = set(self._bm25.vocab_dict) if corpus else set()
+
+    def _mask(self, municipality: str | None) -> np.ndarray:
+        local = self._local.get(municipality or "")
+        return self._national | local if local is not None else self._national
+
+    def _lexical(self, query: str, municipality: str | None) -> dict[str, float]:
+        tokens = [t for t in analyse(query) if t in self._vocab]
+        if not tokens or not self._chunk_guide:
+            return {}
+        scores = np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
+        scores = np.where(self._mask(municipality), scores, 0.0)
+        top = np.argsort(-scores)[: CANDIDATES * 3]
+        best = _best_per_guide((self._chunk_guide[i], float(scores[i])) for i in top
+                               if scores[i] > 0)
+        return dict(sorted(best.items(), key=lambda kv: -kv[1])[:CANDIDATES])
+
+    def _dense(self, query: str, municipality: str | None) -> dict[str, float]:
+        vector = self.index.embedder.query(query).tolist()
+        pairs = self.index.dense(vector, municipality, CANDIDATES * 2)
+        return _best_per_guide((cid.rpartition("#")[0], s) for cid, s in pairs)
+
+    def search(self, query: str, municipality: str | None = None, k: int = 5,
+               mode: Mode = "hybrid") -> list[Hit]:
+        """The top-k guides for `query` in the citizen's scope, best first."""
+        if not query.strip() or not self.guides:
+            return []
+        if not self.has_dense:
+            mode = "bm25"
+        dense = self._dense(query, municipality) if mode != "bm25" else {}
+        lexical = self._lexical(query, municipality) if mode != "dense" else {}
+        if mode == "dense":
+            ranked = dict(dense)
+        elif mode == "bm25":
+            ranked = _minmax(lexical)
+        else:
+            floor = min(dense.values(), default=0.0)
+            ids = dense.keys() | lexical.keys()
+            d = _minmax({g: dense.get(g, floor) for g in ids})
+            lx = _minmax({g: lexical.get(g, 0.0) for g in ids})
+            w = self.dense_weight
+            ranked = {g: w * d[g] + (1 - w) * lx[g] for g in ids}
+        if municipality and self.local_boost:
+            for gid in ranked:
+                if municipality in self.guides[gid].municipalities:
+                    ranked[gid] += self.local_boost
+        order = sorted(ranked, key=lambda g: -ranked[g])[:k]
+        return [Hit(self.guides[g], min(1.0, max(0.0, ranked[g])), dense.get(g, 0.0),
+                    lexical.get(g, 0.0)) for g in order if g in self.guides]
