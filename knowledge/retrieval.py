@@ -70,8 +70,9 @@ class HybridRetriever:
     """Searches the index; BM25 is rebuilt in memory from the index's own chunks."""
 
     def __init__(self, index: GuideIndex, dense_weight: float = 0.8,
-                 local_boost: float = 0.05) -> None:
+                 local_boost: float = 0.05, local_margin: float = 0.03) -> None:
         self.index = index
+        self.local_margin = local_margin
         self.dense_weight = dense_weight
         self.local_boost = local_boost
         self.reload()
@@ -118,6 +119,26 @@ class HybridRetriever:
         pairs = self.index.dense(vector, municipality, CANDIDATES * 2)
         return _best_per_guide((cid.rpartition("#")[0], s) for cid, s in pairs)
 
+    def _prefer_local(self, order: list[str], municipality: str, dense: dict[str, float],
+                      ranked: dict[str, float]) -> list[str]:
+        """Move a local guide above the national guide on the same topic when it is about
+        as close to the question (cosine within `local_margin`, or, without a dense model,
+        at least 70 % of its score): for a citizen of that municipality it is the more
+        specific answer, where the national one often just says "ask your municipality"."""
+        order = list(order)
+        for gid in [g for g in order if municipality in self.guides[g].municipalities]:
+            topic = self.guides[gid].topic
+            pos = order.index(gid)
+            for i, other in enumerate(order[:pos]):
+                o = self.guides[other]
+                if o.national and o.topic == topic:
+                    close = (dense.get(gid, 0.0) >= dense.get(other, 0.0) - self.local_margin
+                             if dense else ranked[gid] >= 0.7 * ranked[other])
+                    if close:
+                        order.insert(i, order.pop(pos))
+                    break
+        return order
+
     def search(self, query: str, municipality: str | None = None, k: int = 5,
                mode: Mode = "hybrid") -> list[Hit]:
         """The top-k guides for `query` in the citizen's scope, best first."""
@@ -142,6 +163,9 @@ class HybridRetriever:
             for gid in ranked:
                 if municipality in self.guides[gid].municipalities:
                     ranked[gid] += self.local_boost
-        order = sorted(ranked, key=lambda g: -ranked[g])[:k]
+        order = sorted(ranked, key=lambda g: -ranked[g])
+        if municipality:
+            order = self._prefer_local(order, municipality, dense, ranked)
+        order = order[:k]
         return [Hit(self.guides[g], min(1.0, max(0.0, ranked[g])), dense.get(g, 0.0),
                     lexical.get(g, 0.0)) for g in order if g in self.guides]

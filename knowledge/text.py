@@ -14,7 +14,9 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_DANISH
 
 _TOKEN = re.compile(r"[0-9a-zæøåéü]+")
-_STOP = frozenset(STOPWORDS_DANISH) | {"hej", "øh", "øhm", "altså", "ja", "nå", "okay", "ok"}
+_STOP = frozenset(STOPWORDS_DANISH) | {
+    "hej", "øh", "øhm", "altså", "ja", "nå", "okay", "ok", "gerne", "lige", "bare", "egentlig",
+}
 _stemmer = Stemmer.Stemmer("danish")
 
 

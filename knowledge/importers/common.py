@@ -14,13 +14,13 @@ from knowledge.registry import Registry
 ALIASES: dict[str, tuple[str, ...]] = {
     "id": ("id", "slug", "guid", "uid", "guide_id", "key"),
     "title": ("title", "name", "heading", "headline", "titel", "overskrift"),
-    "topic": ("topic", "category", "categories", "emne", "section", "tags", "breadcrumb"),
+    "topic": ("topic", "category", "categories", "emne", "section", "breadcrumb"),
     "municipality": ("municipality", "kommunekode", "municipality_code", "kommune"),
     "url": ("url", "link", "href", "source_url", "canonical", "official_url"),
     "updated": ("updated", "modified", "last_modified", "updated_at", "opdateret", "date"),
     "summary": ("summary", "description", "teaser", "lead", "resume", "manchet", "intro"),
     "steps": ("steps", "instructions", "trin", "howto", "fremgangsmaade"),
-    "keywords": ("keywords", "synonyms", "search_terms", "soegeord", "aliases"),
+    "keywords": ("keywords", "synonyms", "search_terms", "soegeord", "aliases", "tags"),
     "body": ("body", "content", "text", "html", "indhold", "brødtekst"),
 }
 
