@@ -22,13 +22,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from langchain_chroma import Chroma  # noqa: E402
+from langchain_chroma import Chroma
 
-from ddh.settings import Settings  # noqa: E402
-from evals.retrieval import DEV_SET, evaluate, load_queries  # noqa: E402
-from knowledge.embeddings import LangChainEmbeddings  # noqa: E402
-from knowledge.index import scope_filter  # noqa: E402
-from knowledge.service import Knowledge  # noqa: E402
+from ddh.settings import Settings
+from evals.retrieval import DEV_SET, evaluate, load_queries
+from knowledge.embeddings import LangChainEmbeddings
+from knowledge.index import scope_filter
+from knowledge.service import Knowledge
 
 
 def main() -> int:

@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     embedding_threads: int = 2
     dense_weight: float = Field(default=0.8, ge=0.0, le=1.0)
     local_boost: float = Field(default=0.05, ge=0.0, le=1.0)
+    local_margin: float = Field(default=0.03, ge=0.0, le=1.0)
+    dense_memory_limit: int = Field(
+        default=50_000, ge=0, description="Exact in-memory dense search up to this many chunks"
+    )
 
     @property
     def chroma_path(self) -> Path:

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import chromadb
+import numpy as np
 from chromadb.config import Settings as ChromaSettings
 
 from ddh.logging import get_logger
@@ -158,13 +159,21 @@ class GuideIndex:
         log.info("index.sync", **report.as_dict(), collection=self.collection.name)
         return report
 
-    def chunks(self) -> list[Chunk]:
-        got = self.collection.get(include=["documents", "metadatas"])
-        return [
+    def chunks(self, with_vectors: bool = False) -> tuple[list[Chunk], np.ndarray | None]:
+        """All chunks, and their vectors (rows in the same order) when asked for."""
+        include = ["documents", "metadatas", *(["embeddings"] if with_vectors else [])]
+        got = self.collection.get(include=include)  # type: ignore[arg-type]
+        chunks = [
             Chunk(cid, str(meta["guide_id"]), doc or "", dict(meta))
             for cid, doc, meta in zip(got["ids"], got["documents"] or [],
                                       got["metadatas"] or [], strict=False)
         ]
+        vectors = None
+        if with_vectors:
+            emb = got.get("embeddings")
+            vectors = (np.asarray(emb, dtype=np.float32) if emb is not None and len(emb)
+                       else np.zeros((0, 0), np.float32))
+        return chunks, vectors
 
     def guides(self) -> dict[str, Guide]:
         got = self.collection.get(where={"chunk": 0}, include=["metadatas"])

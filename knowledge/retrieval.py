@@ -5,6 +5,11 @@ lists. That weighting was measured to beat either signal alone on colloquial,
 voice-style and misspelled Danish; reciprocal-rank fusion was worse, because BM25
 scores all zero on English questions and RRF still rewards its arbitrary order.
 
+Dense search is exact over vectors cached from Chroma while the index is small
+(`memory_limit` chunks, default 50,000: ~75 MB): a matrix product costs well under a
+millisecond where a filtered Chroma query costs ~4 ms, and exact beats HNSW's
+approximation. Past the limit, Chroma's own filtered query does the work.
+
 Scope: national guides plus the citizen's municipality's own; a local guide gets a
 small boost so that, say, Aarhus' storskrald guide wins over the national one for an
 Aarhus citizen.
@@ -70,9 +75,11 @@ class HybridRetriever:
     """Searches the index; BM25 is rebuilt in memory from the index's own chunks."""
 
     def __init__(self, index: GuideIndex, dense_weight: float = 0.8,
-                 local_boost: float = 0.05, local_margin: float = 0.03) -> None:
+                 local_boost: float = 0.05, local_margin: float = 0.03,
+                 memory_limit: int = 50_000) -> None:
         self.index = index
         self.local_margin = local_margin
+        self.memory_limit = memory_limit
         self.dense_weight = dense_weight
         self.local_boost = local_boost
         self.reload()
@@ -83,7 +90,8 @@ class HybridRetriever:
 
     def reload(self) -> None:
         """Re-read chunks and guides from the index (after an ingest)."""
-        chunks = self.index.chunks()
+        in_memory = self.has_dense and self.index.count() <= self.memory_limit
+        chunks, self._vectors = self.index.chunks(with_vectors=in_memory)
         self.guides: dict[str, Guide] = self.index.guides()
         self._chunk_guide = [c.guide_id for c in chunks]
         self._national = np.array([c.metadata.get("scope") == "national" for c in chunks])
@@ -114,10 +122,23 @@ class HybridRetriever:
                                if scores[i] > 0)
         return dict(sorted(best.items(), key=lambda kv: -kv[1])[:CANDIDATES])
 
+    @property
+    def dense_backend(self) -> str:
+        return "memory" if self._vectors is not None else "chroma"
+
     def _dense(self, query: str, municipality: str | None) -> dict[str, float]:
-        vector = self.index.embedder.query(query).tolist()
-        pairs = self.index.dense(vector, municipality, CANDIDATES * 2)
-        return _best_per_guide((cid.rpartition("#")[0], s) for cid, s in pairs)
+        vector = self.index.embedder.query(query)
+        if self._vectors is None:
+            pairs = [(cid.rpartition("#")[0], s) for cid, s in
+                     self.index.dense(vector.tolist(), municipality, CANDIDATES * 2)]
+        elif len(self._vectors):
+            sims = np.where(self._mask(municipality), self._vectors @ vector, -np.inf)
+            pairs = [(self._chunk_guide[i], float(sims[i]))
+                     for i in np.argsort(-sims)[: CANDIDATES * 2] if np.isfinite(sims[i])]
+        else:
+            pairs = []
+        best = _best_per_guide(pairs)
+        return dict(sorted(best.items(), key=lambda kv: -kv[1])[:CANDIDATES])
 
     def _prefer_local(self, order: list[str], municipality: str, dense: dict[str, float],
                       ranked: dict[str, float]) -> list[str]:

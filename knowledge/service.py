@@ -42,8 +42,9 @@ class Knowledge:
     @property
     def retriever(self) -> HybridRetriever:
         if self._retriever is None:
+            s = self.settings
             self._retriever = HybridRetriever(
-                self.index, self.settings.dense_weight, self.settings.local_boost
+                self.index, s.dense_weight, s.local_boost, s.local_margin, s.dense_memory_limit
             )
         return self._retriever
 

@@ -68,10 +68,12 @@ def test_sync_of_one_source_never_removes_another(settings, embedder):
     assert len(index.guides()) == 6
 
 
-def test_scope_national_plus_own_municipality(settings, embedder):
+@pytest.mark.parametrize("memory_limit", [50_000, 0], ids=["memory", "chroma"])
+def test_scope_national_plus_own_municipality(settings, embedder, memory_limit):
     index = GuideIndex(settings, embedder)
     index.sync(GUIDES)
-    r = HybridRetriever(index)
+    r = HybridRetriever(index, memory_limit=memory_limit)
+    assert r.dense_backend == ("memory" if memory_limit else "chroma")
     ids = lambda hits: [h.guide.id for h in hits]  # noqa: E731
     unknown = ids(r.search("hvordan bestiller jeg afhentning af storskrald", None, k=5))
     assert "aarhus-storskrald" not in unknown and "djurs-storskrald" not in unknown
@@ -85,10 +87,12 @@ def test_scope_national_plus_own_municipality(settings, embedder):
 
 
 @pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
-def test_modes_find_the_obvious_guide(settings, embedder, mode):
+@pytest.mark.parametrize("memory_limit", [50_000, 0], ids=["memory", "chroma"])
+def test_modes_find_the_obvious_guide(settings, embedder, mode, memory_limit):
     index = GuideIndex(settings, embedder)
     index.sync(GUIDES)
-    hits = HybridRetriever(index).search("jeg har mistet mit gule kort", k=3, mode=mode)
+    retriever = HybridRetriever(index, memory_limit=memory_limit)
+    hits = retriever.search("jeg har mistet mit gule kort", k=3, mode=mode)
     assert hits[0].guide.id == "sundhedskort-nyt"
     assert 0.0 <= hits[-1].score <= hits[0].score <= 1.0
 

@@ -68,7 +68,7 @@ def test_invalid_files_fail_with_file_and_reason(tmp_path, file, old, new, messa
 def test_missing_file_is_named(tmp_path):
     d = _copy(tmp_path)
     (d / "topics.yaml").unlink()
-    with pytest.raises(RegistryError, match="topics.yaml"):
+    with pytest.raises(RegistryError, match=r"topics\.yaml"):
         load_registry(d)
 
 

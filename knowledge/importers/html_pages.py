@@ -52,7 +52,8 @@ def parse_page(html: str) -> dict[str, Any]:
     if (topic := _meta(soup, "ddh:topic", "article:section", "category")):
         data["topic"] = topic
     else:
-        crumbs = soup.select('[aria-label*="rødkrumme"] a, [aria-label*="readcrumb"] a, .breadcrumb a')
+        crumbs = soup.select(
+            '[aria-label*="rødkrumme"] a, [aria-label*="readcrumb"] a, .breadcrumb a')
         if crumbs:
             data["topic"] = [c.get_text(" ", strip=True) for c in crumbs]
     if (code := _meta(soup, "ddh:municipality", "municipality")):

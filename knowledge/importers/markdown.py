@@ -39,7 +39,8 @@ def read(path: Path, *, resolver: TopicResolver, source: str) -> ImportReport:
         meta["title"] = m.group(1).strip()
         body = _H1.sub("", body, count=1).strip()
     if "summary" not in meta and "description" not in meta:
-        paragraph = next((p for p in re.split(r"\n\s*\n", body) if p and p[0] not in "#-*0123456789"), "")
+        paragraph = next((p for p in re.split(r"\n\s*\n", body)
+                          if p and p[0] not in "#-*0123456789"), "")
         if paragraph:
             meta["summary"] = " ".join(paragraph.split())
     if "steps" not in meta:

@@ -1,0 +1,18 @@
+# The gateway image: the same code as the embedded default; scale-out is configuration.
+FROM python:3.11-slim-bookworm
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends espeak-ng sox \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY pyproject.toml requirements.lock README.md ./
+COPY ddh ddh
+COPY gateway gateway
+COPY bot bot
+COPY knowledge knowledge
+COPY handoff handoff
+COPY evals evals
+RUN pip install --no-cache-dir -c requirements.lock .
+ENV OPENBLAS_NUM_THREADS=1 DDH_HOST=0.0.0.0 DDH_DATA_DIR=/data
+VOLUME /data
+EXPOSE 8000
+HEALTHCHECK CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz')"
+CMD ["ddh", "serve"]

@@ -1,0 +1,103 @@
+"""The `ddh` command line as a process: the contract's commands, output and errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.servers import DDH, ROOT
+
+EXPORTS = Path(__file__).parent / "fixtures" / "exports"
+
+
+def ddh(*args: str, env: dict[str, str] | None = None, stdin: str | None = None):
+    return subprocess.run([DDH, *args], cwd=ROOT, env={**os.environ, **(env or {})},
+                          input=stdin, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def index_env(knowledge) -> dict[str, str]:
+    """The session's already-built full index."""
+    return {"DDH_DATA_DIR": str(knowledge.settings.data_dir)}
+
+
+def test_search_json(index_env):
+    out = ddh("knowledge", "search", "--json", "-k", "3",
+              "jeg har mistet mit gule sygesikringskort", env=index_env)
+    assert out.returncode == 0, out.stderr
+    hits = json.loads(out.stdout)
+    assert len(hits) == 3
+    assert set(hits[0]) >= {"id", "title", "topic", "url", "municipality", "score"}
+    assert hits[0]["topic"] == "sundhedskort" and hits[0]["municipality"] is None
+    assert hits[0]["score"] >= hits[1]["score"] >= hits[2]["score"]
+
+
+def test_search_municipality_prefers_local(index_env):
+    out = ddh("knowledge", "search", "--json", "--municipality", "0751", "-k", "5",
+              "hvordan bestiller jeg storskrald", env=index_env)
+    hits = json.loads(out.stdout)
+    assert hits[0]["municipality"] == "0751" and hits[0]["topic"] == "storskrald"
+    assert all(h["municipality"] in (None, "0751") for h in hits)
+
+
+def test_search_batch_one_line_per_query_in_order(index_env):
+    queries = "mit pas er udløbet\nhvornår kommer skraldebilen ikke\n\nI lost my health card\n"
+    out = ddh("knowledge", "search", "--batch", "-k", "2", env=index_env, stdin=queries)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert len(lines) == 4
+    results = [json.loads(line) for line in lines]
+    assert results[0][0]["topic"] == "pas"
+    assert results[2] == []  # an empty line gives an empty list, in its place
+    assert results[3][0]["topic"] == "sundhedskort"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("knowledge", "search", "--json", "--municipality", "9999", "pas"), "unknown kommunekode"),
+    (("knowledge", "search", "--json"), "either a query or --batch"),
+    (("knowledge", "search", "--mode", "magic", "pas"), "unknown mode"),
+    (("knowledge", "ingest", "/nonexistent/export"), "no such file"),
+])
+def test_errors_are_one_line_on_stderr(index_env, args, message):
+    out = ddh(*args, env=index_env)
+    assert out.returncode != 0
+    assert out.stdout == ""
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], out.stderr
+
+
+def test_ingest_is_incremental_and_reports_skipped_files(tmp_path):
+    corpus = tmp_path / "guides"
+    shutil.copytree(EXPORTS / "markdown", corpus)
+    env = {"DDH_DATA_DIR": str(tmp_path / "var"), "DDH_GUIDES_DIR": str(corpus)}
+    first = ddh("knowledge", "ingest", "--json", env=env)
+    assert first.returncode == 0, first.stderr
+    report = json.loads(first.stdout)
+    assert report["added"] == 2 and report["chunks_embedded"] > 0
+    assert {Path(p["file"]).name for p in report["problems"]} == {
+        "broken-yaml.md", "missing-url.md", "unquoted-code.md"}
+
+    again = json.loads(ddh("knowledge", "ingest", "--json", env=env).stdout)
+    assert again["unchanged"] == 2 and again["chunks_embedded"] == 0
+
+    export = json.loads(ddh("knowledge", "ingest", "--json", str(EXPORTS / "json"),
+                            env=env).stdout)
+    assert export["added"] == 2 and export["removed"] == 0
+    hits = json.loads(ddh("knowledge", "search", "--json", "--municipality", "0791",
+                          "forny kørekort", env=env).stdout)
+    assert hits[0]["id"] == "9f1c2a"
+
+    (corpus / "plain-export.md").unlink()
+    after = json.loads(ddh("knowledge", "ingest", "--json", env=env).stdout)
+    assert after["removed"] == 1 and after["unchanged"] == 1  # the JSON export stays
+
+
+def test_check_passes_on_the_bundled_corpus():
+    out = ddh("knowledge", "check")
+    assert out.returncode == 0, out.stderr
+    assert "topics covered: " in out.stdout
