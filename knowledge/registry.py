@@ -108,6 +108,17 @@ class Registry:
     ddh_hours: dict[str, WeeklyHours]
     default_ddh_hours: str = "proposed_2026"
     raw_ddh: dict[str, Any] = field(default_factory=dict, repr=False)
+    routing: Any = field(default=None, repr=False)  # knowledge.routing.RoutingConfig
+
+    def routing_for(self, code: str) -> Any:
+        """`MunicipalityRouting` for a kommunekode (defaults for non-members)."""
+        from knowledge.routing import municipality_routing
+
+        return municipality_routing(self, self.routing, code)
+
+    @property
+    def ddh_week(self) -> WeeklyHours:
+        return self.ddh_hours[self.routing.ddh_hours_model]
 
     def municipality(self, code: str) -> Municipality:
         return self.municipalities[code]
@@ -292,7 +303,7 @@ def load_registry(directory: Path | None = None) -> Registry:
     postal = _load_postal_codes(d / "postal_codes.csv", kommuner)
     topics, authorities = _load_topics(d / "topics.yaml", kommuner)
     hours, default, members, partners, raw = _load_ddh(d / "ddh.yaml", kommuner)
-    return Registry(
+    registry = Registry(
         municipalities=kommuner,
         postal_codes=postal,
         topics=topics,
@@ -303,3 +314,8 @@ def load_registry(directory: Path | None = None) -> Registry:
         default_ddh_hours=default,
         raw_ddh=raw,
     )
+    from dataclasses import replace
+
+    from knowledge.routing import load_routing
+
+    return replace(registry, routing=load_routing(d / "routing.yaml", registry))

@@ -1,0 +1,120 @@
+"""Intent cues in a citizen turn: what the citizen wants beyond information.
+
+Retrieval finds the topic; these cues find what the policy needs on top: a request
+for a person, a question about the citizen's own case, a complaint, a "that did
+not help", thanks and goodbye, a greeting, a yes/no, a satisfaction score, an
+emergency. Patterns cover written and spoken Danish and common English.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.numbers import word_value
+
+
+def _rx(*parts: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![\wæøå])(?:" + "|".join(parts) + r")(?![\wæøå])", re.IGNORECASE)
+
+
+PERSON = _rx(
+    r"(?:tale|snakke|chatte) med (?:et |en )?(?:rigtig |rigtigt |levende )?"
+    r"(?:menneske|person|medarbejder|sagsbehandler|ansat|nogen|dig selv|en fra kommunen)",
+    r"et (?:rigtigt |levende )?menneske", r"en (?:rigtig |levende )?person",
+    r"en medarbejder", r"en sagsbehandler", r"stil mig (?:videre|om)", r"omstil(?:le|ling)?",
+    r"(?:kan|må) jeg få fat i (?:nogen|en)", r"ring(?:e)? mig op", r"blive ringet op",
+    r"(?:speak|talk) (?:to|with) (?:a |an )?(?:human|person|agent|someone|real person|staff)",
+    r"real person", r"human agent", r"call me back", r"vil ikke tale med en (?:robot|maskine)",
+)
+OWN_CASE = _rx(
+    r"min sag", r"mine sager", r"status på", r"hvor(?: langt)? er min", r"hvornår får jeg svar",
+    r"har (?:an)?søgt", r"min ansøgning", r"afgørelse(?:n)?", r"har ikke hørt noget",
+    r"sagsbehandling(?:stid)?", r"hvorfor har jeg fået", r"min (?:byggesag|klage|bevilling)",
+    r"my case", r"my application", r"status of my",
+)
+COMPLAINT = _rx(r"klag(?:e|er|ede)?", r"vil klage", r"utilfreds", r"uacceptabel(?:t)?",
+                r"complain(?:t)?", r"dårlig behandling")
+NOT_HELPED = _rx(
+    r"det hjalp ikke", r"hjælper ikke", r"hjalp mig ikke", r"det (?:er|var) ikke det jeg",
+    r"forstår (?:det )?ikke", r"virker (?:stadig )?ikke", r"det kan jeg ikke bruge",
+    r"kom ikke videre", r"didn'?t help", r"does(?:n'?t| not) help", r"not what i asked",
+    r"virkede ikke", r"nej(?: tak)?,? det hjalp ikke",
+)
+THANKS = _rx(r"tak", r"tusind tak", r"mange tak", r"tak for hjælpen", r"thanks?", r"thank you",
+             r"super", r"perfekt", r"fint", r"godt", r"det hjalp", r"det var det", r"farvel",
+             r"hej hej", r"bye", r"goodbye", r"det var alt", r"ikke mere", r"nej tak", r"great",
+             r"det er fint", r"så er jeg klar", r"that'?s all", r"that helped", r"vi ses")
+GREETING = _rx(r"hej", r"hejsa", r"goddag", r"godmorgen", r"god morgen", r"godaften",
+               r"hallo", r"halløj", r"hi", r"hello", r"dav", r"davs", r"good morning")
+YES = _rx(r"ja", r"jo", r"jep", r"jeps", r"ja tak", r"gerne", r"yes", r"yep", r"ok", r"okay",
+          r"det vil jeg gerne", r"meget gerne", r"sure", r"please")
+NO = _rx(r"nej", r"nope", r"no", r"ikke rigtig", r"nej ikke rigtig")
+EMERGENCY = _rx(
+    r"112", r"ambulance", r"det brænder", r"brand i", r"ild i", r"hjertestop", r"bevidstløs",
+    r"trækker ikke vejret", r"livstruende", r"blødning", r"overfald(?:et)?", r"selvmord",
+    r"slå mig selv ihjel", r"akut hjælp", r"emergency", r"heart attack", r"on fire",
+    r"er faldet om", r"forgiftet", r"voldtaget", r"indbrud lige nu", r"er ved at dø",
+)
+QUESTION_WORDS = _rx(r"hvordan", r"hvad", r"hvor", r"hvornår", r"hvem", r"hvilken", r"hvilke",
+                     r"kan jeg", r"skal jeg", r"må jeg", r"how", r"what", r"where", r"when",
+                     r"can i", r"do i", r"hvorfor", r"why")
+FILLER = re.compile(r"[^\wæøå]+|øh+|øhm|ehm|altså|lige", re.IGNORECASE)
+SCORE = re.compile(r"(?<!\d)(10|[1-9])(?:\s*(?:/|ud af)\s*10)?(?!\d)")
+
+
+@dataclass(frozen=True, slots=True)
+class Cues:
+    wants_person: bool = False
+    own_case: bool = False
+    complaint: bool = False
+    not_helped: bool = False
+    thanks: bool = False
+    greeting_only: bool = False
+    yes: bool = False
+    no: bool = False
+    emergency: bool = False
+    question: bool = False
+    content_words: int = 0
+
+    @property
+    def needs_person(self) -> bool:
+        return self.wants_person or self.own_case or self.complaint or self.not_helped
+
+
+def _leftover(text: str, *patterns: re.Pattern[str]) -> int:
+    """Words left after removing the given cue phrases and fillers."""
+    rest = text
+    for p in patterns:
+        rest = p.sub(" ", rest)
+    return len([w for w in FILLER.split(rest) if w])
+
+
+def detect(text: str) -> Cues:
+    words = len([w for w in FILLER.split(text) if w])
+    closing = _leftover(text, THANKS, YES, NO, GREETING) == 0
+    return Cues(
+        wants_person=bool(PERSON.search(text)),
+        own_case=bool(OWN_CASE.search(text)),
+        complaint=bool(COMPLAINT.search(text)),
+        not_helped=bool(NOT_HELPED.search(text)),
+        thanks=bool(THANKS.search(text)) and closing,
+        greeting_only=bool(GREETING.search(text)) and _leftover(text, GREETING) == 0,
+        yes=bool(YES.search(text)) and _leftover(text, YES, THANKS, GREETING) <= 1,
+        no=bool(NO.search(text)) and _leftover(text, NO, THANKS) <= 1,
+        emergency=bool(EMERGENCY.search(text)),
+        question=bool(QUESTION_WORDS.search(text)) or "?" in text,
+        content_words=words,
+    )
+
+
+def satisfaction_score(text: str) -> int | None:
+    """A 1-10 rating in digits or words ('8', '8/10', 'otte', 'ti ud af ti')."""
+    m = SCORE.search(text)
+    if m:
+        return int(m.group(1))
+    for word in re.findall(r"[\wæøå]+", text.lower()):
+        v = word_value(word)
+        if v is not None and v.isdigit() and 1 <= int(v) <= 10 and word not in ("en", "et"):
+            return int(v)
+    return None

@@ -1,0 +1,138 @@
+"""Which municipality is the citizen from? Widget, called number, postal code, or name.
+
+Sources, most reliable first: the chat widget's configured municipality, the number
+the citizen dialled, a postal code in the text ("8000 Aarhus C", "otte tusind"), and a
+municipality or town name ("jeg bor i Viborg"). A postal code or town that spans
+several municipalities gives candidates to ask about, never a guess.
+
+Town names that are also ordinary words ("Vejen" = the road, "Skive" = a disc, "Ry")
+only count with a cue ("bor i", "fra", "kommune") or, in typed text, a capital letter.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from bot.numbers import number_runs, spoken_thousands
+from knowledge.registry import Registry
+from knowledge.routing import normalise_number
+
+ALIASES = {"århus": "0751", "aarhus": "0751", "kbh": "0101", "københavn": "0101",
+           "koebenhavn": "0101", "ålborg": "0851", "aalborg": "0851", "frb": "0147"}
+# Municipality and town names that are everyday Danish words.
+COMMON_WORDS = {
+    "vejen", "skive", "odder", "greve", "ry", "hals", "vig", "them", "ans", "bred", "borup",
+    "lunde", "hammel", "holme", "snoghøj", "strib", "spjald", "stege", "tune", "hjallerup",
+    "kolind", "nord", "syd", "øst", "vest", "centrum", "city", "sand", "ørum", "ulstrup",
+    "allingåbro", "dronninglund", "skibby", "jyderup", "høng", "mern", "præstø", "lem",
+    "harpelunde", "fur", "glesborg", "tarm", "skals", "kvols", "lind", "hørning", "skørping",
+    "mou", "bælum", "gørlev", "ruds", "sorø", "faxe", "stevns", "lejre", "dragør", "rødby",
+}
+_CUE = r"(?:bor i|bor på|fra|i|ved|omkring|kommune i|flyttet til|flytter til)"
+_POSTAL = re.compile(r"(?<![\d,.\-/])(\d{4})(?![\d,.\-/:])(?:\s+([A-ZÆØÅ][\wæøåÆØÅ.\- ]{1,30}))?")
+_POSTAL_CUE = re.compile(r"(postnummer|postnr|post nummer|bor i|bor på|adresse)", re.I)
+
+
+def _fold(s: str) -> str:
+    return s.lower().replace("aa", "å") if s.lower() != "aarhus" else "aarhus"
+
+
+@dataclass(frozen=True)
+class Detection:
+    """What the text (or channel) says about the municipality."""
+
+    code: str | None = None
+    candidates: tuple[str, ...] = ()
+    source: str | None = None  # widget | called_number | postal_code | name
+    evidence: str | None = None
+
+    @property
+    def ambiguous(self) -> bool:
+        return self.code is None and len(self.candidates) > 1
+
+
+@dataclass
+class MunicipalityDetector:
+    registry: Registry
+    _names: dict[str, tuple[str, ...]] = field(default_factory=dict, init=False)
+
+    @cached_property
+    def names(self) -> dict[str, tuple[str, ...]]:
+        """Lower-case municipality and town names → kommunekoder."""
+        names: dict[str, set[str]] = {}
+        for pc in self.registry.postal_codes.values():
+            base = re.sub(r"\s+[A-ZØÆÅ]{1,2}$|\s+(SØ|SV|NV|NØ|Ø|V|N|S|K|C)$", "", pc.name)
+            for n in {pc.name, base}:
+                names.setdefault(n.lower(), set()).update(pc.municipalities)
+        for m in self.registry.municipalities.values():
+            names[m.name.lower()] = {m.code}  # the municipality's own name decides
+        for alias, code in ALIASES.items():
+            names[alias] = {code}
+        return {k: tuple(sorted(v)) for k, v in names.items() if len(k) >= 2}
+
+    @cached_property
+    def _name_pattern(self) -> re.Pattern[str]:
+        alts = sorted(self.names, key=len, reverse=True)
+        return re.compile(r"(?<![\wæøå])(" + "|".join(re.escape(a) for a in alts) +
+                          r")(?![\wæøå])", re.IGNORECASE)
+
+    def from_channel(self, municipality: str | None, called_number: str | None) -> Detection:
+        if municipality and municipality in self.registry.municipalities:
+            return Detection(municipality, (municipality,), "widget", municipality)
+        number = normalise_number(called_number)
+        if number and number in self.registry.routing.called_numbers:
+            code = self.registry.routing.called_numbers[number]
+            return Detection(code, (code,), "called_number", number)
+        return Detection()
+
+    def _postal(self, text: str) -> Detection:
+        spans: list[tuple[str, str | None, int, int]] = []
+        for m in _POSTAL.finditer(text):
+            spans.append((m.group(1), m.group(2), m.start(), m.end(1)))
+        for a, b, digits in spoken_thousands(text):
+            spans.append((digits, None, a, b))
+        for run in number_runs(text, min_words=4):
+            if len(run.digits) == 4 and run.spoken:
+                spans.append((run.digits, None, run.start, run.end))
+        for code, town, a, b in spans:
+            pc = self.registry.postal_codes.get(code)
+            if pc is None:
+                continue
+            town_ok = bool(town) and town.lower().startswith(pc.name.lower().split()[0].lower())
+            # The whole message is the number: an answer to "what is your postal code?"
+            alone = len(re.sub(r"[\W_]|øh|det er|postnummer", "", text[:a] + text[b:])) <= 3
+            if not (town_ok or alone or _POSTAL_CUE.search(text)):
+                continue
+            if pc.ambiguous:
+                return Detection(None, pc.municipalities, "postal_code", code)
+            return Detection(pc.municipalities[0], pc.municipalities, "postal_code", code)
+        return Detection()
+
+    def _name(self, text: str) -> Detection:
+        for m in self._name_pattern.finditer(text):
+            word = m.group(1)
+            key = word.lower()
+            codes = self.names.get(key, ())
+            if not codes:
+                continue
+            before = text[max(0, m.start() - 20):m.start()].lower()
+            after = text[m.end():m.end() + 10].lower()
+            cued = bool(re.search(_CUE + r"\s+$", before)) or after.lstrip().startswith("kommune")
+            is_muni = any(self.registry.municipalities[c].name.lower() == key for c in codes)
+            if key in COMMON_WORDS or not is_muni:
+                # a town, or a name that is also a word: needs a cue or a capital letter
+                if not (cued or (word[0].isupper() and key not in COMMON_WORDS)):
+                    continue
+            if len(codes) == 1:
+                return Detection(codes[0], codes, "name", word)
+            return Detection(None, codes, "name", word)
+        return Detection()
+
+    def from_text(self, text: str) -> Detection:
+        """A municipality mentioned in the text: postal codes first, then names."""
+        found = self._postal(text)
+        if found.code or found.candidates:
+            return found
+        return self._name(text)
