@@ -16,7 +16,7 @@ DA = {
     "jeg", "mit", "min", "mine", "er", "hvordan", "hvad", "hvor", "hvornår", "har", "det", "og",
     "at", "kan", "skal", "på", "til", "ikke", "en", "et", "af", "med", "mig", "vil", "gerne",
     "hej", "tak", "nej", "ja", "du", "den", "de", "der", "som", "om", "få", "mistet", "ny",
-    "nyt", "hjælp", "øh", "bor", "kommune", "fået", "noget", "skal", "jo", "lige", "sådan",
+    "nyt", "hjælp", "øh", "bor", "kommune", "fået", "noget", "jo", "lige", "sådan",
 }
 EN = {
     "i", "my", "is", "how", "what", "where", "when", "do", "does", "can", "to", "the", "a", "an",

@@ -1,0 +1,354 @@
+"""The frontdesk: one citizen turn in, one decision and reply out. Every channel uses it.
+
+For each turn: redact → detect language → detect municipality → understand (topic
+from retrieval, intent cues) → decide one action → compose the reply → record. The
+turn's own clock (`at`) decides opening hours. Nothing about routing lives in a
+channel: chat, voice and `ddh ask` all call `Frontdesk.handle`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot import replies
+from bot.intents import Cues, detect, satisfaction_score
+from bot.language import detect_language
+from bot.municipality import Detection, MunicipalityDetector
+from bot.policy import escalate
+from bot.redaction import redact
+from bot.schedule import TZ, Schedule
+from bot.state import ConversationState, ConversationStates, merge_outcome
+from bot.store.outcomes import OutcomeStore, TurnRecord
+from ddh.logging import get_logger
+from handoff.packet import build_packet
+from knowledge.guide import Guide
+from knowledge.retrieval import Hit
+from knowledge.service import Knowledge
+
+log = get_logger(__name__)
+CHANNELS = ("chat", "voice")
+REASON_DA = {
+    "wants_person": "borgeren beder om at tale med en medarbejder",
+    "own_case": "borgeren spørger til sin egen sag",
+    "complaint": "borgeren vil klage",
+    "not_helped": "vejledningen løste ikke problemet",
+}
+
+
+@dataclass(frozen=True)
+class TurnInput:
+    conversation: str
+    text: str
+    channel: str = "chat"
+    municipality: str | None = None
+    called_number: str | None = None
+    at: datetime | None = None
+
+
+@dataclass
+class TurnResult:
+    conversation: str
+    action: str
+    topic: str | None
+    municipality: str | None
+    reply: str
+    guides: list[dict[str, Any]] = field(default_factory=list)
+    handoff: dict[str, Any] | None = None
+    language: str = "da"
+    reason: str = ""
+    redacted_text: str = ""
+
+    def contract(self) -> dict[str, Any]:
+        """The output line of `ddh ask --jsonl` (CONTRACT.md)."""
+        handoff = None
+        if self.handoff:
+            handoff = {k: self.handoff[k] for k in ("id", "kind", "target", "summary", "reason",
+                                                    "topic", "municipality")}
+            if self.handoff["packet"].get("next_open"):
+                handoff["next_open"] = self.handoff["packet"]["next_open"]
+        return {"conversation": self.conversation, "action": self.action, "topic": self.topic,
+                "municipality": self.municipality, "reply": self.reply, "guides": self.guides,
+                "handoff": handoff}
+
+
+@dataclass
+class _Decision:
+    action: str
+    topic: str | None
+    reply: str
+    reason: str
+    hits: list[Hit] = field(default_factory=list)
+    target: str | None = None
+    handoff: dict[str, Any] | None = None
+    guide: Guide | None = None
+
+
+class Frontdesk:
+    def __init__(self, knowledge: Knowledge, store: OutcomeStore | None = None, *,
+                 min_similarity: float = 0.8, min_lexical: float = 2.0) -> None:
+        self.knowledge = knowledge
+        self.registry = knowledge.registry
+        self.store = store
+        self.schedule = Schedule(self.registry)
+        self.detector = MunicipalityDetector(self.registry)
+        self.states = ConversationStates()
+        self.min_similarity = min_similarity
+        self.min_lexical = min_lexical
+
+    # --- the turn ------------------------------------------------------------------
+
+    def handle(self, turn: TurnInput) -> TurnResult:
+        if turn.channel not in CHANNELS:
+            raise ValueError(f"channel must be one of {CHANNELS}, not {turn.channel!r}")
+        if turn.municipality is not None and turn.municipality not in \
+                self.registry.municipalities:
+            raise ValueError(f"unknown kommunekode {turn.municipality!r}")
+        at = turn.at or datetime.now(TZ)
+        t0 = time.perf_counter()
+        state, lock = self.states.get(
+            turn.conversation,
+            lambda: ConversationState(turn.conversation, turn.channel, at,
+                                      called_number=turn.called_number))
+        with lock:
+            result, record = self._turn(state, turn, at)
+            record.latency_ms = (time.perf_counter() - t0) * 1000
+            if self.store is not None:
+                self.store.record(record)
+        return result
+
+    def _turn(self, state: ConversationState, turn: TurnInput,
+              at: datetime) -> tuple[TurnResult, TurnRecord]:
+        red = redact(turn.text)
+        text = red.text
+        state.turns += 1
+        first = state.turns == 1
+        cues = detect(text)
+        if cues.content_words >= 3 or first:
+            state.language = detect_language(text)
+        lang = replies.lang_of(state.language)
+        phones = red.phones
+        self._update_municipality(state, turn, text)
+        if phones and state.pending == "callback":
+            state.callback_number = phones[-1]
+
+        decision = self._decide(state, turn, text, cues, at, lang, bool(phones))
+        reply = decision.reply
+        if first:
+            reply = f"{replies.disclosure(self.registry, state.municipality, lang)} {reply}"
+        state.transcript.append(("citizen", text))
+        state.transcript.append(("bot", reply))
+        state.actions.append(decision.action)
+        state.outcome = merge_outcome(state.outcome, decision.action)
+        if decision.topic and decision.action not in ("clarify", "end"):
+            state.last_topic = decision.topic
+        guides = [h.as_dict() for h in decision.hits]
+        log.info("frontdesk.turn", conversation=state.id, action=decision.action,
+                 topic=decision.topic, municipality=state.municipality, reason=decision.reason)
+        topic = decision.topic if decision.topic else (
+            state.last_topic if decision.action == "end" else None)
+        result = TurnResult(state.id, decision.action, topic, state.municipality, reply, guides,
+                            decision.handoff, state.language, decision.reason, text)
+        callback = state.callback_number if decision.handoff is None or \
+            decision.handoff["kind"] == "ticket" else None
+        record = TurnRecord(
+            conversation_id=state.id, channel=state.channel, seq=state.turns, at=at,
+            citizen_text=text, bot_text=reply, language=state.language,
+            action=decision.action, topic=topic, municipality=state.municipality,
+            municipality_source=state.municipality_source, reason=decision.reason,
+            target=decision.target, guides=guides, pii_kinds=sorted(red.kinds),
+            outcome=state.outcome, conversation_topic=state.last_topic,
+            ended=decision.action == "end", satisfaction=state.satisfaction,
+            handoff=decision.handoff,
+            callback_phone=callback if (phones and state.callback_number) else None,
+        )
+        return result, record
+
+    # --- understanding ---------------------------------------------------------------
+
+    def _update_municipality(self, state: ConversationState, turn: TurnInput, text: str) -> None:
+        if state.municipality is None:
+            found = self.detector.from_channel(turn.municipality, turn.called_number)
+            if found.code:
+                self._set_municipality(state, found)
+                return
+            found = self.detector.from_text(text)
+            if found.code:
+                self._set_municipality(state, found)
+            elif found.candidates:
+                state.candidates = found.candidates
+                state.pending_reason = state.pending_reason or None
+                self._ambiguity = found
+            elif state.candidates:
+                # "Favrskov" in answer to "8382 covers Favrskov or Aarhus?"
+                for code in state.candidates:
+                    if self.registry.municipalities[code].name.lower() in text.lower():
+                        self._set_municipality(state, Detection(code, (code,), "name", code))
+                        break
+
+    def _set_municipality(self, state: ConversationState, found: Detection) -> None:
+        state.municipality = found.code
+        state.municipality_source = found.source
+        state.candidates = ()
+
+    def _is_confident(self, hit: Hit | None) -> bool:
+        if hit is None:
+            return False
+        if self.knowledge.retriever.has_dense:
+            return hit.dense >= self.min_similarity
+        return hit.lexical >= self.min_lexical
+
+    def _search(self, state: ConversationState, text: str) -> tuple[list[Hit], bool]:
+        retriever = self.knowledge.retriever
+        hits = retriever.search(text, state.municipality, k=3)
+        if self._is_confident(hits[0] if hits else None):
+            return hits, True
+        # A follow-up ("hvad koster det?") leans on the guide already given.
+        if state.last_guides and state.last_guides[-1] in retriever.guides:
+            title = retriever.guides[state.last_guides[-1]].title
+            again = retriever.search(f"{title}: {text}", state.municipality, k=3)
+            if self._is_confident(again[0] if again else None):
+                return again, True
+        return hits, False
+
+    # --- deciding --------------------------------------------------------------------
+
+    def _decide(self, state: ConversationState, turn: TurnInput, text: str, cues: Cues,
+                at: datetime, lang: str, gave_phone: bool) -> _Decision:
+        pending, state.pending = state.pending, None
+        if cues.emergency:
+            guide = self._guide_for_topic("uden-for-omraade", "112")
+            return _Decision("redirect", "uden-for-omraade", replies.t("emergency", lang),
+                             "emergency: 112 first", target=None, guide=guide)
+        if pending == "satisfaction":
+            score = satisfaction_score(text)
+            if score is not None:
+                state.satisfaction = score
+                state.ended = True
+                return _Decision("end", None, replies.t("bye", lang),
+                                 f"satisfaction {score}/10 recorded")
+        if pending == "callback" and gave_phone and state.last_ticket:
+            return _Decision("ticket", state.last_ticket["topic"],
+                             replies.t("callback_saved", lang),
+                             "consented callback number added to the ticket",
+                             target=state.last_ticket["target"])
+        if pending == "municipality" and state.pending_topic:
+            if state.municipality:
+                topic, reason = state.pending_topic, state.pending_reason or "wants_person"
+                state.pending_topic = None
+                return self._escalate(state, topic, reason, at, lang)
+            if not cues.question and state.clarifications < 2:
+                state.pending = "municipality"
+                state.clarifications += 1
+                return self._ask_municipality(state, state.pending_topic, lang)
+        if pending == "helped" and (cues.yes or cues.thanks) and not cues.needs_person:
+            return self._end(state, lang)
+        if cues.thanks and not cues.needs_person and not cues.question:
+            return self._end(state, lang)
+        if cues.greeting_only:
+            return _Decision("clarify", None, replies.t("how_help", lang), "greeting only")
+        if state.first_question is None and cues.content_words >= 2:
+            state.first_question = text
+
+        hits, confident = self._search(state, text) if cues.content_words else ([], False)
+        topic = hits[0].guide.topic if confident else None
+
+        need = self._need(cues, pending)
+        if need:
+            if topic is None or need == "not_helped":
+                topic = state.last_topic or topic
+            if cues.complaint and (topic is None or
+                                   self.registry.topics[topic].route != "redirect"):
+                topic = "klage"
+            if topic is None:
+                topic = "sagsstatus" if cues.own_case else "menneske"
+            return self._escalate(state, topic, need, at, lang, hits if confident else [])
+
+        if not confident:
+            if pending == "municipality" and state.municipality is None and state.candidates:
+                state.pending = "municipality"
+                return self._ask_municipality(state, state.pending_topic, lang)
+            return _Decision("clarify", None, replies.t("rephrase", lang),
+                             "no guide matches confidently", hits)
+        guide = hits[0].guide
+        route = self.registry.topics[guide.topic].route
+        state.last_guides.append(guide.id)
+        if route == "redirect":
+            return _Decision("redirect", guide.topic,
+                             replies.redirect(self.registry, guide.topic, guide,
+                                              state.channel, lang),
+                             f"{guide.topic} belongs to a national authority", hits)
+        state.pending = "helped"
+        return _Decision("answer", guide.topic, replies.answer(guide, state.channel, lang),
+                         f"guide {guide.id} answers it", hits, guide=guide)
+
+    def _need(self, cues: Cues, pending: str | None) -> str | None:
+        if cues.wants_person:
+            return "wants_person"
+        if cues.complaint:
+            return "complaint"
+        if cues.own_case:
+            return "own_case"
+        if cues.not_helped or (pending == "helped" and cues.no and not cues.question):
+            return "not_helped"
+        return None
+
+    def _end(self, state: ConversationState, lang: str) -> _Decision:
+        state.pending = "satisfaction"
+        return _Decision("end", None, replies.t("end", lang), "the citizen is done")
+
+    def _ask_municipality(self, state: ConversationState, topic: str | None,
+                          lang: str) -> _Decision:
+        evidence = getattr(self, "_ambiguity", None)
+        text = replies.ask_municipality(
+            self.registry, state.candidates,
+            evidence.evidence if evidence and state.candidates else None, lang)
+        return _Decision("clarify", topic, text, "the municipality is needed for a person")
+
+    def _escalate(self, state: ConversationState, topic: str, need: str, at: datetime,
+                  lang: str, hits: list[Hit] | None = None) -> _Decision:
+        esc = escalate(self.registry, self.schedule, topic, state.municipality, at)
+        hits = hits or []
+        if esc.action == "redirect":
+            guide = hits[0].guide if hits else self._guide_for_topic(topic, "")
+            return _Decision("redirect", topic,
+                             replies.redirect(self.registry, topic, guide, state.channel, lang),
+                             esc.reason, hits)
+        if esc.action == "clarify":
+            state.pending = "municipality"
+            state.pending_topic = topic
+            state.pending_reason = need
+            return self._ask_municipality(state, topic, lang)
+        target = esc.target or "ddh"
+        titles = [self.knowledge.retriever.guides[g].title for g in state.last_guides
+                  if g in self.knowledge.retriever.guides]
+        packet = build_packet(
+            self.registry, kind=esc.action, target=target, topic=topic,
+            municipality=state.municipality, channel=state.channel,
+            need=state.first_question, guide_titles=titles,
+            reason_da=REASON_DA.get(need, need), reason=f"{need}: {esc.reason}",
+            transcript=state.transcript, at=at,
+            next_open=esc.opening.next_open if esc.opening else None)
+        if esc.action == "handoff":
+            reply = replies.t("handoff", lang)
+        elif esc.action == "transfer":
+            reply = replies.transfer(self.registry, target if target != "ddh" else
+                                     state.municipality or "", state.channel, lang)
+        else:
+            has_number = state.callback_number is not None
+            reply = replies.ticket(self.registry, target,
+                                   esc.opening.next_open if esc.opening else None, at, lang,
+                                   has_number)
+            state.last_ticket = {"id": packet["id"], "target": target, "topic": topic}
+            if not has_number:
+                state.pending = "callback"
+        return _Decision(esc.action, topic, reply, packet["reason"], hits, target=target,
+                         handoff=packet)
+
+    def _guide_for_topic(self, topic: str, query: str) -> Guide | None:
+        for g in self.knowledge.retriever.guides.values():
+            if g.topic == topic and g.national and (not query or query in g.body):
+                return g
+        return None

@@ -1,0 +1,185 @@
+"""Grounded replies: short Danish text composed from guides and registry data.
+
+No language model is needed: an answer is the guide's own summary and steps with
+its link (chat), or the summary and an offer to send the link by SMS (voice, where
+lists and URLs cannot be read aloud). Framing sentences have an English variant for
+citizens who write English; guide content stays Danish.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.schedule import spoken_when
+from knowledge.guide import Guide
+from knowledge.registry import Registry
+
+AUTHORITY_CONTACT = {
+    # Contact routes we are confident of; phone numbers live in the guides when verified.
+    "udbetaling-danmark": "borger.dk, hvor du logger på med MitID",
+    "skattestyrelsen": "skat.dk eller telefon 72 22 18 18",
+    "su-styrelsen": "minSU på su.dk",
+    "gaeldsstyrelsen": "gaeldst.dk eller telefon 70 15 73 04",
+}
+
+T = {
+    "disclose": {
+        "da": "Hej, jeg er en digital assistent (AI) for {who} – ikke et menneske.",
+        "en": "Hi, I am a digital assistant (AI) for {who} – not a human. I answer in Danish.",
+    },
+    "helped": {"da": "Hjalp det?", "en": "Did that help?"},
+    "sms_offer": {"da": "Jeg kan sende dig linket på sms.",
+                  "en": "I can text you the link."},
+    "steps": {"da": "Sådan gør du:", "en": "How to do it:"},
+    "more": {"da": "Læs mere:", "en": "Read more:"},
+    "rephrase": {
+        "da": "Det er jeg ikke sikker på, at jeg har forstået. Vil du sige det med andre ord?",
+        "en": "I am not sure I understood. Could you say it in other words?",
+    },
+    "how_help": {"da": "Hvad kan jeg hjælpe dig med?", "en": "What can I help you with?"},
+    "ask_municipality": {
+        "da": "Hvilken kommune bor du i? Du kan også skrive dit postnummer.",
+        "en": "Which municipality do you live in? You can also give your postal code.",
+    },
+    "ask_which": {
+        "da": "{evidence} hører til flere kommuner: {names}. Hvilken bor du i?",
+        "en": "{evidence} belongs to several municipalities: {names}. Which one is yours?",
+    },
+    "handoff": {
+        "da": "Jeg sætter dig i kø til en medarbejder fra Den Digitale Hotline. "
+              "Medarbejderen kan se vores samtale, så du ikke skal forklare det igen.",
+        "en": "I am putting you in the queue for a member of staff at Den Digitale Hotline. "
+              "They can see our conversation, so you will not have to explain again.",
+    },
+    "transfer_chat": {
+        "da": "Det skal {name} Kommune hjælpe dig med, og de har åben nu.{phone}",
+        "en": "{name} Municipality needs to help you with this, and they are open now.{phone}",
+    },
+    "transfer_voice": {
+        "da": "Det skal {name} Kommune hjælpe dig med. Jeg stiller dig om til dem nu.",
+        "en": "{name} Municipality needs to help you with this. I am transferring you now.",
+    },
+    "ticket": {
+        "da": "{who} har lukket lige nu. Jeg har sendt din henvendelse videre, og du hører "
+              "fra dem senest {when}.",
+        "en": "{who} is closed right now. I have passed on your request, and you will hear "
+              "from them by {when}.",
+    },
+    "ticket_ask_number": {
+        "da": "Vil du ringes op, så skriv dit telefonnummer.",
+        "en": "If you would like a call back, please give your phone number.",
+    },
+    "ticket_has_number": {
+        "da": "De ringer til dig på det nummer, du har givet.",
+        "en": "They will call you on the number you gave.",
+    },
+    "callback_saved": {
+        "da": "Tak, jeg har givet dit nummer videre, så de kan ringe dig op.",
+        "en": "Thank you, I have passed on your number so they can call you back.",
+    },
+    "redirect": {
+        "da": "Det hører under {authority}, ikke kommunen.",
+        "en": "This is handled by {authority}, not the municipality.",
+    },
+    "contact": {"da": "Kontakt: {contact}.", "en": "Contact: {contact}."},
+    "out_of_scope": {
+        "da": "Det kan kommunen desværre ikke hjælpe med.",
+        "en": "Unfortunately the municipality cannot help with that.",
+    },
+    "emergency": {
+        "da": "Er det akut – fare for liv, brand eller ulykke – så ring 112 nu. "
+              "Til politiet, når det ikke haster: ring 114.",
+        "en": "If this is an emergency – danger to life, fire or an accident – call 112 now. "
+              "For the police when it is not urgent: call 114.",
+    },
+    "end": {
+        "da": "Tak for snakken. Hvor tilfreds er du med hjælpen på en skala fra 1 til 10?",
+        "en": "Thank you. How satisfied are you with the help, on a scale from 1 to 10?",
+    },
+    "bye": {"da": "Tak for din vurdering. Hav en god dag!",
+            "en": "Thank you for your rating. Have a nice day!"},
+}
+
+
+def t(key: str, lang: str, **kw: str) -> str:
+    variants = T[key]
+    return variants.get(lang, variants["da"]).format(**kw)
+
+
+def lang_of(language: str) -> str:
+    return "en" if language == "en" else "da"
+
+
+def disclosure(registry: Registry, municipality: str | None, lang: str) -> str:
+    who = (f"{registry.municipalities[municipality].name} Kommune" if municipality
+           else "kommunen og Den Digitale Hotline")
+    return t("disclose", lang, who=who)
+
+
+def answer(guide: Guide, channel: str, lang: str) -> str:
+    """The guide's own words, trimmed for the channel; ends by asking if it helped."""
+    if channel == "voice":
+        return f"{guide.summary} {t('sms_offer', lang)} {t('helped', lang)}"
+    parts = [guide.summary]
+    if guide.steps:
+        steps = "\n".join(f"{i}. {s}" for i, s in enumerate(guide.steps[:6], 1))
+        parts.append(f"{t('steps', lang)}\n{steps}")
+    parts.append(f"{t('more', lang)} {guide.url}")
+    parts.append(t("helped", lang))
+    return "\n\n".join(parts)
+
+
+def redirect(registry: Registry, topic: str, guide: Guide | None, channel: str,
+             lang: str) -> str:
+    top = registry.topics.get(topic)
+    authority_id = top.authority if top else None
+    parts = []
+    if authority_id and authority_id != "none":
+        authority = registry.authorities[authority_id]
+        parts.append(t("redirect", lang, authority=authority.name))
+        contact = AUTHORITY_CONTACT.get(authority_id) or authority.web
+        if guide:
+            parts.append(guide.summary)
+        if contact:
+            parts.append(t("contact", lang, contact=contact))
+    else:
+        parts.append(t("out_of_scope", lang))
+        if guide:
+            parts.append(guide.summary)
+    text = " ".join(parts)
+    if guide and channel != "voice":
+        text += f"\n\n{t('more', lang)} {guide.url}"
+    return text
+
+
+def transfer(registry: Registry, code: str, channel: str, lang: str) -> str:
+    routing = registry.routing_for(code)
+    if channel == "voice":
+        return t("transfer_voice", lang, name=routing.name)
+    phone = f" Ring på {_spaced(routing.phone)}." if routing.phone else ""
+    return t("transfer_chat", lang, name=routing.name, phone=phone)
+
+
+def ticket(registry: Registry, target: str, next_open: datetime | None, now: datetime,
+           lang: str, has_number: bool) -> str:
+    who = "Den Digitale Hotline" if target == "ddh" else \
+        f"{registry.municipalities[target].name} Kommune"
+    when = spoken_when(next_open, now) if next_open else "næste hverdag"
+    text = t("ticket", lang, who=who, when=when)
+    return f"{text} {t('ticket_has_number' if has_number else 'ticket_ask_number', lang)}"
+
+
+def ask_municipality(registry: Registry, candidates: tuple[str, ...], evidence: str | None,
+                     lang: str) -> str:
+    if len(candidates) > 1 and evidence:
+        names = " eller ".join(registry.municipalities[c].name for c in candidates)
+        return t("ask_which", lang, evidence=evidence, names=names)
+    return t("ask_municipality", lang)
+
+
+def _spaced(phone: str | None) -> str:
+    """'+4589402000' → '89 40 20 00' (how Danes write and read numbers)."""
+    if not phone:
+        return ""
+    local = phone[3:] if phone.startswith("+45") else phone
+    return " ".join(local[i:i + 2] for i in range(0, len(local), 2))

@@ -1,0 +1,220 @@
+"""Writing and reading outcomes. One transaction per citizen turn; never lose a turn.
+
+A write that fails (a locked SQLite file, a PostgreSQL fail-over) is retried with
+back-off; if it still fails it stays queued in memory and is written before the next
+turn's record, so the conversation's record is complete once the database is back.
+The (conversation, seq) key makes a replayed write a no-op, never a duplicate.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event, select
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.store.migrate import upgrade
+from bot.store.models import CallbackContact, Conversation, Decision, HandoffPacket, Turn
+from ddh.logging import get_logger
+
+log = get_logger(__name__)
+
+
+@dataclass
+class TurnRecord:
+    """Everything one citizen turn adds to the store (all text already redacted)."""
+
+    conversation_id: str
+    channel: str
+    seq: int  # the citizen turn's number in the conversation, from 1
+    at: datetime
+    citizen_text: str
+    bot_text: str
+    language: str
+    action: str
+    topic: str | None
+    municipality: str | None
+    municipality_source: str | None
+    reason: str
+    target: str | None = None
+    guides: list[dict[str, Any]] = field(default_factory=list)
+    pii_kinds: list[str] = field(default_factory=list)
+    latency_ms: float | None = None
+    mode: str = "grounded"
+    outcome: str | None = None
+    conversation_topic: str | None = None
+    ended: bool = False
+    satisfaction: int | None = None
+    handoff: dict[str, Any] | None = None  # id, kind, target, topic, reason, summary, packet
+    callback_phone: str | None = None  # consented; stored apart, only with a ticket
+
+
+def database_url(url: str | None, data_dir: Path) -> str:
+    if url:
+        return url
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{(data_dir / 'ddh.sqlite3').resolve()}"
+
+
+class OutcomeStore:
+    def __init__(self, url: str, retries: int = 4, backoff_s: float = 0.05) -> None:
+        self.url = url
+        self.retries = retries
+        self.backoff_s = backoff_s
+        sqlite = url.startswith("sqlite")
+        self.engine = create_engine(
+            url, pool_pre_ping=not sqlite,
+            connect_args={"check_same_thread": False, "timeout": 15} if sqlite else {},
+        )
+        if sqlite:
+            @event.listens_for(self.engine, "connect")
+            def _pragmas(dbapi_conn, _record) -> None:
+                cur = dbapi_conn.cursor()
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA synchronous=NORMAL")
+                cur.execute("PRAGMA foreign_keys=ON")
+                cur.close()
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._pending: deque[TurnRecord] = deque()
+        self._lock = threading.Lock()
+        upgrade(self.engine)
+
+    # --- writing -------------------------------------------------------------------
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def record(self, rec: TurnRecord) -> bool:
+        """Write the turn (after any still-pending ones). False: queued for a later retry."""
+        with self._lock:
+            self._pending.append(rec)
+            return self._flush()
+
+    def flush(self) -> bool:
+        with self._lock:
+            return self._flush()
+
+    def _flush(self) -> bool:
+        while self._pending:
+            rec = self._pending[0]
+            if not self._write_with_retries(rec):
+                log.error("store.write_deferred", conversation=rec.conversation_id,
+                          seq=rec.seq, pending=len(self._pending))
+                return False
+            self._pending.popleft()
+        return True
+
+    def _write_with_retries(self, rec: TurnRecord) -> bool:
+        for attempt in range(self.retries + 1):
+            try:
+                with self.sessions.begin() as s:
+                    self._write(s, rec)
+                return True
+            except IntegrityError:
+                # Already written by an attempt whose commit succeeded: not a duplicate.
+                if self._has_turn(rec):
+                    return True
+                raise
+            except (OperationalError, SQLAlchemyError) as exc:
+                log.warning("store.write_retry", attempt=attempt + 1, error=str(exc)[:200])
+                time.sleep(self.backoff_s * (2 ** attempt))
+        return False
+
+    def _has_turn(self, rec: TurnRecord) -> bool:
+        with self.sessions() as s:
+            return s.scalar(select(Turn.id).where(Turn.conversation_id == rec.conversation_id,
+                                                  Turn.seq == 2 * rec.seq - 1)) is not None
+
+    def _write(self, s: Session, rec: TurnRecord) -> None:
+        conv = s.get(Conversation, rec.conversation_id)
+        if conv is None:
+            conv = Conversation(id=rec.conversation_id, channel=rec.channel, started_at=rec.at,
+                                language=rec.language, turns=0)
+            s.add(conv)
+        conv.municipality = rec.municipality or conv.municipality
+        conv.municipality_source = rec.municipality_source or conv.municipality_source
+        conv.topic = rec.conversation_topic or conv.topic
+        conv.language = rec.language or conv.language
+        conv.last_action = rec.action
+        conv.turns = max(conv.turns or 0, rec.seq)
+        if rec.outcome:
+            conv.outcome = rec.outcome
+        if rec.satisfaction is not None:
+            conv.satisfaction = rec.satisfaction
+        if rec.ended:
+            conv.ended_at = rec.at
+        s.flush()
+        s.add(Turn(conversation_id=rec.conversation_id, seq=2 * rec.seq - 1, role="citizen",
+                   text=rec.citizen_text, at=rec.at, language=rec.language,
+                   pii_kinds=sorted(rec.pii_kinds) or None))
+        s.add(Turn(conversation_id=rec.conversation_id, seq=2 * rec.seq, role="bot",
+                   text=rec.bot_text, at=rec.at, language=rec.language))
+        s.add(Decision(conversation_id=rec.conversation_id, seq=rec.seq, at=rec.at,
+                       action=rec.action, topic=rec.topic, municipality=rec.municipality,
+                       target=rec.target, reason=rec.reason, guides=rec.guides or None,
+                       latency_ms=rec.latency_ms, mode=rec.mode))
+        if rec.handoff:
+            h = rec.handoff
+            s.add(HandoffPacket(id=h["id"], conversation_id=rec.conversation_id, kind=h["kind"],
+                                target=h["target"], topic=h.get("topic"), reason=h["reason"],
+                                summary=h["summary"], packet=h["packet"], created_at=rec.at))
+            s.flush()
+        if rec.callback_phone and rec.handoff and rec.handoff["kind"] == "ticket":
+            s.add(CallbackContact(handoff_id=rec.handoff["id"], phone=rec.callback_phone,
+                                  consented_at=rec.at))
+        elif rec.callback_phone:
+            # A number given after the ticket: attach it to the conversation's last ticket.
+            ticket = s.scalar(select(HandoffPacket).where(
+                HandoffPacket.conversation_id == rec.conversation_id,
+                HandoffPacket.kind == "ticket").order_by(HandoffPacket.created_at.desc()))
+            if ticket is not None and s.get(CallbackContact, ticket.id) is None:
+                s.add(CallbackContact(handoff_id=ticket.id, phone=rec.callback_phone,
+                                      consented_at=rec.at))
+
+    # --- reading -------------------------------------------------------------------
+
+    def conversation(self, conversation_id: str) -> dict[str, Any] | None:
+        """A conversation with its turns, decisions and handoffs (for agents and tests)."""
+        with self.sessions() as s:
+            conv = s.get(Conversation, conversation_id)
+            if conv is None:
+                return None
+            turns = s.scalars(select(Turn).where(Turn.conversation_id == conversation_id)
+                              .order_by(Turn.seq)).all()
+            decisions = s.scalars(select(Decision).where(
+                Decision.conversation_id == conversation_id).order_by(Decision.seq)).all()
+            handoffs = s.scalars(select(HandoffPacket).where(
+                HandoffPacket.conversation_id == conversation_id)).all()
+            return {
+                "id": conv.id, "channel": conv.channel, "municipality": conv.municipality,
+                "language": conv.language, "topic": conv.topic, "outcome": conv.outcome,
+                "started_at": conv.started_at, "ended_at": conv.ended_at,
+                "satisfaction": conv.satisfaction, "turns": conv.turns,
+                "transcript": [{"role": t.role, "text": t.text, "seq": t.seq} for t in turns],
+                "decisions": [{"seq": d.seq, "action": d.action, "topic": d.topic,
+                               "target": d.target, "reason": d.reason} for d in decisions],
+                "handoffs": [{"id": h.id, "kind": h.kind, "target": h.target,
+                              "summary": h.summary, "reason": h.reason, "packet": h.packet}
+                             for h in handoffs],
+            }
+
+    def callback_for(self, handoff_id: str) -> str | None:
+        with self.sessions() as s:
+            c = s.get(CallbackContact, handoff_id)
+            return c.phone if c else None
+
+    def ping(self) -> None:
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+
+    def close(self) -> None:
+        self.flush()
+        self.engine.dispose()
