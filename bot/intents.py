@@ -15,7 +15,9 @@ from bot.numbers import word_value
 
 
 def _rx(*parts: str) -> re.Pattern[str]:
-    return re.compile(r"(?<![\wæøå])(?:" + "|".join(parts) + r")(?![\wæøå])", re.IGNORECASE)
+    # Longest alternative first, so "tak for hjælpen" is one cue, not "tak" plus words.
+    ordered = sorted(parts, key=len, reverse=True)
+    return re.compile(r"(?<![\wæøå])(?:" + "|".join(ordered) + r")(?![\wæøå])", re.IGNORECASE)
 
 
 PERSON = _rx(
@@ -59,6 +61,9 @@ EMERGENCY = _rx(
 QUESTION_WORDS = _rx(r"hvordan", r"hvad", r"hvor", r"hvornår", r"hvem", r"hvilken", r"hvilke",
                      r"kan jeg", r"skal jeg", r"må jeg", r"how", r"what", r"where", r"when",
                      r"can i", r"do i", r"hvorfor", r"why")
+VAGUE = _rx(r"kan (?:du|i) hjælpe mig", r"jeg har brug for hjælp", r"jeg har et spørgsmål",
+             r"hvad kan du(?: hjælpe med)?", r"jeg har et problem", r"jeg skal bruge hjælp",
+             r"i need help", r"can you help(?: me)?", r"i have a question", r"hjælp")
 FILLER = re.compile(r"[^\wæøå]+|øh+|øhm|ehm|altså|lige", re.IGNORECASE)
 SCORE = re.compile(r"(?<!\d)(10|[1-9])(?:\s*(?:/|ud af)\s*10)?(?!\d)")
 
@@ -75,6 +80,7 @@ class Cues:
     no: bool = False
     emergency: bool = False
     question: bool = False
+    vague: bool = False  # "kan du hjælpe mig?" and nothing more
     content_words: int = 0
 
     @property
@@ -104,6 +110,7 @@ def detect(text: str) -> Cues:
         no=bool(NO.search(text)) and _leftover(text, NO, THANKS) <= 1,
         emergency=bool(EMERGENCY.search(text)),
         question=bool(QUESTION_WORDS.search(text)) or "?" in text,
+        vague=bool(VAGUE.search(text)) and _leftover(text, VAGUE, GREETING, THANKS) <= 1,
         content_words=words,
     )
 

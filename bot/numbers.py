@@ -23,9 +23,16 @@ TENS = {
     "tyve": 20, "tredive": 30, "tredve": 30, "fyrre": 40, "fyrretyve": 40, "halvtreds": 50,
     "tres": 60, "halvfjerds": 70, "firs": 80, "halvfems": 90,
 }
+# English digits, for expats reading numbers aloud.
+UNITS.update({"zero": 0, "oh": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+              "six": 6, "seven": 7, "eight": 8, "nine": 9})
+TEENS.update({"ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+              "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19})
+TENS.update({"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+             "seventy": 70, "eighty": 80, "ninety": 90})
 _COMPOUND = re.compile(r"^(en|et|to|tre|fire|fem|seks|syv|otte|ni)og(" + "|".join(TENS) + ")$")
 FILLERS = {"øh", "øhm", "øhh", "æh", "ehm", "hmm", "og", "streg", "bindestreg", "mellemrum",
-           "komma"}
+           "komma", "uh", "um", "dash"}
 _WORD = re.compile(r"[\wæøåÆØÅ]+|[^\s\w]", re.UNICODE)
 
 

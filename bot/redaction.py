@@ -20,34 +20,48 @@ from bot.numbers import number_runs
 
 LABELS = {"cpr": "[CPR]", "phone": "[TELEFON]", "email": "[EMAIL]", "card": "[KORT]"}
 
-_SEP = r"[ \t.\-–/]"
-# 10 digits with optional separators: 010190-1234, 0101901234, 01 01 90 12 34, 01.01.90-1234
-_CPR = re.compile(rf"(?<![\d])\d\d{_SEP}?\d\d{_SEP}?\d\d\s?{_SEP}?\s?\d\d{_SEP}?\d\d(?![\d])")
-# Danish phone numbers: +45/0045 prefix optional, 8 digits in the usual groupings.
+# 10 digits: 010190-1234, 0101901234, 010190 1234, 01 01 90 12 34, 01.01.90-1234. The
+# date part uses one separator throughout; the serial is 4 digits or "12 34".
+_CPR = re.compile(r"(?<![\d])(\d\d)([ .\-/]?)(\d\d)\2(\d\d)\s?[-–]?\s?(\d\d)( ?)(\d\d)(?![\d])")
+# Danish phone numbers: +45/0045 prefix optional, 8 digits in the usual groupings
+# (one separator throughout: "12 34 56 78", "12-34-56-78", "12345678", "1234 5678").
 _PHONE = re.compile(
     r"(?<![\d+])(?:(?:\+|00)\s?45[ \t\-]?)?"
-    r"(?:\d{2}[ \t\-]?\d{2}[ \t\-]?\d{2}[ \t\-]?\d{2}|\d{4}[ \t\-]\d{4})(?![\d])"
+    r"(?:\d{2}([ \t\-]?)\d{2}\1\d{2}\1\d{2}|\d{4}[ \t]\d{4})(?![\d])"
 )
 _CARD = re.compile(r"(?<![\d])\d{4}(?:[ \t\-]?\d{4}){3}(?:[ \t\-]?\d{1,3})?(?![\d])"
                    r"|(?<![\d])\d{4}[ \t\-]?\d{6}[ \t\-]?\d{5}(?![\d])")
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 _SPOKEN_EMAIL = re.compile(
-    r"(?<!\w)[\wæøå]+(?:\s+(?:punktum|prik|streg|bindestreg|underscore)\s+[\wæøå]+)*"
-    r"\s+(?:snabel[\s-]?a|at)\s+[\wæøå]+(?:\s+(?:punktum|prik)\s+[\wæøå]+)+",
+    r"(?<!\w)[\wæøå]+(?:\s+(?:punktum|prik|dot|streg|bindestreg|underscore)\s+[\wæøå]+)*"
+    r"\s+(?:snabel[\s-]?a|at)\s+[\wæøå]+(?:\s+(?:punktum|prik|dot)\s+[\wæøå]+)+",
     re.IGNORECASE | re.UNICODE,
 )
-# Numbers that look like phone numbers but are labelled as something else.
+# Numbers that look like phone numbers but are labelled as something else: the label
+# comes shortly before the number, without a phone word in between.
 _NOT_PHONE_CUE = re.compile(
-    r"(faktura|fakturanummer|ordre|ordrenummer|kundenummer|kundenr|sagsnummer|sagsnr|"
-    r"journalnummer|j\.nr|reference|referencenummer|bilag|varenummer|kontonummer|konto|"
-    r"registreringsnummer|reg\.nr|invoice|order|case number|policenummer|aftalenummer)"
-    r"[\s.:#-]*(?:nr\.?|nummer)?[\s.:#-]*$",
+    r"(faktura|ordre|kunde|sags|journal|j\.nr|reference|bilag|vare|konto|registrering|"
+    r"reg\.nr|invoice|order|case|police|aftale|afgift|bøde|nr\.|\bno\.)",
     re.IGNORECASE,
 )
+_PHONE_WORD = re.compile(r"(?<![\wæøå])(tlf|telefon|mobil|ring|sms|phone|call)", re.IGNORECASE)
 _SPOKEN_CPR_CUE = re.compile(r"(cpr|personnummer|person nummer|personnr|født)", re.IGNORECASE)
 _SPOKEN_PHONE_CUE = re.compile(
-    r"(telefon|nummer|mobil|ring|ringe|sms|kontakt|fange mig|træffes)", re.IGNORECASE
+    r"(telefon|nummer|mobil|ring|ringe|sms|kontakt|fange mig|træffes|phone|call)",
+    re.IGNORECASE,
 )
+_LAST_FOUR = re.compile(r"(sidste fire|fire sidste|sidste cifre|last four|og så)", re.IGNORECASE)
+
+
+def _inside_number(text: str, start: int, end: int) -> bool:
+    """Part of a longer date or reference ('03.02.2026-17.02.2026', '2026-00081234')."""
+    before, after = text[max(0, start - 2):start], text[end:end + 2]
+    return bool(re.fullmatch(r"\d[.\-/]", before) or re.match(r"[.\-/]\d", after))
+
+
+def _labelled_not_phone(text: str, start: int) -> bool:
+    before = text[max(0, start - 40):start]
+    return bool(_NOT_PHONE_CUE.search(before)) and not _PHONE_WORD.search(before)
 
 
 def valid_cpr_date(digits: str) -> bool:
@@ -109,10 +123,10 @@ def find_personal_data(text: str) -> list[Finding]:
             add("card", m.start(), m.end(), d)
     for m in _CPR.finditer(text):
         d = _digits(m.group(0))
-        if len(d) == 10 and valid_cpr_date(d):
+        if len(d) == 10 and valid_cpr_date(d) and not _inside_number(text, m.start(), m.end()):
             add("cpr", m.start(), m.end(), d)
     for m in _PHONE.finditer(text):
-        if _NOT_PHONE_CUE.search(text[max(0, m.start() - 40):m.start()]):
+        if _labelled_not_phone(text, m.start()) or _inside_number(text, m.start(), m.end()):
             continue
         d = _digits(m.group(0))
         add("phone", m.start(), m.end(), d[-8:])
@@ -122,8 +136,16 @@ def find_personal_data(text: str) -> list[Finding]:
             continue
         before = text[max(0, run.start - 60):run.start]
         d = run.digits
+        cpr_cue = bool(_SPOKEN_CPR_CUE.search(before))
         if len(d) == 10 and valid_cpr_date(d):
             add("cpr", run.start, run.end, d)
+        elif len(d) == 6 and cpr_cue and valid_cpr_date(d + "0000"):
+            add("cpr", run.start, run.end, d)  # the date part, the serial said apart
+        elif len(d) == 4 and _LAST_FOUR.search(before[-30:]) and \
+                any(f.kind == "cpr" for f in found):
+            add("cpr", run.start, run.end, d)  # "... og så de sidste fire er femten tres"
+        elif _labelled_not_phone(text, run.start):
+            continue
         elif len(d) == 8 and (run.words >= 4 or _SPOKEN_PHONE_CUE.search(before)):
             add("phone", run.start, run.end, d)
         elif len(d) >= 8 and _SPOKEN_CPR_CUE.search(before):

@@ -20,6 +20,8 @@ app = typer.Typer(help="DDH frontdesk gateway", no_args_is_help=True, add_comple
                   pretty_exceptions_enable=False)
 knowledge_app = typer.Typer(help="Guide corpus, index and retrieval", no_args_is_help=True)
 app.add_typer(knowledge_app, name="knowledge")
+eval_app = typer.Typer(help="Evaluation suites", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
 
 
 class CLIError(Exception):
@@ -58,6 +60,149 @@ def serve(
     typer.echo(f"knowledge index: {k.index.count()} chunks ({sync.as_dict()})", err=True)
     uvicorn.run(create_app(settings, knowledge=k), host=host or settings.host,
                 port=port or settings.port, log_config=None)
+
+
+def _frontdesk():
+    from bot.service import open_frontdesk
+
+    return open_frontdesk(get_settings())
+
+
+def _turn_from_json(line: str):
+    """Parse one `ddh ask` input line; ValueError with a clear message when malformed."""
+    from datetime import datetime
+
+    from bot.frontdesk import TurnInput
+
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON: {exc.msg} at column {exc.colno}") from None
+    if not isinstance(data, dict):
+        raise ValueError("expected a JSON object")
+    text = data.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("missing 'text'")
+    at = data.get("at")
+    try:
+        when = datetime.fromisoformat(at) if at else None
+    except (TypeError, ValueError):
+        raise ValueError(f"'at' is not an ISO 8601 time: {at!r}") from None
+    muni = data.get("municipality")
+    return TurnInput(conversation=str(data.get("conversation") or "default"), text=text,
+                     channel=data.get("channel") or "chat",
+                     municipality=str(muni) if muni is not None else None,
+                     called_number=data.get("called_number"), at=when)
+
+
+@app.command()
+def ask(
+    jsonl: Annotated[bool, typer.Option("--jsonl", help="JSON lines in and out")] = False,
+) -> None:
+    """Answer citizen turns: one JSON line in per turn, one JSON line out, in order."""
+    _setup()
+    if not jsonl:
+        raise CLIError("only --jsonl is supported; use `ddh chat` to talk interactively")
+    frontdesk = _frontdesk()
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            out = frontdesk.handle(_turn_from_json(line)).contract()
+        except ValueError as exc:
+            out = {"error": str(exc)}
+        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    if frontdesk.store is not None:
+        frontdesk.store.close()
+
+
+@app.command()
+def chat(
+    municipality: Annotated[str | None, typer.Option(help="4-digit kommunekode")] = None,
+    at: Annotated[str | None, typer.Option(help="Pretend the time is this (ISO 8601)")] = None,
+    channel: Annotated[str, typer.Option(help="chat or voice")] = "chat",
+) -> None:
+    """Talk to the frontdesk in the terminal (for developers)."""
+    import uuid
+    from datetime import datetime
+
+    from bot.frontdesk import TurnInput
+
+    _setup()
+    when = datetime.fromisoformat(at) if at else None
+    frontdesk = _frontdesk()
+    conversation = f"chat-{uuid.uuid4().hex[:8]}"
+    typer.echo("Skriv til frontdesken (Ctrl-D for at stoppe).", err=True)
+    first = True
+    while True:
+        try:
+            text = input("> ")
+        except EOFError:
+            break
+        if not text.strip():
+            continue
+        try:
+            r = frontdesk.handle(TurnInput(conversation, text, channel,
+                                           municipality if first else None, None, when))
+        except ValueError as exc:
+            raise CLIError(str(exc)) from None
+        first = False
+        typer.echo(f"[{r.action} · {r.topic or '-'} · {r.municipality or '-'}]\n{r.reply}\n")
+
+
+@eval_app.command("run")
+def eval_run(
+    files: Annotated[list[Path], typer.Argument(help="Scenario files (YAML)")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """Run scenario suites through the frontdesk; exit 1 when a threshold is not met."""
+    import tempfile
+
+    from bot.frontdesk import Frontdesk
+    from bot.store.outcomes import OutcomeStore, database_url
+    from evals.runner import load_suite, run_suite
+    from knowledge.service import Knowledge
+
+    _setup()
+    for f in files:
+        if not f.is_file():
+            raise CLIError(f"no such scenario file: {f}")
+        load_suite(f)
+    settings = get_settings()
+    knowledge = Knowledge.open(settings)
+    if knowledge.index.count() == 0:
+        knowledge.refresh_index()
+    failed: list[str] = []
+    report = []
+    with tempfile.TemporaryDirectory() as tmp:
+        store = OutcomeStore(database_url(None, Path(tmp)))
+        frontdesk = Frontdesk(knowledge, store, min_similarity=settings.answer_min_similarity,
+                              min_lexical=settings.answer_min_lexical)
+        for f in files:
+            result = run_suite(frontdesk, f)
+            metrics = result.metrics()
+            misses = result.failed_thresholds()
+            failed += [f"{f}: {m}" for m in misses]
+            report.append({"file": str(f), "metrics": metrics, "thresholds": result.thresholds,
+                           "failed_thresholds": misses,
+                           "turns": [{"scenario": t.scenario, "turn": t.index, "text": t.text,
+                                      "expect": t.expect, "got": {k: t.got.get(k) for k in (
+                                          "action", "topic", "municipality")},
+                                      "failures": t.failures} for t in result.turns]})
+            if not as_json:
+                typer.echo(f"{f}: " + ", ".join(f"{k} {v}" for k, v in metrics.items()))
+                for t in result.turns:
+                    if t.failures:
+                        typer.echo(f"  FAIL {t.scenario} #{t.index} {t.text!r}: "
+                                   + "; ".join(t.failures))
+        store.close()
+    if as_json:
+        typer.echo(json.dumps(report, ensure_ascii=False, default=str))
+    for line in failed:
+        typer.echo(f"threshold not met: {line}", err=True)
+    if failed:
+        raise typer.Exit(1)
 
 
 @knowledge_app.command("ingest")
@@ -124,6 +269,7 @@ def knowledge_check() -> None:
 
 def main() -> None:
     """Console-script entry: run Typer, turning expected failures into one stderr line."""
+    from evals.runner import ScenarioError
     from knowledge.guide import GuideError
     from knowledge.registry import RegistryError
 
@@ -131,7 +277,7 @@ def main() -> None:
         app(standalone_mode=False)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except (CLIError, RegistryError, GuideError, ValueError, OSError) as exc:
+    except (CLIError, RegistryError, GuideError, ScenarioError, ValueError, OSError) as exc:
         print(f"ddh: error: {exc}", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:

@@ -60,6 +60,13 @@ class Settings(BaseSettings):
         default=50_000, ge=0, description="Exact in-memory dense search up to this many chunks"
     )
 
+    # Frontdesk.
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL of the outcome store (default: SQLite)"
+    )
+    answer_min_similarity: float = Field(default=0.86, ge=0.0, le=1.0)
+    answer_min_lexical: float = Field(default=1.5, ge=0.0)
+
     @property
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"

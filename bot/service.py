@@ -1,0 +1,22 @@
+"""Opening the frontdesk from settings: knowledge, outcome store, frontdesk."""
+
+from __future__ import annotations
+
+from bot.frontdesk import Frontdesk
+from bot.store.outcomes import OutcomeStore, database_url
+from ddh.settings import Settings
+from knowledge.service import Knowledge
+
+
+def open_store(settings: Settings) -> OutcomeStore:
+    return OutcomeStore(database_url(settings.database_url, settings.data_dir))
+
+
+def open_frontdesk(settings: Settings, knowledge: Knowledge | None = None,
+                   store: OutcomeStore | None = None) -> Frontdesk:
+    knowledge = knowledge or Knowledge.open(settings)
+    if knowledge.index.count() == 0:
+        knowledge.refresh_index()
+    return Frontdesk(knowledge, store or open_store(settings),
+                     min_similarity=settings.answer_min_similarity,
+                     min_lexical=settings.answer_min_lexical)
