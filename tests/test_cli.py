@@ -101,3 +101,35 @@ def test_check_passes_on_the_bundled_corpus():
     out = ddh("knowledge", "check")
     assert out.returncode == 0, out.stderr
     assert "topics covered: " in out.stdout
+
+
+def test_ask_jsonl_contract(index_env, tmp_path):
+    env = {**index_env, "DDH_DATABASE_URL": f"sqlite:///{tmp_path / 'ask.sqlite3'}"}
+    lines = [
+        {"conversation": "c1", "channel": "chat", "municipality": "0615",
+         "called_number": None, "at": "2026-11-24T10:15:00+01:00",
+         "text": "jeg har mistet mit sundhedskort"},
+        "this is not json",
+        {"conversation": "c2", "channel": "chat"},
+        {"conversation": "c1", "channel": "chat", "municipality": None,
+         "at": "2026-11-24T10:16:00+01:00", "text": "det hjalp ikke"},
+        {"conversation": "c3", "channel": "voice", "municipality": "0001",
+         "at": "2026-11-24T10:16:00+01:00", "text": "hej"},
+    ]
+    stdin = "\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n"
+    out = ddh("ask", "--jsonl", env=env, stdin=stdin)
+    assert out.returncode == 0, out.stderr
+    got = [json.loads(line) for line in out.stdout.splitlines()]
+    assert len(got) == 5
+    first = got[0]
+    assert set(first) == {"conversation", "action", "topic", "municipality", "reply", "guides",
+                          "handoff"}
+    assert (first["action"], first["topic"], first["municipality"]) == (
+        "answer", "sundhedskort", "0615")
+    assert {"id", "title", "topic", "url", "score"} <= set(first["guides"][0])
+    assert "error" in got[1] and "JSON" in got[1]["error"]
+    assert got[2] == {"error": "missing 'text'"}
+    handoff = got[3]["handoff"]
+    assert got[3]["action"] == "handoff" and handoff["target"] == "ddh"
+    assert handoff["summary"] and handoff["reason"]
+    assert "kommunekode" in got[4]["error"]

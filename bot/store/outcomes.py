@@ -64,14 +64,16 @@ def database_url(url: str | None, data_dir: Path) -> str:
 
 
 class OutcomeStore:
-    def __init__(self, url: str, retries: int = 4, backoff_s: float = 0.05) -> None:
+    def __init__(self, url: str, retries: int = 4, backoff_s: float = 0.05,
+                 sqlite_timeout_s: float = 15.0) -> None:
         self.url = url
         self.retries = retries
         self.backoff_s = backoff_s
         sqlite = url.startswith("sqlite")
         self.engine = create_engine(
             url, pool_pre_ping=not sqlite,
-            connect_args={"check_same_thread": False, "timeout": 15} if sqlite else {},
+            connect_args={"check_same_thread": False, "timeout": sqlite_timeout_s}
+            if sqlite else {},
         )
         if sqlite:
             @event.listens_for(self.engine, "connect")

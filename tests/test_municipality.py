@@ -1,0 +1,44 @@
+import pytest
+
+from bot.municipality import MunicipalityDetector
+
+
+@pytest.fixture(scope="module")
+def detector(registry):
+    return MunicipalityDetector(registry)
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("jeg bor i Viborg", "0791"),
+    ("8000 Aarhus C", "0751"),
+    ("jeg er fra Århus", "0751"),
+    ("jeg bor i vejen kommune", "0575"),
+    ("8000", "0751"),
+    ("otte tusind", "0751"),
+    ("mit postnummer er 6000", "0621"),
+    ("Hej fra Odense", "0461"),
+])
+def test_detects(detector, text, code):
+    assert detector.from_text(text).code == code
+
+
+@pytest.mark.parametrize("text", [
+    "vejen er spærret", "jeg har en p-skive", "jeg betalte 8000 kr", "i 2025 fik jeg brev",
+    "jeg har mistet mit pas", "min søn er 12 år",
+])
+def test_ignores_words_and_numbers_that_are_not_places(detector, text):
+    found = detector.from_text(text)
+    assert found.code is None and not found.candidates
+
+
+def test_ambiguous_postal_code_gives_candidates(detector):
+    found = detector.from_text("min adresse er 2000 Frederiksberg")
+    assert found.code is None and set(found.candidates) == {"0101", "0147"}
+    assert found.ambiguous
+
+
+def test_channel_sources(detector):
+    assert detector.from_channel("0615", None).source == "widget"
+    found = detector.from_channel(None, "+45 89 40 20 00")
+    assert (found.code, found.source) == ("0751", "called_number")
+    assert detector.from_channel(None, "+45 11 11 11 11").code is None
