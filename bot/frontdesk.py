@@ -8,13 +8,14 @@ channel: chat, voice and `ddh ask` all call `Frontdesk.handle`.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from bot import replies
-from bot.intents import Cues, detect, satisfaction_score
+from bot.intents import Cues, detect, satisfaction_score, subject_text, words
 from bot.language import detect_language
 from bot.municipality import Detection, MunicipalityDetector
 from bot.policy import escalate
@@ -123,6 +124,26 @@ class Frontdesk:
                 self.store.record(record)
         return result
 
+    def open(self, conversation: str, channel: str = "chat", municipality: str | None = None,
+             called_number: str | None = None, at: datetime | None = None) -> str:
+        """Start a conversation before the citizen says anything (chat widget, phone
+        greeting); returns the greeting, which discloses that this is an AI."""
+        if channel not in CHANNELS:
+            raise ValueError(f"channel must be one of {CHANNELS}, not {channel!r}")
+        if municipality is not None and municipality not in self.registry.municipalities:
+            raise ValueError(f"unknown kommunekode {municipality!r}")
+        at = at or datetime.now(TZ)
+        state, lock = self.states.get(
+            conversation, lambda: ConversationState(conversation, channel, at,
+                                                    called_number=called_number))
+        with lock:
+            found = self.detector.from_channel(municipality, called_number)
+            if found.code and state.municipality is None:
+                self._set_municipality(state, found)
+            state.disclosed = True
+            return (f"{replies.disclosure(self.registry, state.municipality, 'da')} "
+                    f"{replies.t('how_help', 'da')}")
+
     def _turn(self, state: ConversationState, turn: TurnInput,
               at: datetime) -> tuple[TurnResult, TurnRecord]:
         red = redact(turn.text)
@@ -140,8 +161,9 @@ class Frontdesk:
 
         decision = self._decide(state, turn, text, cues, at, lang, bool(phones))
         reply = decision.reply
-        if first:
+        if not state.disclosed:
             reply = f"{replies.disclosure(self.registry, state.municipality, lang)} {reply}"
+            state.disclosed = True
         state.transcript.append(("citizen", text))
         state.transcript.append(("bot", reply))
         state.actions.append(decision.action)
@@ -208,9 +230,21 @@ class Frontdesk:
             return True
         return self.knowledge.retriever.has_dense and hit.dense >= self.min_similarity
 
-    def _search(self, state: ConversationState, text: str) -> tuple[list[Hit], bool]:
+    def _search(self, state: ConversationState, text: str,
+                subject: bool = False) -> tuple[list[Hit], bool]:
+        """Guides for the text. `subject`: only the topic of an escalation is wanted, so
+        intent-only topics are skipped and a weaker match will do."""
         retriever = self.knowledge.retriever
-        hits = retriever.search(text, state.municipality, k=3)
+        text = re.sub(r"\[(?:CPR|TELEFON|EMAIL|KORT)\]", " ", text)  # redaction labels
+        hits = retriever.search(text, state.municipality, k=5 if subject else 3)
+        if subject:
+            hits = [h for h in hits if h.guide.topic not in GENERIC_TOPICS][:3]
+            top = hits[0] if hits else None
+            # The subject must share a term with the guide: a residue like "jeg skal
+            # nogen" is close in meaning to everything and names nothing.
+            ok = top is not None and top.lexical >= self.min_lexical / 2 and (
+                not retriever.has_dense or top.dense >= self.min_similarity - 0.04)
+            return hits, ok
         if self._is_confident(hits[0] if hits else None):
             return hits, True
         # A follow-up ("hvad koster det?") leans on the guide already given.
@@ -261,16 +295,22 @@ class Frontdesk:
         if state.first_question is None and cues.content_words >= 2:
             state.first_question = text
 
-        hits, confident = self._search(state, text) if cues.content_words else ([], False)
+        need = self._need(cues, pending)
+        # With a person needed, the subject is what is left without the request itself:
+        # "tale med en medarbejder om mit pas" is about pas, not about reaching a person.
+        query = subject_text(text) if need else text
+        hits, confident = self._search(state, query, subject=bool(need)) if words(query) \
+            else ([], False)
         topic = hits[0].guide.topic if confident else None
 
-        need = self._need(cues, pending)
         if need:
-            if topic is None or topic in GENERIC_TOPICS or need == "not_helped":
+            if topic in GENERIC_TOPICS:
+                topic = None
+            if topic is None or need == "not_helped":
                 topic = state.last_topic or topic
-            if cues.complaint and (topic is None or
-                                   self.registry.topics[topic].route != "redirect"):
-                topic = "klage"
+            if cues.complaint and (topic is None or self.registry.topics[topic].authority
+                                   in (None, "none")):
+                topic = "klage"  # a complaint about a national authority goes there
             if topic is None:
                 topic = "sagsstatus" if cues.own_case else "menneske"
             return self._escalate(state, topic, need, at, lang, hits if confident else [])
@@ -294,14 +334,14 @@ class Frontdesk:
                          f"guide {guide.id} answers it", hits, guide=guide)
 
     def _need(self, cues: Cues, pending: str | None) -> str | None:
-        if cues.wants_person:
-            return "wants_person"
+        if cues.not_helped or (pending == "helped" and cues.no and not cues.question):
+            return "not_helped"  # about the guide just given: keeps its topic
         if cues.complaint:
             return "complaint"
+        if cues.wants_person:
+            return "wants_person"
         if cues.own_case:
             return "own_case"
-        if cues.not_helped or (pending == "helped" and cues.no and not cues.question):
-            return "not_helped"
         return None
 
     def _end(self, state: ConversationState, lang: str) -> _Decision:

@@ -23,6 +23,11 @@ def _rx(*parts: str) -> re.Pattern[str]:
 PERSON = _rx(
     r"(?:tale|snakke|chatte) med (?:et |en )?(?:rigtig |rigtigt |levende )?"
     r"(?:menneske|person|medarbejder|sagsbehandler|ansat|nogen|dig selv|en fra kommunen)",
+    r"(?:tale|snakke|chatte|få fat i|komme i kontakt med) med "
+    r"(?:en i borgerservice|en fra borgerservice|en fra kommunen|borgerservice|kommunen|"
+    r"nogen|jer|en)",
+    r"(?:få fat i|komme i kontakt med|ringe til) (?:en|nogen|borgerservice|kommunen|jer)",
+    r"ring(?:e)? (?:til )?mig(?: op)?(?: på)?", r"(?:i|du) (?:kan|må) ringe (?:til )?mig(?: på)?",
     r"et (?:rigtigt |levende )?menneske", r"en (?:rigtig |levende )?person",
     r"en medarbejder", r"en sagsbehandler", r"stil mig (?:videre|om)", r"omstil(?:le|ling)?",
     r"(?:kan|må) jeg få fat i (?:nogen|en)", r"ring(?:e)? mig op", r"blive ringet op",
@@ -30,8 +35,9 @@ PERSON = _rx(
     r"real person", r"human agent", r"call me back", r"vil ikke tale med en (?:robot|maskine)",
 )
 OWN_CASE = _rx(
-    r"min sag", r"mine sager", r"status på", r"hvor(?: langt)? er min", r"hvornår får jeg svar",
-    r"har (?:an)?søgt", r"min ansøgning", r"afgørelse(?:n)?", r"har ikke hørt noget",
+    r"(?:min|vores) sag", r"(?:mine|vores) sager", r"status på", r"hvor(?: langt)? er (?:min|vores)",
+    r"hvornår får (?:jeg|vi) (?:et )?svar", r"(?:har|havde) (?:an)?søgt", r"(?:min|vores) ansøgning",
+    r"afgørelse(?:n)?", r"har ikke hørt noget", r"fået (?:et )?afslag", r"hvorfor fik (?:jeg|vi)",
     r"sagsbehandling(?:stid)?", r"hvorfor har jeg fået", r"min (?:byggesag|klage|bevilling)",
     r"my case", r"my application", r"status of my",
 )
@@ -46,7 +52,8 @@ NOT_HELPED = _rx(
 THANKS = _rx(r"tak", r"tusind tak", r"mange tak", r"tak for hjælpen", r"thanks?", r"thank you",
              r"super", r"perfekt", r"fint", r"godt", r"det hjalp", r"det var det", r"farvel",
              r"hej hej", r"bye", r"goodbye", r"det var alt", r"ikke mere", r"nej tak", r"great",
-             r"det er fint", r"så er jeg klar", r"that'?s all", r"that helped", r"vi ses")
+             r"det er fint", r"så er jeg klar", r"that'?s all", r"that helped", r"vi ses",
+             r"for hjælpen", r"for svaret", r"for det", r"skal du have", r"for your help")
 GREETING = _rx(r"hej", r"hejsa", r"goddag", r"godmorgen", r"god morgen", r"godaften",
                r"hallo", r"halløj", r"hi", r"hello", r"dav", r"davs", r"good morning")
 YES = _rx(r"ja", r"jo", r"jep", r"jeps", r"ja tak", r"gerne", r"yes", r"yep", r"ok", r"okay",
@@ -57,6 +64,9 @@ EMERGENCY = _rx(
     r"trækker ikke vejret", r"livstruende", r"blødning", r"overfald(?:et)?", r"selvmord",
     r"slå mig selv ihjel", r"akut hjælp", r"emergency", r"heart attack", r"on fire",
     r"er faldet om", r"forgiftet", r"voldtaget", r"indbrud lige nu", r"er ved at dø",
+    r"bryder ind", r"brudt ind lige nu", r"indbrud i gang", r"there is a fire", r"is on fire",
+    r"fire in (?:my|the|our)", r"breaking in(?:to)?", r"someone is breaking", r"call an ambulance",
+    r"ikke er ved bevidsthed", r"kan ikke få vejret",
 )
 QUESTION_WORDS = _rx(r"hvordan", r"hvad", r"hvor", r"hvornår", r"hvem", r"hvilken", r"hvilke",
                      r"kan jeg", r"skal jeg", r"må jeg", r"how", r"what", r"where", r"when",
@@ -125,3 +135,17 @@ def satisfaction_score(text: str) -> int | None:
         if v is not None and v.isdigit() and 1 <= int(v) <= 10 and word not in ("en", "et"):
             return int(v)
     return None
+
+
+def words(text: str) -> int:
+    return len([w for w in FILLER.split(text) if w])
+
+
+def subject_text(text: str) -> str:
+    """The text without the request for a person, case or complaint phrases: its subject."""
+    rest = re.sub(r"\[(?:CPR|TELEFON|EMAIL|KORT)\]", " ", text)
+    for p in (PERSON, OWN_CASE, NOT_HELPED, GREETING, THANKS):
+        rest = p.sub(" ", rest)
+    rest = re.sub(r"(?<![\wæøå])(jeg vil gerne|jeg vil|kan jeg|vil gerne|gerne|om|angående|"
+                  r"vedrørende|omkring|i forbindelse med)(?![\wæøå])", " ", rest, flags=re.I)
+    return " ".join(rest.split())

@@ -31,7 +31,7 @@ COMMON_WORDS = {
     "mou", "bælum", "gørlev", "ruds", "sorø", "faxe", "stevns", "lejre", "dragør", "rødby",
 }
 _CUE = r"(?:bor i|bor på|fra|i|ved|omkring|kommune i|flyttet til|flytter til)"
-_POSTAL = re.compile(r"(?<![\d,.\-/])(\d{4})(?![\d,.\-/:])(?:\s+([A-ZÆØÅ][\wæøåÆØÅ.\- ]{1,30}))?")
+_POSTAL = re.compile(r"(?<![\d,.\-/])(\d{4})(?![\d,.\-/:])(?:\s+([^\W\d_][\w.\- ]{1,30}))?")
 _POSTAL_CUE = re.compile(r"(postnummer|postnr|post nummer|bor i|bor på|adresse)", re.I)
 
 

@@ -34,6 +34,7 @@ class ConversationState:
     last_ticket: dict | None = None
     satisfaction: int | None = None
     ended: bool = False
+    disclosed: bool = False  # the AI disclosure has been given (EU AI Act art. 50)
 
 
 OUTCOME_RANK = {None: 0, "unresolved": 1, "resolved_bot": 2, "redirect": 3, "ticket": 4,

@@ -274,7 +274,9 @@ def main() -> None:
     from knowledge.registry import RegistryError
 
     try:
-        app(standalone_mode=False)
+        # Without standalone mode click returns an Exit's code instead of raising it.
+        rc = app(standalone_mode=False)
+        sys.exit(rc if isinstance(rc, int) else 0)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except (CLIError, RegistryError, GuideError, ScenarioError, ValueError, OSError) as exc:

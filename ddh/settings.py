@@ -67,6 +67,14 @@ class Settings(BaseSettings):
     answer_min_similarity: float = Field(default=0.86, ge=0.0, le=1.0)
     answer_min_lexical: float = Field(default=1.5, ge=0.0)
 
+    # Chat channel.
+    allowed_origins: list[str] = Field(
+        default_factory=list, description="Sites that may embed the chat (besides our own)"
+    )
+    chat_max_chars: int = Field(default=2000, ge=1)
+    chat_rate_limit: int = Field(default=8, ge=1, description="Messages per window")
+    chat_rate_window_s: float = Field(default=10.0, gt=0)
+
     @property
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"

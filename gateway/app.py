@@ -1,37 +1,49 @@
 """The FastAPI application: one frontdesk behind chat, voice, agent and admin channels.
 
 `create_app` takes already-opened services so `ddh serve` can build the index before
-the first request, and tests can start a real server on their own index.
+the first request, and tests can start a real server on their own index and store.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 
+from bot.frontdesk import Frontdesk
 from ddh import __version__
 from ddh.logging import get_logger
 from ddh.settings import Settings
 from gateway.api.main import api_router
 from gateway.api.routes import health
+from gateway.chat_log import ChatLogs
 from knowledge.service import Knowledge
 
 log = get_logger(__name__)
+STATIC = Path(__file__).resolve().parent / "static"
 
 
-def create_app(settings: Settings, knowledge: Knowledge | None = None) -> FastAPI:
+def create_app(settings: Settings, knowledge: Knowledge | None = None,
+               frontdesk: Frontdesk | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from starlette.concurrency import run_in_threadpool
+        from bot.service import open_frontdesk
 
-        if app.state.knowledge is None:
-            app.state.knowledge = await run_in_threadpool(Knowledge.open, settings)
+        if app.state.frontdesk is None:
+            app.state.frontdesk = await run_in_threadpool(
+                open_frontdesk, settings, app.state.knowledge)
+        app.state.knowledge = app.state.frontdesk.knowledge
         # Load BM25 and the guides now, not on the first citizen's question.
         await run_in_threadpool(lambda: app.state.knowledge.retriever)
         log.info("gateway.ready", chunks=app.state.knowledge.index.count())
         yield
+        if app.state.frontdesk.store is not None:
+            await run_in_threadpool(app.state.frontdesk.store.flush)
 
     app = FastAPI(
         title="DDH frontdesk gateway",
@@ -41,7 +53,15 @@ def create_app(settings: Settings, knowledge: Knowledge | None = None) -> FastAP
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.knowledge = knowledge
+    app.state.knowledge = knowledge or (frontdesk.knowledge if frontdesk else None)
+    app.state.frontdesk = frontdesk
+    app.state.chat_logs = ChatLogs()
     app.include_router(health.router)
     app.include_router(api_router, prefix="/api")
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def citizen_page() -> HTMLResponse:
+        return HTMLResponse((STATIC / "index.html").read_text(encoding="utf-8"))
+
     return app

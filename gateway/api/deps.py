@@ -1,25 +1,59 @@
-"""Dependencies shared by the routes (FastAPI full-stack template style)."""
+"""Dependencies shared by the routes (FastAPI full-stack template style).
+
+They take an `HTTPConnection`, so the same dependency serves HTTP routes and
+WebSockets.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlparse
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException
+from starlette.requests import HTTPConnection
 
+from bot.frontdesk import Frontdesk
 from ddh.settings import Settings
+from gateway.chat_log import ChatLogs
 from knowledge.service import Knowledge
 
 
-def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
+def get_settings(conn: HTTPConnection) -> Settings:
+    return conn.app.state.settings
 
 
-def get_knowledge(request: Request) -> Knowledge:
-    knowledge = request.app.state.knowledge
+def get_knowledge(conn: HTTPConnection) -> Knowledge:
+    knowledge = conn.app.state.knowledge
     if knowledge is None:
         raise HTTPException(status_code=503, detail="knowledge index is not loaded yet")
     return knowledge
 
 
+def get_frontdesk(conn: HTTPConnection) -> Frontdesk:
+    frontdesk = conn.app.state.frontdesk
+    if frontdesk is None:
+        raise HTTPException(status_code=503, detail="the frontdesk is not ready yet")
+    return frontdesk
+
+
+def get_chat_logs(conn: HTTPConnection) -> ChatLogs:
+    return conn.app.state.chat_logs
+
+
+def origin_allowed(origin: str | None, host: str | None, allowed: list[str]) -> bool:
+    """Browsers send Origin: allow our own host and the configured embedding sites.
+
+    Non-browser clients (no Origin header) are allowed; they cannot ride on a
+    citizen's browser session, which is what the check protects against.
+    """
+    if not origin:
+        return True
+    if "*" in allowed or origin in allowed:
+        return True
+    return bool(host) and urlparse(origin).netloc == host
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 KnowledgeDep = Annotated[Knowledge, Depends(get_knowledge)]
+FrontdeskDep = Annotated[Frontdesk, Depends(get_frontdesk)]
+ChatLogsDep = Annotated[ChatLogs, Depends(get_chat_logs)]

@@ -2,7 +2,8 @@
 
 from fastapi import APIRouter
 
-from gateway.api.routes import knowledge
+from gateway.api.routes import chat, knowledge
 
 api_router = APIRouter()
 api_router.include_router(knowledge.router)
+api_router.include_router(chat.router)

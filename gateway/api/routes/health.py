@@ -27,6 +27,16 @@ async def readyz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "unavailable", "reason": f"index: {exc}"}, 503)
     if chunks == 0:
         return JSONResponse({"status": "unavailable", "reason": "knowledge index is empty"}, 503)
-    return JSONResponse({"status": "ready", "chunks": chunks,
+    frontdesk = request.app.state.frontdesk
+    if frontdesk is None:
+        return JSONResponse({"status": "unavailable", "reason": "frontdesk not loaded"}, 503)
+    pending = 0
+    if frontdesk.store is not None:
+        try:
+            await run_in_threadpool(frontdesk.store.ping)
+        except Exception as exc:  # the database is down or unreachable
+            return JSONResponse({"status": "unavailable", "reason": f"store: {exc}"}, 503)
+        pending = frontdesk.store.pending
+    return JSONResponse({"status": "ready", "chunks": chunks, "pending_writes": pending,
                          "guides": len(knowledge.retriever.guides),
                          "retrieval": "hybrid" if knowledge.retriever.has_dense else "bm25"})

@@ -1,0 +1,169 @@
+"""The citizen chat channel: REST to open a conversation, a WebSocket for messages.
+
+Protocol (JSON text frames), client → server:
+  {"type": "message", "id": "<client message id>", "text": "..."}
+  {"type": "resume", "since": <last seq seen>}
+server → client:
+  {"type": "typing"}                                    the bot is composing
+  {"type": "delta", "reply_to": id, "text": "..."}      the reply, streamed in pieces
+  {"type": "message", "seq": n, "role": "bot"|"citizen", "text": ..., ...}  logged events
+  {"type": "error", "code": "...", "message": "..."}
+
+A message re-sent with the same id after a dropped connection is answered from the
+log, not processed twice. A malformed frame closes only its own connection.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from collections import deque
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, WebSocket, WebSocketDisconnect, status
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from bot.frontdesk import TurnInput
+from ddh.logging import get_logger
+from gateway.api.deps import ChatLogsDep, FrontdeskDep, SettingsDep, origin_allowed
+
+router = APIRouter(prefix="/chat", tags=["chat"])
+log = get_logger(__name__)
+_SENTENCE = re.compile(r"(?<=[a-zæøå)\]][.!?:])\s+|\n+")
+
+
+class OpenRequest(BaseModel):
+    municipality: str | None = Field(default=None, pattern=r"^\d{4}$",
+                                     description="The municipality whose site embeds the chat")
+
+
+class OpenResponse(BaseModel):
+    id: str
+    municipality: str | None
+    greeting: dict[str, Any]
+    websocket: str
+
+
+@router.post("/conversations", status_code=status.HTTP_201_CREATED,
+             response_model=OpenResponse)
+async def open_conversation(body: OpenRequest, frontdesk: FrontdeskDep,
+                            logs: ChatLogsDep) -> dict[str, Any]:
+    """Open a chat conversation; the greeting discloses that the citizen talks to an AI."""
+    if body.municipality and body.municipality not in frontdesk.registry.municipalities:
+        raise HTTPException(status_code=422, detail=f"unknown kommunekode {body.municipality}")
+    cid = uuid.uuid4().hex
+    greeting = await run_in_threadpool(frontdesk.open, cid, "chat", body.municipality)
+    chat = logs.create(cid, body.municipality)
+    event = chat.append({"type": "message", "role": "bot", "text": greeting,
+                         "action": None})
+    return {"id": cid, "municipality": body.municipality, "greeting": event,
+            "websocket": f"/api/chat/ws/{cid}"}
+
+
+@router.get("/conversations/{conversation_id}/messages")
+async def messages(conversation_id: str, logs: ChatLogsDep,
+                   since: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
+    """The conversation's events after `since` (for clients without WebSocket)."""
+    chat = logs.get(conversation_id)
+    if chat is None:
+        raise HTTPException(status_code=404, detail="no such conversation")
+    return chat.since(since)
+
+
+def _reply_event(result: Any, reply_to: str) -> dict[str, Any]:
+    handoff = result.handoff
+    return {
+        "type": "message", "role": "bot", "reply_to": reply_to, "text": result.reply,
+        "action": result.action, "topic": result.topic, "municipality": result.municipality,
+        "guides": [{"id": g["id"], "title": g["title"], "url": g["url"]}
+                   for g in result.guides[:3]] if result.action == "answer" else [],
+        "handoff": {"kind": handoff["kind"], "target": handoff["target"]} if handoff else None,
+        "ask_rating": result.action == "end" and "1 til 10" in result.reply,
+    }
+
+
+class _RateLimit:
+    def __init__(self, n: int, window_s: float) -> None:
+        self.n, self.window = n, window_s
+        self.times: deque[float] = deque()
+
+    def allow(self) -> bool:
+        now = time.monotonic()
+        while self.times and now - self.times[0] > self.window:
+            self.times.popleft()
+        if len(self.times) >= self.n:
+            return False
+        self.times.append(now)
+        return True
+
+
+@router.websocket("/ws/{conversation_id}")
+async def chat_socket(ws: WebSocket, conversation_id: str, frontdesk: FrontdeskDep,
+                      logs: ChatLogsDep, settings: SettingsDep) -> None:
+    if not origin_allowed(ws.headers.get("origin"), ws.headers.get("host"),
+                          settings.allowed_origins):
+        await ws.close(code=1008, reason="origin not allowed")
+        return
+    chat = logs.get(conversation_id)
+    if chat is None:
+        await ws.close(code=4404, reason="no such conversation")
+        return
+    await ws.accept()
+    limit = _RateLimit(settings.chat_rate_limit, settings.chat_rate_window_s)
+    try:
+        while True:
+            raw = await ws.receive_text()
+            try:
+                frame = json.loads(raw)
+                if not isinstance(frame, dict) or frame.get("type") not in ("message",
+                                                                             "resume"):
+                    raise ValueError("expected a message or resume frame")
+            except ValueError as exc:
+                await ws.send_json({"type": "error", "code": "malformed", "message": str(exc)})
+                await ws.close(code=1003, reason="malformed frame")
+                return
+            if frame["type"] == "resume":
+                for event in chat.since(int(frame.get("since") or 0)):
+                    await ws.send_json(event)
+                continue
+            await _message(ws, frame, chat, frontdesk, settings, limit)
+    except WebSocketDisconnect:
+        return
+
+
+async def _message(ws: WebSocket, frame: dict[str, Any], chat: Any, frontdesk: Any,
+                   settings: Any, limit: _RateLimit) -> None:
+    text = frame.get("text")
+    client_id = str(frame.get("id") or uuid.uuid4().hex)
+    if not isinstance(text, str) or not text.strip():
+        await ws.send_json({"type": "error", "code": "empty", "message": "Beskeden er tom."})
+        return
+    if len(text) > settings.chat_max_chars:
+        await ws.send_json({"type": "error", "code": "too_long", "reply_to": client_id,
+                            "message": f"Beskeden er for lang (højst {settings.chat_max_chars}"
+                                       " tegn)."})
+        return
+    async with chat.lock:
+        if client_id in chat.answered:  # re-sent after a reconnect: answer from the log
+            for seq in chat.answered[client_id]:
+                await ws.send_json(chat.events[seq - 1])
+            return
+        if not limit.allow():
+            await ws.send_json({"type": "error", "code": "rate_limited", "reply_to": client_id,
+                                "message": "Du skriver meget hurtigt. Vent et øjeblik."})
+            return
+        await ws.send_json({"type": "typing"})
+        result = await run_in_threadpool(
+            frontdesk.handle, TurnInput(chat.id, text, "chat", chat.municipality))
+        chat.municipality = chat.municipality or result.municipality
+        mine = chat.append({"type": "message", "role": "citizen", "id": client_id,
+                            "text": result.redacted_text})
+        for piece in (p for p in _SENTENCE.split(result.reply) if p.strip()):
+            await ws.send_json({"type": "delta", "reply_to": client_id, "text": piece})
+        reply = chat.append(_reply_event(result, client_id))
+        chat.answered[client_id] = [mine["seq"], reply["seq"]]
+        await ws.send_json(mine)
+        await ws.send_json(reply)

@@ -1,0 +1,120 @@
+// Citizen chat: opens a conversation over REST, talks over a WebSocket, resumes after
+// a dropped connection (re-sending unanswered messages with the same id, so nothing
+// is answered twice), renders links as links and asks for a 1-10 rating at the end.
+(() => {
+  "use strict";
+  const params = new URLSearchParams(location.search);
+  const municipality = params.get("municipality") || document.documentElement.dataset.municipality || null;
+  const key = "ddh-chat:" + (municipality || "-");
+  const log = document.getElementById("log");
+  const typing = document.getElementById("typing");
+  const status = document.getElementById("status");
+  const form = document.getElementById("composer");
+  const input = document.getElementById("message");
+  const rating = document.getElementById("rating");
+  const scores = document.getElementById("scores");
+  let conv = JSON.parse(sessionStorage.getItem(key) || "null");
+  let ws = null, lastSeq = 0, retry = 0;
+  const pending = new Map();   // client id -> text, until answered
+  const shown = new Set();     // seqs rendered
+
+  function save() { sessionStorage.setItem(key, JSON.stringify({ id: conv.id, lastSeq })); }
+
+  function linkify(text) {
+    const esc = text.replace(/[&<>"']/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+    return esc.replace(/https?:\/\/[^\s<]+[^\s<.,;:!?)]/g,
+      url => `<a href="${url}" target="_blank" rel="noopener noreferrer">${url}</a>`);
+  }
+
+  function render(ev) {
+    if (ev.seq && shown.has(ev.seq)) return;
+    if (ev.seq) { shown.add(ev.seq); lastSeq = Math.max(lastSeq, ev.seq); save(); }
+    const li = document.createElement("li");
+    li.className = "msg msg--" + (ev.role === "citizen" ? "citizen" : "bot");
+    li.dataset.action = ev.action || "";
+    li.innerHTML = linkify(ev.text);
+    li.setAttribute("aria-label", (ev.role === "citizen" ? "Du skrev: " : "Assistenten: ") + ev.text);
+    log.appendChild(li);
+    li.scrollIntoView({ block: "end" });
+    if (ev.ask_rating) showRating();
+  }
+
+  function showRating() {
+    scores.innerHTML = "";
+    for (let i = 1; i <= 10; i++) {
+      const b = document.createElement("button");
+      b.type = "button"; b.textContent = String(i); b.setAttribute("aria-label", `${i} ud af 10`);
+      b.addEventListener("click", () => { rating.hidden = true; send(String(i)); });
+      scores.appendChild(b);
+    }
+    rating.hidden = false;
+    scores.firstChild.focus();
+  }
+
+  function onEvent(ev) {
+    if (ev.type === "typing") { typing.hidden = false; return; }
+    if (ev.type === "delta") return;  // the full message follows; deltas are for live rendering
+    if (ev.type === "error") { status.textContent = ev.message; typing.hidden = true; return; }
+    if (ev.type === "message") {
+      if (ev.role === "citizen") {
+        pending.delete(ev.id);
+        const mine = document.querySelector(`[data-client-id="${ev.id}"]`);
+        if (mine) { mine.remove(); }
+      } else { typing.hidden = true; }
+      render(ev);
+    }
+  }
+
+  function connect() {
+    const proto = location.protocol === "https:" ? "wss:" : "ws:";
+    ws = new WebSocket(`${proto}//${location.host}/api/chat/ws/${conv.id}`);
+    ws.onopen = () => {
+      retry = 0; status.textContent = "";
+      ws.send(JSON.stringify({ type: "resume", since: lastSeq }));
+      for (const [id, text] of pending) ws.send(JSON.stringify({ type: "message", id, text }));
+    };
+    ws.onmessage = e => onEvent(JSON.parse(e.data));
+    ws.onclose = e => {
+      if (e.code === 4404) { sessionStorage.removeItem(key); return start(true); }
+      status.textContent = "Forbindelsen blev afbrudt. Prøver igen …";
+      setTimeout(connect, Math.min(8000, 500 * 2 ** retry++));
+    };
+  }
+
+  function send(text) {
+    const id = (crypto.randomUUID ? crypto.randomUUID() : String(Date.now() + Math.random()));
+    pending.set(id, text);
+    const li = document.createElement("li");
+    li.className = "msg msg--citizen"; li.dataset.clientId = id; li.textContent = text;
+    log.appendChild(li);
+    if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "message", id, text }));
+  }
+
+  async function start(fresh) {
+    if (conv && !fresh) {
+      const r = await fetch(`/api/chat/conversations/${conv.id}/messages?since=0`);
+      if (r.ok) { (await r.json()).forEach(render); return connect(); }
+    }
+    const r = await fetch("/api/chat/conversations", {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ municipality }),
+    });
+    if (!r.ok) { status.textContent = "Chatten kunne ikke startes. Prøv igen senere."; return; }
+    const body = await r.json();
+    conv = { id: body.id }; lastSeq = 0; save();
+    render(body.greeting);
+    connect();
+  }
+
+  form.addEventListener("submit", e => {
+    e.preventDefault();
+    const text = input.value.trim();
+    if (!text) return;
+    input.value = ""; send(text); input.focus();
+  });
+  input.addEventListener("keydown", e => {
+    if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); }
+  });
+  document.getElementById("end").addEventListener("click", () => send("Tak, det var det"));
+  start(false);
+})();
