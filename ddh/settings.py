@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -74,6 +74,19 @@ class Settings(BaseSettings):
     chat_max_chars: int = Field(default=2000, ge=1)
     chat_rate_limit: int = Field(default=8, ge=1, description="Messages per window")
     chat_rate_window_s: float = Field(default=10.0, gt=0)
+
+    # Optional LLM mode (bot/llm.py): on only when `llm_base_url` is set. Any
+    # OpenAI-compatible chat-completions endpoint (OpenAI, Azure OpenAI v1, vLLM, Ollama);
+    # every failure falls back to the grounded replies, so the timeout is short.
+    llm_base_url: str | None = Field(
+        default=None, description="OpenAI-compatible base URL, e.g. http://localhost:11434/v1"
+    )
+    llm_api_key: SecretStr | None = Field(
+        default=None, description="API key for the LLM endpoint (unset for local servers)"
+    )
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout_s: float = Field(default=4.0, gt=0, description="Per-request timeout")
+    llm_max_tokens: int = Field(default=400, ge=1, description="Completion token limit")
 
     @property
     def chroma_path(self) -> Path:

@@ -1,0 +1,66 @@
+"""The citizen chat page in real headless Chromium (Debian's), driven by Playwright.
+
+Ask a question, get an answer with a working link, end and rate the conversation,
+then find it in the outcome store. A screenshot is kept in test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.frontdesk import Frontdesk
+from bot.store.outcomes import OutcomeStore, database_url
+from gateway.app import create_app
+from tests.servers import serve_app
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+
+
+def test_citizen_asks_gets_link_ends_and_rates(knowledge, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    store = OutcomeStore(database_url(None, tmp_path))
+    desk = Frontdesk(knowledge, store)
+    with serve_app(create_app(knowledge.settings, frontdesk=desk)) as url, \
+            sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
+        page.goto(f"{url}/?municipality=0615")
+        bot = page.locator("li.msg--bot")
+        bot.first.wait_for()
+        assert "AI" in bot.first.inner_text()
+
+        page.get_by_label("Din besked").fill("jeg har mistet mit sundhedskort")
+        page.keyboard.press("Enter")
+        answer = page.locator("li.msg--bot[data-action='answer']")
+        answer.wait_for(timeout=20_000)
+        link = answer.locator("a").first
+        href = link.get_attribute("href")
+        assert href and href.startswith("https://")
+        assert link.get_attribute("rel") == "noopener noreferrer"
+        assert answer.inner_text().strip().endswith("Hjalp det?")
+
+        page.get_by_role("button", name="Afslut samtalen").click()
+        page.locator("li.msg--bot[data-action='end']").wait_for(timeout=20_000)
+        page.get_by_role("button", name="8 ud af 10").click()
+        page.locator("li.msg--bot[data-action='end']").nth(1).wait_for(timeout=20_000)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
+        conversation_id = page.evaluate(
+            "JSON.parse(sessionStorage.getItem('ddh-chat:0615')).id")
+        browser.close()
+        assert httpx.get(f"{url}/healthz").status_code == 200
+
+    conv = store.conversation(conversation_id)
+    store.close()
+    assert conv["municipality"] == "0615" and conv["topic"] == "sundhedskort"
+    assert conv["satisfaction"] == 8 and conv["outcome"] == "resolved_bot"
+    assert [d["action"] for d in conv["decisions"]] == ["answer", "end", "end"]
