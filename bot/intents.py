@@ -35,8 +35,9 @@ PERSON = _rx(
     r"real person", r"human agent", r"call me back", r"vil ikke tale med en (?:robot|maskine)",
 )
 OWN_CASE = _rx(
-    r"(?:min|vores) sag", r"(?:mine|vores) sager", r"status på", r"hvor(?: langt)? er (?:min|vores)",
-    r"hvornår får (?:jeg|vi) (?:et )?svar", r"(?:har|havde) (?:an)?søgt", r"(?:min|vores) ansøgning",
+    r"(?:min|vores) sag", r"(?:mine|vores) sager", r"status på",
+    r"hvor(?: langt)? er (?:min|vores)", r"hvornår får (?:jeg|vi) (?:et )?svar",
+    r"(?:har|havde) (?:an)?søgt", r"(?:min|vores) ansøgning",
     r"afgørelse(?:n)?", r"har ikke hørt noget", r"fået (?:et )?afslag", r"hvorfor fik (?:jeg|vi)",
     r"sagsbehandling(?:stid)?", r"hvorfor har jeg fået", r"min (?:byggesag|klage|bevilling)",
     r"my case", r"my application", r"status of my",
