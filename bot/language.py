@@ -19,7 +19,7 @@ DA = {
     "nyt", "hjælp", "øh", "bor", "kommune", "fået", "noget", "jo", "lige", "sådan",
 }
 EN = {
-    "i", "my", "is", "how", "what", "where", "when", "do", "does", "can", "to", "the", "a", "an",
+    "my", "is", "how", "what", "where", "when", "do", "does", "can", "to", "the", "an",
     "have", "has", "need", "lost", "get", "please", "hello", "hi", "thanks", "thank", "you",
     "it", "for", "of", "and", "not", "with", "me", "am", "are", "want", "new", "help", "which",
     "who", "should", "would", "could", "there", "this", "that", "yes", "no", "bye", "from",
@@ -32,8 +32,9 @@ _SCANDINAVIAN = {"da", "no", "nb", "nn", "sv"}
 def _langid():
     import langid
 
+    # Languages of Denmark's larger immigrant groups that langid's model knows.
     langid.set_languages(["da", "en", "de", "sv", "no", "pl", "uk", "ar", "tr", "ro", "es",
-                          "fr", "so", "fa", "ur", "lt"])
+                          "fr", "fa", "ur", "lt", "it", "nl", "ru", "vi", "th"])
     return langid
 
 

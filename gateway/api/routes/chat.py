@@ -156,8 +156,14 @@ async def _message(ws: WebSocket, frame: dict[str, Any], chat: Any, frontdesk: A
                                 "message": "Du skriver meget hurtigt. Vent et øjeblik."})
             return
         await ws.send_json({"type": "typing"})
-        result = await run_in_threadpool(
-            frontdesk.handle, TurnInput(chat.id, text, "chat", chat.municipality))
+        try:
+            result = await run_in_threadpool(
+                frontdesk.handle, TurnInput(chat.id, text, "chat", chat.municipality))
+        except Exception:
+            log.exception("chat.turn_failed", conversation=chat.id)
+            await ws.send_json({"type": "error", "code": "internal", "reply_to": client_id,
+                                "message": "Der skete en fejl hos os. Prøv at skrive igen."})
+            return
         chat.municipality = chat.municipality or result.municipality
         mine = chat.append({"type": "message", "role": "citizen", "id": client_id,
                             "text": result.redacted_text})
