@@ -300,7 +300,7 @@ class LLM:
                 messages=[{"role": "system", "content": system},
                           {"role": "user", "content": user}], **kwargs)
         except openai.APITimeoutError as exc:
-            raise _Fallback("error", f"after {self.timeout_s}s") from exc
+            raise _Fallback("timeout", f"after {self.timeout_s}s") from exc
         except openai.APIStatusError as exc:
             raise _Fallback("error", f"http {exc.status_code}") from exc
         except openai.APIConnectionError as exc:

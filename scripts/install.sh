@@ -10,7 +10,7 @@ want_test=0
 [ "${1:-}" = "--test" ] && want_test=1
 
 apt_packages=(espeak-ng sox)
-[ "$want_test" = 1 ] && apt_packages+=(chromium)
+[ "$want_test" = 1 ] && apt_packages+=(chromium postgresql)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -73,3 +73,20 @@ def test_concurrent_conversations(tmp_path):
     assert time.monotonic() - t0 < 30
     for n in range(8):
         assert store.conversation(f"conv-{n}")["turns"] == 5
+
+
+def test_postgresql_store():
+    """The same store and migrations on a real PostgreSQL server."""
+    import pytest
+
+    from tests.postgres import pg_bin, postgres_server
+
+    if pg_bin() is None:
+        pytest.skip("PostgreSQL is not installed")
+    with postgres_server() as url:
+        store = OutcomeStore(url)
+        assert store.record(rec(1)) and store.record(rec(2)) and store.record(rec(2))
+        conv = store.conversation("c1")
+        assert conv["turns"] == 2 and [t["seq"] for t in conv["transcript"]] == [1, 2, 3, 4]
+        assert store.engine.dialect.name == "postgresql"
+        store.close()
