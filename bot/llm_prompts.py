@@ -114,7 +114,7 @@ def data_block(data: Mapping[str, Any], instruction: str) -> str:
     model's JSON reading but makes a planted `</data>` impossible to write.
     """
     encoded = json.dumps(data, ensure_ascii=False, indent=1)
-    pass
+    encoded = encoded.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
     return f"{instruction}\n{DATA_OPEN}\n{encoded}\n{DATA_CLOSE}"
 
 

