@@ -17,6 +17,7 @@ from typing import Any
 from bot import replies
 from bot.intents import Cues, detect, satisfaction_score, subject_text, words
 from bot.language import detect_language
+from bot.llm import LLM
 from bot.municipality import Detection, MunicipalityDetector
 from bot.policy import escalate
 from bot.redaction import redact
@@ -89,11 +90,14 @@ class _Decision:
     handoff: dict[str, Any] | None = None
     guide: Guide | None = None
     new_handoff: bool = True  # False: an earlier ticket, returned again (callback added)
+    mode: str = "grounded"  # grounded | llm | llm-fallback
 
 
 class Frontdesk:
     def __init__(self, knowledge: Knowledge, store: OutcomeStore | None = None, *,
-                 min_similarity: float = 0.86, min_lexical: float = 1.5) -> None:
+                 min_similarity: float = 0.86, min_lexical: float = 1.5,
+                 llm: LLM | None = None) -> None:
+        self.llm = llm
         self.knowledge = knowledge
         self.registry = knowledge.registry
         self.store = store
@@ -160,6 +164,8 @@ class Frontdesk:
             state.callback_number = phones[-1]
 
         decision = self._decide(state, turn, text, cues, at, lang, bool(phones))
+        if self.llm is not None:
+            self._with_llm(state, decision, text, lang)
         reply = decision.reply
         if not state.disclosed:
             reply = f"{replies.disclosure(self.registry, state.municipality, lang)} {reply}"
@@ -187,10 +193,84 @@ class Frontdesk:
             target=decision.target, guides=guides, pii_kinds=sorted(red.kinds),
             outcome=state.outcome, conversation_topic=state.last_topic,
             ended=decision.action == "end", satisfaction=state.satisfaction,
-            handoff=decision.handoff if decision.new_handoff else None,
+            handoff=decision.handoff if decision.new_handoff else None, mode=decision.mode,
             callback_phone=callback if (phones and state.callback_number) else None,
         )
         return result, record
+
+    # --- the optional language model -----------------------------------------------
+
+    def _with_llm(self, state: ConversationState, decision: _Decision, text: str,
+                  lang: str) -> None:
+        """Word answers and summaries with the LLM; on any failure keep the grounded text.
+
+        The grounded decision is made first and stands: the model only rewords an answer
+        from the guides the retriever chose (with citations checked) or writes the
+        handoff summary. Its failures are counted in `llm.metrics`.
+        """
+        assert self.llm is not None
+        if decision.action == "answer" and decision.hits:
+            guides = [h.guide for h in decision.hits[:3]]
+            out = self.llm.answer(text, guides, state.channel)
+            if out is None:
+                decision.mode = "llm-fallback"
+                return
+            helped = replies.t("helped", lang)
+            if state.channel == "voice":
+                body = f"{out.text} {replies.t('sms_offer', lang)}"
+            else:
+                cited = [g for g in guides if g.id in out.citations]
+                links = " ".join(g.url for g in cited if g.url not in out.text)
+                body = f"{out.text}\n\n{replies.t('more', lang)} {links}" if links else out.text
+            decision.reply = f"{body} {helped}" if state.channel == "voice" else \
+                f"{body}\n\n{helped}"
+            decision.mode = "llm"
+        elif decision.handoff is not None and decision.new_handoff:
+            summary = self.llm.summarize([*state.transcript, ("citizen", text)],
+                                         decision.topic, state.municipality)
+            if summary is None:
+                decision.mode = "llm-fallback"
+                return
+            decision.handoff["summary"] = summary
+            decision.handoff["packet"]["summary"] = summary
+            decision.mode = "llm"
+
+    def _understand_with_llm(self, state: ConversationState, text: str, at: datetime,
+                             lang: str) -> _Decision | None:
+        """When retrieval is unsure, let the model name the topic and intent; the action
+        is still decided by the policy, and the answer still comes from a guide."""
+        assert self.llm is not None
+        topics = [{"slug": t.slug, "name": t.name, "about": t.about}
+                  for t in self.registry.topics.values()]
+        u = self.llm.understand(text, topics, state.last_topic)
+        if u is None:
+            return None
+        if u.intent == "emergency":
+            return _Decision("redirect", "uden-for-omraade", replies.t("emergency", lang),
+                             "emergency (LLM): 112 first", mode="llm")
+        if u.intent in ("wants_person", "own_case", "complaint", "not_helped"):
+            topic = u.topic if u.topic not in GENERIC_TOPICS else None
+            topic = topic or state.last_topic or {"own_case": "sagsstatus",
+                                                  "complaint": "klage"}.get(u.intent, "menneske")
+            decision = self._escalate(state, topic, u.intent, at, lang)
+            decision.mode = "llm"
+            return decision
+        if u.topic:
+            hits = [h for h in self.knowledge.retriever.search(text, state.municipality, k=10)
+                    if h.guide.topic == u.topic][:3]
+            if hits:
+                guide = hits[0].guide
+                state.last_guides.append(guide.id)
+                if self.registry.topics[guide.topic].route == "redirect":
+                    return _Decision("redirect", guide.topic, replies.redirect(
+                        self.registry, guide.topic, guide, state.channel, lang),
+                        f"{guide.topic} (LLM) belongs to a national authority", hits, mode="llm")
+                state.pending = "helped"
+                return _Decision("answer", guide.topic,
+                                 replies.answer(guide, state.channel, lang),
+                                 f"guide {guide.id} answers it (topic from LLM)", hits,
+                                 guide=guide, mode="llm")
+        return None
 
     # --- understanding ---------------------------------------------------------------
 
@@ -315,6 +395,10 @@ class Frontdesk:
                 topic = "sagsstatus" if cues.own_case else "menneske"
             return self._escalate(state, topic, need, at, lang, hits if confident else [])
 
+        if not confident and self.llm is not None:
+            understood = self._understand_with_llm(state, text, at, lang)
+            if understood is not None:
+                return understood
         if not confident:
             if pending == "municipality" and state.municipality is None and state.candidates:
                 state.pending = "municipality"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.frontdesk import Frontdesk
+from bot.llm import LLM
 from bot.store.outcomes import OutcomeStore, database_url
 from ddh.settings import Settings
 from knowledge.service import Knowledge
@@ -19,4 +20,5 @@ def open_frontdesk(settings: Settings, knowledge: Knowledge | None = None,
         knowledge.refresh_index()
     return Frontdesk(knowledge, store or open_store(settings),
                      min_similarity=settings.answer_min_similarity,
-                     min_lexical=settings.answer_min_lexical)
+                     min_lexical=settings.answer_min_lexical,
+                     llm=LLM.from_settings(settings))
