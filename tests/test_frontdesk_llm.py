@@ -55,6 +55,7 @@ def test_valid_llm_answer_is_used_with_citation_link(desk, fake):
     assert "https://" in r.reply and r.reply.endswith("Hjalp det?")
     assert frontdesk.llm.metrics.snapshot()["ok"] == 1
     assert len(fake.requests) == 1
+    assert decisions(store, cid)[0]["mode"] == "llm"
 
 
 @pytest.mark.parametrize("reply", [Reply(status=500), Reply(content="not json"),
@@ -71,7 +72,9 @@ def test_any_llm_failure_falls_back_to_the_grounded_answer(desk, fake, reply):
     assert guide.summary in r.reply  # the grounded text
     snap = frontdesk.llm.metrics.snapshot()
     assert snap["ok"] == 0 and sum(snap["fallbacks"].values()) == 1
-    assert store.conversation(cid)["decisions"][0]["action"] == "answer"
+    assert decisions(store, cid)[0] | {"reason": None} == {
+        "seq": 1, "action": "answer", "topic": "sundhedskort", "target": None, "reason": None,
+        "mode": "llm-fallback"}
 
 
 def test_handoff_summary_from_the_llm(desk, fake):

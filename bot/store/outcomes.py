@@ -202,7 +202,8 @@ class OutcomeStore:
                 "satisfaction": conv.satisfaction, "turns": conv.turns,
                 "transcript": [{"role": t.role, "text": t.text, "seq": t.seq} for t in turns],
                 "decisions": [{"seq": d.seq, "action": d.action, "topic": d.topic,
-                               "target": d.target, "reason": d.reason} for d in decisions],
+                               "target": d.target, "reason": d.reason, "mode": d.mode}
+                              for d in decisions],
                 "handoffs": [{"id": h.id, "kind": h.kind, "target": h.target,
                               "summary": h.summary, "reason": h.reason, "packet": h.packet}
                              for h in handoffs],
