@@ -107,6 +107,13 @@ class Frontdesk:
         self.min_similarity = min_similarity
         self.min_lexical = min_lexical
 
+    def warm_up(self) -> None:
+        """Load what the first citizens would otherwise wait for: the language model of
+        langid (1.6 s, holding the GIL), the embedding engine and the regexes."""
+        detect_language("Ich habe meinen Reisepass verloren und brauche Hilfe")
+        self.knowledge.retriever.search("mistet sundhedskort", None, k=1)
+        self.detector.from_text("jeg bor i Viborg")
+
     # --- the turn ------------------------------------------------------------------
 
     def handle(self, turn: TurnInput) -> TurnResult:

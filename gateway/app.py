@@ -38,8 +38,8 @@ def create_app(settings: Settings, knowledge: Knowledge | None = None,
             app.state.frontdesk = await run_in_threadpool(
                 open_frontdesk, settings, app.state.knowledge)
         app.state.knowledge = app.state.frontdesk.knowledge
-        # Load BM25 and the guides now, not on the first citizen's question.
-        await run_in_threadpool(lambda: app.state.knowledge.retriever)
+        # Load BM25, the guides and the models now, not on the first citizen's question.
+        await run_in_threadpool(app.state.frontdesk.warm_up)
         log.info("gateway.ready", chunks=app.state.knowledge.index.count())
         yield
         if app.state.frontdesk.store is not None:
