@@ -8,9 +8,10 @@
    its interpreter); N citizens open a conversation over REST, connect a WebSocket and
    send M messages each with think time between them (uniform, seconds), as people
    typing do. The load client runs at lower CPU priority (nice 10): on a real system
-   the citizens' browsers do not share the server's two cores. Reported: errors, client round-trip p50/p95 (send → full reply), and the
-   server-side turn latency the frontdesk recorded in the outcome store for the same
-   turns. Target: p95 <= 50 ms per turn at 200 conversations, no errors.
+   the citizens' browsers do not share the server's two cores. Reported: errors,
+   client round-trip p50/p95 (send → full reply), and the server-side turn latency
+   the frontdesk recorded in the outcome store for the same turns.
+   Target: p95 <= 50 ms per turn at 200 conversations, no errors.
 The index is built (or refreshed) under $DDH_DATA_DIR (default var/bench).
 """
 
