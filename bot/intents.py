@@ -39,9 +39,11 @@ OWN_CASE = _rx(
     r"hvor(?: langt)? er (?:min|vores)", r"hvornår får (?:jeg|vi) (?:et )?svar",
     r"(?:har|havde) (?:an)?søgt", r"(?:min|vores) ansøgning",
     r"afgørelse(?:n)?", r"har ikke hørt noget", r"fået (?:et )?afslag", r"hvorfor fik (?:jeg|vi)",
-    r"sagsbehandling(?:stid)?", r"hvorfor har jeg fået", r"min (?:byggesag|klage|bevilling)",
+    r"sagsbehandling(?:stid)?", r"hvorfor har jeg fået",
     r"my case", r"my application", r"status of my",
 )
+# Own-case cues that also name the subject: they count, but stay in the subject text.
+OWN_CASE_NAMED = _rx(r"min (?:byggesag|bevilling|ansøgning om \w+)", r"vores byggesag")
 COMPLAINT = _rx(r"klag(?:e|er|ede)?", r"vil klage", r"utilfreds", r"uacceptabel(?:t)?",
                 r"complain(?:t)?", r"dårlig behandling")
 NOT_HELPED = _rx(
@@ -112,7 +114,7 @@ def detect(text: str) -> Cues:
     closing = _leftover(text, THANKS, YES, NO, GREETING) == 0
     return Cues(
         wants_person=bool(PERSON.search(text)),
-        own_case=bool(OWN_CASE.search(text)),
+        own_case=bool(OWN_CASE.search(text) or OWN_CASE_NAMED.search(text)),
         complaint=bool(COMPLAINT.search(text)),
         not_helped=bool(NOT_HELPED.search(text)),
         thanks=bool(THANKS.search(text)) and closing,
