@@ -133,3 +133,36 @@ def test_ask_jsonl_contract(index_env, tmp_path):
     assert got[3]["action"] == "handoff" and handoff["target"] == "ddh"
     assert handoff["summary"] and handoff["reason"]
     assert "kommunekode" in got[4]["error"]
+
+
+def test_eval_run_passes_the_routing_suite(index_env):
+    out = ddh("eval", "run", "--json", "evals/scenarios/routing.yaml", env=index_env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    report = json.loads(out.stdout)[0]
+    assert report["metrics"]["turns"] >= 150
+    assert report["metrics"]["action_accuracy"] >= 0.95
+    assert report["metrics"]["topic_accuracy"] >= 0.9
+    actions = {t["expect"].get("action") for t in report["turns"]}
+    assert actions >= {"answer", "clarify", "handoff", "transfer", "ticket", "redirect", "end"}
+
+
+def test_eval_run_fails_when_a_threshold_is_not_met(index_env, tmp_path):
+    suite = tmp_path / "broken.yaml"
+    suite.write_text(
+        "thresholds: {action_accuracy: 1.0}\n"
+        "scenarios:\n"
+        "  - id: wrong-expectation\n"
+        "    channel: chat\n"
+        "    municipality: \"0615\"\n"
+        "    at: \"2026-11-24T10:15:00+01:00\"\n"
+        "    turns:\n"
+        "      - text: \"jeg har mistet mit sundhedskort\"\n"
+        "        expect: {action: ticket}\n", encoding="utf-8")
+    out = ddh("eval", "run", str(suite), env=index_env)
+    assert out.returncode == 1
+    assert "FAIL wrong-expectation #1" in out.stdout
+    assert "threshold not met" in out.stderr and "action_accuracy" in out.stderr
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("scenarios: 3\n", encoding="utf-8")
+    out = ddh("eval", "run", str(bad), env=index_env)
+    assert out.returncode == 1 and out.stderr.startswith("ddh: error:")
