@@ -166,3 +166,12 @@ def test_eval_run_fails_when_a_threshold_is_not_met(index_env, tmp_path):
     bad.write_text("scenarios: 3\n", encoding="utf-8")
     out = ddh("eval", "run", str(bad), env=index_env)
     assert out.returncode == 1 and out.stderr.startswith("ddh: error:")
+
+
+def test_chat_command_talks_in_the_terminal(index_env, tmp_path):
+    env = {**index_env, "DDH_DATABASE_URL": f"sqlite:///{tmp_path / 'chat.sqlite3'}"}
+    out = ddh("chat", "--municipality", "0615", "--at", "2026-11-24T20:00:00+01:00", env=env,
+              stdin="jeg har mistet mit pas\njeg vil tale med en medarbejder\n")
+    assert out.returncode == 0, out.stderr
+    assert "[answer · pas · 0615]" in out.stdout
+    assert "[ticket · pas · 0615]" in out.stdout  # Horsens is closed at 20:00
