@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot import replies
+from bot import llm_turn, replies
+from bot.decision import GENERIC_TOPICS, REASON_DA, Decision
 from bot.intents import Cues, detect, satisfaction_score, subject_text, words
 from bot.language import detect_language
 from bot.llm import LLM
@@ -32,17 +33,6 @@ from knowledge.service import Knowledge
 
 log = get_logger(__name__)
 CHANNELS = ("chat", "voice")
-# Topics that name an intent rather than a subject: a subject from earlier in the
-# conversation tells the receiving person more.
-GENERIC_TOPICS = {"menneske", "klage", "sagsstatus"}
-REASON_DA = {
-    "wants_person": "borgeren beder om at tale med en medarbejder",
-    "own_case": "borgeren spørger til sin egen sag",
-    "complaint": "borgeren vil klage",
-    "not_helped": "vejledningen løste ikke problemet",
-}
-
-
 @dataclass(frozen=True)
 class TurnInput:
     conversation: str
@@ -77,20 +67,6 @@ class TurnResult:
         return {"conversation": self.conversation, "action": self.action, "topic": self.topic,
                 "municipality": self.municipality, "reply": self.reply, "guides": self.guides,
                 "handoff": handoff}
-
-
-@dataclass
-class _Decision:
-    action: str
-    topic: str | None
-    reply: str
-    reason: str
-    hits: list[Hit] = field(default_factory=list)
-    target: str | None = None
-    handoff: dict[str, Any] | None = None
-    guide: Guide | None = None
-    new_handoff: bool = True  # False: an earlier ticket, returned again (callback added)
-    mode: str = "grounded"  # grounded | llm | llm-fallback
 
 
 class Frontdesk:
@@ -172,7 +148,7 @@ class Frontdesk:
 
         decision = self._decide(state, turn, text, cues, at, lang, bool(phones))
         if self.llm is not None:
-            self._with_llm(state, decision, text, lang)
+            llm_turn.reword(self, state, decision, text, lang)
         reply = decision.reply
         if not state.disclosed:
             reply = f"{replies.disclosure(self.registry, state.municipality, lang)} {reply}"
@@ -205,80 +181,6 @@ class Frontdesk:
         )
         return result, record
 
-    # --- the optional language model -----------------------------------------------
-
-    def _with_llm(self, state: ConversationState, decision: _Decision, text: str,
-                  lang: str) -> None:
-        """Word answers and summaries with the LLM; on any failure keep the grounded text.
-
-        The grounded decision is made first and stands: the model only rewords an answer
-        from the guides the retriever chose (with citations checked) or writes the
-        handoff summary. Its failures are counted in `llm.metrics`.
-        """
-        assert self.llm is not None
-        if decision.action == "answer" and decision.hits:
-            guides = [h.guide for h in decision.hits[:3]]
-            out = self.llm.answer(text, guides, state.channel)
-            if out is None:
-                decision.mode = "llm-fallback"
-                return
-            helped = replies.t("helped", lang)
-            if state.channel == "voice":
-                body = f"{out.text} {replies.t('sms_offer', lang)}"
-            else:
-                cited = [g for g in guides if g.id in out.citations]
-                links = " ".join(g.url for g in cited if g.url not in out.text)
-                body = f"{out.text}\n\n{replies.t('more', lang)} {links}" if links else out.text
-            decision.reply = f"{body} {helped}" if state.channel == "voice" else \
-                f"{body}\n\n{helped}"
-            decision.mode = "llm"
-        elif decision.handoff is not None and decision.new_handoff:
-            summary = self.llm.summarize([*state.transcript, ("citizen", text)],
-                                         decision.topic, state.municipality)
-            if summary is None:
-                decision.mode = "llm-fallback"
-                return
-            decision.handoff["summary"] = summary
-            decision.handoff["packet"]["summary"] = summary
-            decision.mode = "llm"
-
-    def _understand_with_llm(self, state: ConversationState, text: str, at: datetime,
-                             lang: str) -> _Decision | None:
-        """When retrieval is unsure, let the model name the topic and intent; the action
-        is still decided by the policy, and the answer still comes from a guide."""
-        assert self.llm is not None
-        topics = [{"slug": t.slug, "name": t.name, "about": t.about}
-                  for t in self.registry.topics.values()]
-        u = self.llm.understand(text, topics, state.last_topic)
-        if u is None:
-            return None
-        if u.intent == "emergency":
-            return _Decision("redirect", "uden-for-omraade", replies.t("emergency", lang),
-                             "emergency (LLM): 112 first", mode="llm")
-        if u.intent in ("wants_person", "own_case", "complaint", "not_helped"):
-            topic = u.topic if u.topic not in GENERIC_TOPICS else None
-            topic = topic or state.last_topic or {"own_case": "sagsstatus",
-                                                  "complaint": "klage"}.get(u.intent, "menneske")
-            decision = self._escalate(state, topic, u.intent, at, lang)
-            decision.mode = "llm"
-            return decision
-        if u.topic:
-            hits = [h for h in self.knowledge.retriever.search(text, state.municipality, k=10)
-                    if h.guide.topic == u.topic][:3]
-            if hits:
-                guide = hits[0].guide
-                state.last_guides.append(guide.id)
-                if self.registry.topics[guide.topic].route == "redirect":
-                    return _Decision("redirect", guide.topic, replies.redirect(
-                        self.registry, guide.topic, guide, state.channel, lang),
-                        f"{guide.topic} (LLM) belongs to a national authority", hits, mode="llm")
-                state.pending = "helped"
-                return _Decision("answer", guide.topic,
-                                 replies.answer(guide, state.channel, lang),
-                                 f"guide {guide.id} answers it (topic from LLM)", hits,
-                                 guide=guide, mode="llm")
-        return None
-
     # --- understanding ---------------------------------------------------------------
 
     def _update_municipality(self, state: ConversationState, turn: TurnInput, text: str) -> None:
@@ -292,8 +194,7 @@ class Frontdesk:
                 self._set_municipality(state, found)
             elif found.candidates:
                 state.candidates = found.candidates
-                state.pending_reason = state.pending_reason or None
-                self._ambiguity = found
+                state.candidates_evidence = found.evidence
             elif state.candidates:
                 # "Favrskov" in answer to "8382 covers Favrskov or Aarhus?"
                 for code in state.candidates:
@@ -345,29 +246,29 @@ class Frontdesk:
     # --- deciding --------------------------------------------------------------------
 
     def _decide(self, state: ConversationState, turn: TurnInput, text: str, cues: Cues,
-                at: datetime, lang: str, gave_phone: bool) -> _Decision:
+                at: datetime, lang: str, gave_phone: bool) -> Decision:
         pending, state.pending = state.pending, None
         if cues.emergency:
             guide = self._guide_for_topic("uden-for-omraade", "112")
-            return _Decision("redirect", "uden-for-omraade", replies.t("emergency", lang),
+            return Decision("redirect", "uden-for-omraade", replies.t("emergency", lang),
                              "emergency: 112 first", target=None, guide=guide)
         if pending == "satisfaction":
             score = satisfaction_score(text)
             if score is not None:
                 state.satisfaction = score
                 state.ended = True
-                return _Decision("end", None, replies.t("bye", lang),
+                return Decision("end", None, replies.t("bye", lang),
                                  f"satisfaction {score}/10 recorded")
         if pending == "callback" and gave_phone and state.last_ticket:
             ticket = state.last_ticket
-            return _Decision("ticket", ticket["topic"], replies.t("callback_saved", lang),
+            return Decision("ticket", ticket["topic"], replies.t("callback_saved", lang),
                              "consented callback number added to the ticket",
                              target=ticket["target"], handoff=ticket, new_handoff=False)
         if pending == "municipality" and state.pending_topic:
             if state.municipality:
                 topic, reason = state.pending_topic, state.pending_reason or "wants_person"
                 state.pending_topic = None
-                return self._escalate(state, topic, reason, at, lang)
+                return self.escalate_to_person(state, topic, reason, at, lang)
             if not cues.question and state.clarifications < 2:
                 state.pending = "municipality"
                 state.clarifications += 1
@@ -377,7 +278,7 @@ class Frontdesk:
         if cues.thanks and not cues.needs_person and not cues.question:
             return self._end(state, lang)
         if cues.greeting_only or (cues.vague and not cues.needs_person):
-            return _Decision("clarify", None, replies.t("how_help", lang),
+            return Decision("clarify", None, replies.t("how_help", lang),
                              "greeting or a request for help without a subject")
         if state.first_question is None and cues.content_words >= 2:
             state.first_question = text
@@ -400,28 +301,28 @@ class Frontdesk:
                 topic = "klage"  # a complaint about a national authority goes there
             if topic is None:
                 topic = "sagsstatus" if cues.own_case else "menneske"
-            return self._escalate(state, topic, need, at, lang, hits if confident else [])
+            return self.escalate_to_person(state, topic, need, at, lang, hits if confident else [])
 
         if not confident and self.llm is not None:
-            understood = self._understand_with_llm(state, text, at, lang)
+            understood = llm_turn.understand(self, state, text, at, lang)
             if understood is not None:
                 return understood
         if not confident:
             if pending == "municipality" and state.municipality is None and state.candidates:
                 state.pending = "municipality"
                 return self._ask_municipality(state, state.pending_topic, lang)
-            return _Decision("clarify", None, replies.t("rephrase", lang),
+            return Decision("clarify", None, replies.t("rephrase", lang),
                              "no guide matches confidently", hits)
         guide = hits[0].guide
         route = self.registry.topics[guide.topic].route
         state.last_guides.append(guide.id)
         if route == "redirect":
-            return _Decision("redirect", guide.topic,
+            return Decision("redirect", guide.topic,
                              replies.redirect(self.registry, guide.topic, guide,
                                               state.channel, lang),
                              f"{guide.topic} belongs to a national authority", hits)
         state.pending = "helped"
-        return _Decision("answer", guide.topic, replies.answer(guide, state.channel, lang),
+        return Decision("answer", guide.topic, replies.answer(guide, state.channel, lang),
                          f"guide {guide.id} answers it", hits, guide=guide)
 
     def _need(self, cues: Cues, pending: str | None) -> str | None:
@@ -435,25 +336,23 @@ class Frontdesk:
             return "own_case"
         return None
 
-    def _end(self, state: ConversationState, lang: str) -> _Decision:
+    def _end(self, state: ConversationState, lang: str) -> Decision:
         state.pending = "satisfaction"
-        return _Decision("end", None, replies.t("end", lang), "the citizen is done")
+        return Decision("end", None, replies.t("end", lang), "the citizen is done")
 
     def _ask_municipality(self, state: ConversationState, topic: str | None,
-                          lang: str) -> _Decision:
-        evidence = getattr(self, "_ambiguity", None)
-        text = replies.ask_municipality(
-            self.registry, state.candidates,
-            evidence.evidence if evidence and state.candidates else None, lang)
-        return _Decision("clarify", topic, text, "the municipality is needed for a person")
+                          lang: str) -> Decision:
+        text = replies.ask_municipality(self.registry, state.candidates,
+                                        state.candidates_evidence, lang)
+        return Decision("clarify", topic, text, "the municipality is needed for a person")
 
-    def _escalate(self, state: ConversationState, topic: str, need: str, at: datetime,
-                  lang: str, hits: list[Hit] | None = None) -> _Decision:
+    def escalate_to_person(self, state: ConversationState, topic: str, need: str, at: datetime,
+                  lang: str, hits: list[Hit] | None = None) -> Decision:
         esc = escalate(self.registry, self.schedule, topic, state.municipality, at)
         hits = hits or []
         if esc.action == "redirect":
             guide = hits[0].guide if hits else self._guide_for_topic(topic, "")
-            return _Decision("redirect", topic,
+            return Decision("redirect", topic,
                              replies.redirect(self.registry, topic, guide, state.channel, lang),
                              esc.reason, hits)
         if esc.action == "clarify":
@@ -484,7 +383,7 @@ class Frontdesk:
             state.last_ticket = packet
             if not has_number:
                 state.pending = "callback"
-        return _Decision(esc.action, topic, reply, packet["reason"], hits, target=target,
+        return Decision(esc.action, topic, reply, packet["reason"], hits, target=target,
                          handoff=packet)
 
     def _guide_for_topic(self, topic: str, query: str) -> Guide | None:

@@ -17,6 +17,7 @@ class ConversationState:
     municipality: str | None = None
     municipality_source: str | None = None
     candidates: tuple[str, ...] = ()
+    candidates_evidence: str | None = None  # the postal code or town that was ambiguous
     called_number: str | None = None
     language: str = "da"
     turns: int = 0
