@@ -35,4 +35,7 @@ fi
 # installs churn versions. requirements.lock holds the versions verified together.
 extras=""; [ "$want_test" = 1 ] && extras="[test]"
 .venv/bin/python -m pip install -q -c requirements.lock -e ".${extras}"
+# Build (or refresh) the knowledge index now, so the first `ddh serve` or `ddh ask`
+# starts in seconds; unchanged guides are not embedded again.
+.venv/bin/ddh knowledge ingest >&2
 echo "install: done ($(.venv/bin/python --version), $(.venv/bin/pip list 2>/dev/null | wc -l) packages)" >&2
