@@ -12,7 +12,7 @@ only count with a cue ("bor i", "fra", "kommune") or, in typed text, a capital l
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 from bot.numbers import number_runs, spoken_thousands
@@ -56,7 +56,6 @@ class Detection:
 @dataclass
 class MunicipalityDetector:
     registry: Registry
-    _names: dict[str, tuple[str, ...]] = field(default_factory=dict, init=False)
 
     @cached_property
     def names(self) -> dict[str, tuple[str, ...]]:

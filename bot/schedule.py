@@ -8,7 +8,7 @@ Tuesdays at 17:59 and Christmas Eve deterministically.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -104,6 +104,3 @@ def spoken_when(moment: datetime, now: datetime) -> str:
               "september", "oktober", "november", "december")
     return f"den {m.day}. {months[m.month - 1]} {clock}"
 
-
-def at_time(day: date, hh: int, mm: int = 0) -> datetime:
-    return datetime.combine(day, time(hh, mm), TZ)
