@@ -44,7 +44,7 @@ from bot.frontdesk import Frontdesk, TurnInput  # noqa: E402
 from ddh.settings import Settings  # noqa: E402
 from evals.retrieval import load_queries  # noqa: E402
 from knowledge.service import Knowledge  # noqa: E402
-from tests.servers import free_port  # noqa: E402
+from tests.servers import free_port, wait_ok  # noqa: E402
 
 
 def pct(values: list[float], p: float) -> float:
@@ -126,14 +126,7 @@ def main() -> int:
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         url = f"http://127.0.0.1:{port}"
         try:
-            for _ in range(600):
-                try:
-                    if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.1)
-            else:
+            if not wait_ok(f"{url}/readyz", timeout=60):
                 print("server did not become ready", file=sys.stderr)
                 return 1
             # The citizens' browsers are not on the server's cores in real life: the

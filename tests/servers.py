@@ -25,6 +25,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_ok(url: str, timeout: float = 60.0) -> bool:
+    """Poll `url` until it answers 200 (True) or the timeout passes (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    return False
+
+
 @contextlib.contextmanager
 def serve_app(app) -> Iterator[str]:
     """Run an ASGI app on a real loopback socket in a background thread."""

@@ -6,16 +6,14 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from ddh.settings import Settings
 from knowledge.index import GuideIndex
 from knowledge.retrieval import HybridRetriever
-from tests.servers import free_port
+from tests.servers import free_port, wait_ok
 from tests.test_index import GUIDES
 
 CHROMA = shutil.which("chroma", path=str(Path(sys.executable).parent))
@@ -31,13 +29,7 @@ def chroma_url(tmp_path):
                             stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
-            try:
-                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
+        if not wait_ok(f"{url}/api/v2/heartbeat", timeout=15):
             raise RuntimeError("chroma server did not start")
         yield url
     finally:
