@@ -8,7 +8,6 @@ channel: chat, voice and `ddh ask` all call `Frontdesk.handle`.
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,7 +20,7 @@ from bot.language import detect_language
 from bot.llm import LLM
 from bot.municipality import Detection, MunicipalityDetector
 from bot.policy import escalate
-from bot.redaction import redact
+from bot.redaction import redact, strip_labels
 from bot.schedule import TZ, Schedule
 from bot.state import ConversationState, ConversationStates, merge_outcome
 from bot.store.outcomes import OutcomeStore, TurnRecord
@@ -55,6 +54,7 @@ class TurnResult:
     language: str = "da"
     reason: str = ""
     redacted_text: str = ""
+    asks_rating: bool = False  # the reply asks for a 1-10 satisfaction score
 
     def contract(self) -> dict[str, Any]:
         """The output line of `ddh ask --jsonl` (CONTRACT.md)."""
@@ -143,7 +143,9 @@ class Frontdesk:
         lang = replies.lang_of(state.language)
         phones = red.phones
         self._update_municipality(state, turn, text)
-        if phones and state.pending == "callback":
+        # A number is kept for a callback only when the citizen gives it for one.
+        consented = bool(phones) and (state.pending == "callback" or cues.callback)
+        if consented:
             state.callback_number = phones[-1]
 
         decision = self._decide(state, turn, text, cues, at, lang, bool(phones))
@@ -165,9 +167,10 @@ class Frontdesk:
         topic = decision.topic if decision.topic else (
             state.last_topic if decision.action == "end" else None)
         result = TurnResult(state.id, decision.action, topic, state.municipality, reply, guides,
-                            decision.handoff, state.language, decision.reason, text)
-        callback = state.callback_number if decision.handoff is None or \
-            decision.handoff["kind"] == "ticket" else None
+                            decision.handoff, state.language, decision.reason, text,
+                            asks_rating=state.pending == "satisfaction")
+        new_ticket = decision.new_handoff and decision.handoff is not None and \
+            decision.handoff["kind"] == "ticket"
         record = TurnRecord(
             conversation_id=state.id, channel=state.channel, seq=state.turns, at=at,
             citizen_text=text, bot_text=reply, language=state.language,
@@ -177,7 +180,8 @@ class Frontdesk:
             outcome=state.outcome, conversation_topic=state.last_topic,
             ended=decision.action == "end", satisfaction=state.satisfaction,
             handoff=decision.handoff if decision.new_handoff else None, mode=decision.mode,
-            callback_phone=callback if (phones and state.callback_number) else None,
+            # with a new ticket; or given now for the ticket made earlier
+            callback_phone=state.callback_number if new_ticket or consented else None,
         )
         return result, record
 
@@ -223,7 +227,7 @@ class Frontdesk:
         """Guides for the text. `subject`: only the topic of an escalation is wanted, so
         intent-only topics are skipped and a weaker match will do."""
         retriever = self.knowledge.retriever
-        text = re.sub(r"\[(?:CPR|TELEFON|EMAIL|KORT)\]", " ", text)  # redaction labels
+        text = strip_labels(text)
         hits = retriever.search(text, state.municipality, k=5 if subject else 3)
         if subject:
             hits = [h for h in hits if h.guide.topic not in GENERIC_TOPICS][:3]

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from bot.numbers import word_value
+from bot.redaction import strip_labels
 
 
 def _rx(*parts: str) -> re.Pattern[str]:
@@ -71,6 +72,8 @@ EMERGENCY = _rx(
     r"fire in (?:my|the|our)", r"breaking in(?:to)?", r"someone is breaking", r"call an ambulance",
     r"ikke er ved bevidsthed", r"kan ikke få vejret",
 )
+CALLBACK = _rx(r"ring(?:e)? (?:til )?mig", r"(?:i|du) (?:kan|må) ringe (?:til )?mig",
+               r"call me", r"kontakte mig på", r"fange mig på")
 QUESTION_WORDS = _rx(r"hvordan", r"hvad", r"hvor", r"hvornår", r"hvem", r"hvilken", r"hvilke",
                      r"kan jeg", r"skal jeg", r"må jeg", r"how", r"what", r"where", r"when",
                      r"can i", r"do i", r"hvorfor", r"why")
@@ -92,6 +95,7 @@ class Cues:
     yes: bool = False
     no: bool = False
     emergency: bool = False
+    callback: bool = False  # asks to be called back: a number in the turn is consented
     question: bool = False
     vague: bool = False  # "kan du hjælpe mig?" and nothing more
     content_words: int = 0
@@ -122,6 +126,7 @@ def detect(text: str) -> Cues:
         yes=bool(YES.search(text)) and _leftover(text, YES, THANKS, GREETING) <= 1,
         no=bool(NO.search(text)) and _leftover(text, NO, THANKS) <= 1,
         emergency=bool(EMERGENCY.search(text)),
+        callback=bool(CALLBACK.search(text)),
         question=bool(QUESTION_WORDS.search(text)) or "?" in text,
         vague=bool(VAGUE.search(text)) and _leftover(text, VAGUE, GREETING, THANKS) <= 1,
         content_words=words,
@@ -146,7 +151,7 @@ def words(text: str) -> int:
 
 def subject_text(text: str) -> str:
     """The text without the request for a person, case or complaint phrases: its subject."""
-    rest = re.sub(r"\[(?:CPR|TELEFON|EMAIL|KORT)\]", " ", text)
+    rest = strip_labels(text)
     for p in (PERSON, OWN_CASE, NOT_HELPED, GREETING, THANKS):
         rest = p.sub(" ", rest)
     rest = re.sub(r"(?<![\wæøå])(jeg vil gerne|jeg vil|kan jeg|vil gerne|gerne|om|angående|"

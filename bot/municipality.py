@@ -35,10 +35,6 @@ _POSTAL = re.compile(r"(?<![\d,.\-/])(\d{4})(?![\d,.\-/:])(?:\s+([^\W\d_][\w.\- 
 _POSTAL_CUE = re.compile(r"(postnummer|postnr|post nummer|bor i|bor på|adresse)", re.I)
 
 
-def _fold(s: str) -> str:
-    return s.lower().replace("aa", "å") if s.lower() != "aarhus" else "aarhus"
-
-
 @dataclass(frozen=True)
 class Detection:
     """What the text (or channel) says about the municipality."""

@@ -19,6 +19,12 @@ from datetime import date
 from bot.numbers import number_runs
 
 LABELS = {"cpr": "[CPR]", "phone": "[TELEFON]", "email": "[EMAIL]", "card": "[KORT]"}
+LABEL_RE = re.compile("|".join(re.escape(label) for label in LABELS.values()))
+
+
+def strip_labels(text: str) -> str:
+    """Redacted text without its labels: '[CPR]' carries no meaning for retrieval."""
+    return LABEL_RE.sub(" ", text)
 
 # 10 digits: 010190-1234, 0101901234, 010190 1234, 01 01 90 12 34, 01.01.90-1234. The
 # date part uses one separator throughout; the serial is 4 digits or "12 34".

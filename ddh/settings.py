@@ -57,10 +57,6 @@ class Settings(BaseSettings):
     local_boost: float = Field(default=0.05, ge=0.0, le=1.0)
     local_margin: float = Field(default=0.03, ge=0.0, le=1.0)
     phrase_boost: float = Field(default=0.15, ge=0.0, le=1.0)
-    shortcut_score: float = Field(
-        default=6.0, ge=0.0, description="BM25 score from which a clear winner skips embedding"
-    )
-    shortcut_margin: float = Field(default=0.3, ge=0.0, le=1.0)
     dense_memory_limit: int = Field(
         default=50_000, ge=0, description="Exact in-memory dense search up to this many chunks"
     )

@@ -20,7 +20,6 @@ from typing import Any
 class ConversationLog:
     id: str
     municipality: str | None
-    created: float = field(default_factory=time.monotonic)
     touched: float = field(default_factory=time.monotonic)
     events: list[dict[str, Any]] = field(default_factory=list)
     answered: dict[str, list[int]] = field(default_factory=dict)  # client msg id → seqs

@@ -78,11 +78,8 @@ class HybridRetriever:
 
     def __init__(self, index: GuideIndex, dense_weight: float = 0.6,
                  local_boost: float = 0.05, local_margin: float = 0.03,
-                 memory_limit: int = 50_000, phrase_boost: float = 0.15,
-                 shortcut_score: float = 6.0, shortcut_margin: float = 0.3) -> None:
+                 memory_limit: int = 50_000, phrase_boost: float = 0.15) -> None:
         self.index = index
-        self.shortcut_score = shortcut_score
-        self.shortcut_margin = shortcut_margin
         self.phrase_boost = phrase_boost
         self.local_margin = local_margin
         self.memory_limit = memory_limit
@@ -121,19 +118,6 @@ class HybridRetriever:
             self._bm25.index(corpus, show_progress=False)
         self._vocab = set(self._bm25.vocab_dict) if corpus else set()
 
-    def _lexically_decided(self, lexical: dict[str, float]) -> bool:
-        """BM25 alone decides when its best guide scores high and well clear of the next.
-
-        The embedding is ~75 % of a turn's CPU. On both labelled sets (538 questions)
-        skipping it for about 30 % of them (top ≥ 6, ≥ 30 % ahead) left hit@1 and
-        hit@3 unchanged; `shortcut_score = 0` turns this off.
-        """
-        if not self.shortcut_score or len(lexical) == 0:
-            return False
-        top, *rest = sorted(lexical.values(), reverse=True)
-        second = rest[0] if rest else 0.0
-        return top >= self.shortcut_score and (top - second) / top >= self.shortcut_margin
-
     def _in_scope(self, gid: str, municipality: str | None) -> bool:
         g = self.guides[gid]
         return g.national or (municipality is not None and municipality in g.municipalities)
@@ -142,8 +126,9 @@ class HybridRetriever:
         local = self._local.get(municipality or "")
         return self._national | local if local is not None else self._national
 
-    def _lexical(self, query: str, municipality: str | None) -> dict[str, float]:
-        tokens = [t for t in analyse(query) if t in self._vocab]
+    def _lexical(self, query_tokens: list[str],
+                 municipality: str | None) -> dict[str, float]:
+        tokens = [t for t in query_tokens if t in self._vocab]
         if not tokens or not self._chunk_guide:
             return {}
         scores = np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
@@ -198,9 +183,8 @@ class HybridRetriever:
             return []
         if not self.has_dense:
             mode = "bm25"
-        lexical = self._lexical(query, municipality) if mode != "dense" else {}
-        if mode == "hybrid" and self._lexically_decided(lexical):
-            mode = "bm25"  # the question names its guide outright: skip the embedding
+        toks = analyse(query)
+        lexical = self._lexical(toks, municipality) if mode != "dense" else {}
         dense = self._dense(query, municipality) if mode != "bm25" else {}
         if mode == "dense":
             ranked = dict(dense)
@@ -213,8 +197,7 @@ class HybridRetriever:
             lx = _minmax({g: lexical.get(g, 0.0) for g in ids})
             w = self.dense_weight
             ranked = {g: w * d[g] + (1 - w) * lx[g] for g in ids}
-        if mode != "dense" and self.phrase_boost and self._phrases:
-            toks = analyse(query)
+        if mode == "hybrid" and self.phrase_boost and self._phrases:
             matched: set[str] = set()
             for n in range(2, min(6, len(toks)) + 1):
                 for i in range(len(toks) - n + 1):

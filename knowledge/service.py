@@ -45,7 +45,7 @@ class Knowledge:
             s = self.settings
             self._retriever = HybridRetriever(
                 self.index, s.dense_weight, s.local_boost, s.local_margin, s.dense_memory_limit,
-                s.phrase_boost, s.shortcut_score, s.shortcut_margin,
+                s.phrase_boost,
             )
         return self._retriever
 

@@ -141,3 +141,17 @@ def test_bad_input_is_a_clear_error(desk):
         desk.handle(TurnInput("x", "hej", channel="fax"))
     with pytest.raises(ValueError, match="kommunekode"):
         desk.handle(TurnInput("x", "hej", municipality="9999"))
+
+
+def test_number_given_with_a_callback_request_goes_on_the_new_ticket(desk, store):
+    r = talk(desk, "ring mig op på 12345678, jeg vil tale med en medarbejder",
+             municipality="0615", at=TUE_EVENING)[0]
+    assert r.action == "ticket" and "ringer til dig" in r.reply
+    assert store.callback_for(r.handoff["id"]) == "12345678"
+
+
+def test_number_without_a_callback_request_is_not_kept(desk, store):
+    r = talk(desk, "mit nummer er 12345678, hvordan fornyer jeg mit pas",
+             "jeg vil tale med en medarbejder", municipality="0615", at=TUE_EVENING)
+    assert r[1].action == "ticket" and "skriv dit telefonnummer" in r[1].reply
+    assert store.callback_for(r[1].handoff["id"]) is None

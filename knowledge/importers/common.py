@@ -9,6 +9,7 @@ from typing import Any
 
 from knowledge.guide import Guide, GuideError, guide_from_mapping, registry_problems, slugify
 from knowledge.registry import Registry
+from knowledge.text import fold as fold_letters
 
 # Field names used by guide platforms and CMS exports, mapped onto ours.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -49,9 +50,8 @@ class ImportReport:
 
 
 def fold(text: str) -> str:
-    """Lower-case and fold æ/ø/å so 'Koerekort' and 'Kørekort' compare equal."""
-    text = text.lower().replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
-    return re.sub(r"[^a-z0-9]+", " ", text).strip()
+    """Lower-case, fold æ/ø/å and keep words only: 'Kørekort!' and 'koerekort' match."""
+    return re.sub(r"[^a-z0-9]+", " ", fold_letters(text.lower())).strip()
 
 
 class TopicResolver:
@@ -125,7 +125,7 @@ def normalise(
             mapped[name] = value
             used |= {a for a in ALIASES[name] if a in raw}
     topic = mapped.get("topic")
-    if topic is not None and not (isinstance(topic, str) and topic in resolver._exact.values()):
+    if topic is not None and not (isinstance(topic, str) and topic in resolver.registry.topics):
         resolved = resolver.resolve(topic)
         if resolved is None:
             raise GuideError(f"cannot map topic {topic!r} onto the taxonomy")

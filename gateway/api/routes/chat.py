@@ -81,7 +81,7 @@ def _reply_event(result: Any, reply_to: str) -> dict[str, Any]:
         "guides": [{"id": g["id"], "title": g["title"], "url": g["url"]}
                    for g in result.guides[:3]] if result.action == "answer" else [],
         "handoff": {"kind": handoff["kind"], "target": handoff["target"]} if handoff else None,
-        "ask_rating": result.action == "end" and "1 til 10" in result.reply,
+        "ask_rating": result.asks_rating,
     }
 
 
