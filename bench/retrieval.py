@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from langchain_chroma import Chroma
 
+from bot.frontdesk import Frontdesk
 from ddh.settings import Settings
 from evals.retrieval import DEV_SET, evaluate, load_queries
 from knowledge.embeddings import LangChainEmbeddings
@@ -83,6 +84,7 @@ def main() -> int:
         by_style.setdefault(lq.style, []).append(1 if rr >= 1 / 3 else 0)
     print("hybrid hit@3 by style: " + ", ".join(
         f"{st} {sum(v) / len(v):.2f} (n={len(v)})" for st, v in sorted(by_style.items())))
+    answer_confidence(k, queries)
     if args.misses:
         print("\nhybrid misses at 1 (expected → got top 3):")
         for lq, got in hyb.misses:
@@ -90,6 +92,31 @@ def main() -> int:
     ok = hyb.hit_at(3) >= 0.95 and hyb.hit_at(3) > base.hit_at(3) and hyb.latency(95) <= 30
     print(f"\ntargets (hit@3 >= 0.95, beats baseline, p95 <= 30 ms): {'met' if ok else 'NOT met'}")
     return 0 if ok else 1
+
+
+# Small talk a hotline bot should not answer from a guide (it asks to rephrase instead).
+CHIT_CHAT = [
+    "hvad synes du om vejret i dag", "fortæl mig en vittighed", "hvem vandt fodboldkampen",
+    "jeg keder mig", "hvad er meningen med livet", "kan du synge en sang",
+    "hvad hedder du", "er du et menneske", "hvad skal jeg have til aftensmad",
+    "min kat er sød", "blå trampolin regnvejr", "hvor gammel er du",
+    "what is the weather like", "tell me a joke", "hvilken farve kan du bedst lide",
+    "jeg har lige været i biografen", "kender du Mette", "det er fredag i dag",
+    "hvad koster en is", "har du set den nye film", "god musik", "jeg elsker pizza",
+    "hvor ligger Paris", "hvad er klokken på månen",
+]
+
+
+def answer_confidence(k: Knowledge, queries: list) -> None:
+    """How often the frontdesk's answer threshold accepts the top guide: labelled
+    questions should pass, small talk should not (see README, 'Answer confidence')."""
+    desk = Frontdesk(k, store=None)
+    accepted = sum(desk.is_confident(next(iter(k.retriever.search(q.q, q.municipality, 1)),
+                                              None)) for q in queries)
+    chat = sum(desk.is_confident(next(iter(k.retriever.search(t, None, 1)), None))
+               for t in CHIT_CHAT)
+    print(f"answer confidence: {accepted}/{len(queries)} labelled questions accepted "
+          f"({accepted / len(queries):.1%}); {chat}/{len(CHIT_CHAT)} small-talk probes accepted")
 
 
 if __name__ == "__main__":

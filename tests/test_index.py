@@ -123,21 +123,3 @@ def test_langchain_retriever(settings, embedder):
     assert docs[0].metadata["id"] == "aarhus-storskrald"
     assert docs[0].metadata["url"] == "https://example.dk/aarhus-storskrald"
     assert "Kredsløb" in docs[0].page_content
-
-
-def test_concurrent_queries_are_batched_with_identical_vectors(embedder):
-    import threading
-
-    import numpy as np
-
-    texts = ["mistet sundhedskort", "hvordan fornyer jeg mit pas", "I lost my passport",
-             "hvornår kommer skraldebilen"] * 4
-    alone = np.vstack([embedder.query(t) for t in texts])
-    out: list = [None] * len(texts)
-    threads = [threading.Thread(target=lambda i=i: out.__setitem__(i, embedder.query(texts[i])))
-               for i in range(len(texts))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert np.abs(np.vstack(out) - alone).max() < 1e-6
