@@ -16,6 +16,7 @@ REASON_DA = {
     "own_case": "borgeren spørger til sin egen sag",
     "complaint": "borgeren vil klage",
     "not_helped": "vejledningen løste ikke problemet",
+    "not_understood": "borgeren kunne ikke forstås i telefonen",
 }
 
 

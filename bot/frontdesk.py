@@ -23,7 +23,7 @@ from bot.policy import escalate
 from bot.redaction import redact, strip_labels
 from bot.schedule import TZ, Schedule
 from bot.state import ConversationState, ConversationStates, merge_outcome
-from bot.store.outcomes import OutcomeStore, TurnRecord
+from bot.store.outcomes import EndRecord, OutcomeStore, TurnRecord
 from ddh.logging import get_logger
 from handoff.packet import build_packet
 from knowledge.guide import Guide
@@ -40,6 +40,9 @@ class TurnInput:
     municipality: str | None = None
     called_number: str | None = None
     at: datetime | None = None
+    # The channel could not make out what the citizen said (voice: repeatedly): the
+    # turn is recorded with empty text and a person is offered.
+    unheard: bool = False
 
 
 @dataclass
@@ -131,6 +134,19 @@ class Frontdesk:
             return (f"{replies.disclosure(self.registry, state.municipality, 'da')} "
                     f"{replies.t('how_help', 'da')}")
 
+    def close(self, conversation: str, at: datetime | None = None,
+              outcome: str = "abandoned") -> bool:
+        """The channel ended the conversation (the caller hung up, the chat was left):
+        the end is recorded — a call with no turn is still a contact — and its state
+        freed. False when the conversation was unknown."""
+        state = self.states.pop(conversation)
+        if state is None:
+            return False
+        if self.store is not None and not state.ended:
+            self.store.record(EndRecord(state.id, state.channel, state.started_at,
+                                        at or datetime.now(TZ), state.municipality, outcome))
+        return True
+
     def _turn(self, state: ConversationState, turn: TurnInput,
               at: datetime) -> tuple[TurnResult, TurnRecord]:
         red = redact(turn.text)
@@ -148,7 +164,11 @@ class Frontdesk:
         if consented:
             state.callback_number = phones[-1]
 
-        decision = self._decide(state, turn, text, cues, at, lang, bool(phones))
+        if turn.unheard:
+            decision = self.escalate_to_person(state, state.last_topic or "menneske",
+                                               "not_understood", at, lang)
+        else:
+            decision = self._decide(state, turn, text, cues, at, lang, bool(phones))
         if self.llm is not None:
             llm_turn.reword(self, state, decision, text, lang)
         reply = decision.reply

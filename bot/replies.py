@@ -8,6 +8,7 @@ citizens who write English; guide content stays Danish.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from bot.schedule import spoken_when
@@ -116,10 +117,25 @@ def disclosure(registry: Registry, municipality: str | None, lang: str) -> str:
     return t("disclose", lang, who=who)
 
 
+VOICE_WORDS = 30  # about 12 seconds of speech
+
+
+def brief(summary: str, max_words: int = VOICE_WORDS) -> str:
+    """The summary's first sentence, and the next while the whole stays short: on the
+    phone a caller cannot re-read, and the link by SMS carries the rest."""
+    sentences = re.split(r"(?<=[.!?])\s+", summary.strip())
+    out = [sentences[0]]
+    for sentence in sentences[1:]:
+        if len(" ".join([*out, sentence]).split()) > max_words:
+            break
+        out.append(sentence)
+    return " ".join(out)
+
+
 def answer(guide: Guide, channel: str, lang: str) -> str:
     """The guide's own words, trimmed for the channel; ends by asking if it helped."""
     if channel == "voice":
-        return f"{guide.summary} {t('sms_offer', lang)} {t('helped', lang)}"
+        return f"{brief(guide.summary)} {t('sms_offer', lang)} {t('helped', lang)}"
     parts = [guide.summary]
     if guide.steps:
         steps = "\n".join(f"{i}. {s}" for i, s in enumerate(guide.steps[:6], 1))
@@ -139,13 +155,13 @@ def redirect(registry: Registry, topic: str, guide: Guide | None, channel: str,
         parts.append(t("redirect", lang, authority=authority.name))
         contact = AUTHORITY_CONTACT.get(authority_id) or authority.web
         if guide:
-            parts.append(guide.summary)
+            parts.append(guide.summary if channel != "voice" else brief(guide.summary))
         if contact:
             parts.append(t("contact", lang, contact=contact))
     else:
         parts.append(t("out_of_scope", lang))
         if guide:
-            parts.append(guide.summary)
+            parts.append(guide.summary if channel != "voice" else brief(guide.summary))
     text = " ".join(parts)
     if guide and channel != "voice":
         text += f"\n\n{t('more', lang)} {guide.url}"

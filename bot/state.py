@@ -76,6 +76,11 @@ class ConversationStates:
                 self._states.popitem(last=False)
             return entry[0], entry[1]
 
+    def pop(self, conversation_id: str) -> ConversationState | None:
+        with self._lock:
+            entry = self._states.pop(conversation_id, None)
+            return entry[0] if entry else None
+
     def peek(self, conversation_id: str) -> ConversationState | None:
         with self._lock:
             entry = self._states.get(conversation_id)

@@ -81,6 +81,51 @@ class Settings(BaseSettings):
     )
     stt_device: str = Field(default="auto", description="auto, cpu or cuda")
     stt_compute_type: str = Field(default="int8", description="CTranslate2 compute type")
+    stt_beam_size: int = Field(default=5, ge=1, description="Beam width (1 = greedy)")
+    stt_hotwords: bool = Field(
+        default=False, description="Also pass municipality names as Whisper hotwords"
+    )
+    stt_timeout_s: float = Field(
+        default=4.0, gt=0, description="A transcription slower than this is given up"
+    )
+
+    # Voice: text to speech (bot/voice/tts.py) and the call itself.
+    tts: Literal["espeak", "piper", "azure", "openai", "elevenlabs"] = Field(
+        default="espeak", description="Speech synthesis engine"
+    )
+    tts_voice: str | None = Field(
+        default=None, description="Voice name (engine-specific; espeak default `da`)"
+    )
+    tts_rate: int = Field(default=165, ge=80, le=400, description="espeak words per minute")
+    tts_model_path: Path | None = Field(default=None, description="Piper: Danish .onnx voice")
+    tts_api_key: SecretStr | None = Field(default=None, description="Cloud TTS API key")
+    tts_region: str | None = Field(default=None, description="Azure Speech region")
+    tts_timeout_s: float = Field(
+        default=3.0, gt=0, description="First audio later than this: fall back to espeak"
+    )
+    voice_vad_stop_s: float = Field(
+        default=0.6, gt=0, description="Silence that ends the caller's utterance"
+    )
+    voice_silence_s: float = Field(
+        default=8.0, gt=0, description="Caller silence before the bot asks if they are there"
+    )
+    voice_public_url: str | None = Field(
+        default=None, description="Public base URL for carrier callbacks (default: request's)"
+    )
+
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs call-stream tokens; random per process if unset (set it when "
+        "several gateway processes serve calls)",
+    )
+
+    # Telephony carrier (Twilio) and SMS. Unset: transfers are logged, SMS go to an outbox.
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_api_url: str = Field(
+        default="https://api.twilio.com", description="Twilio REST base URL"
+    )
+    sms_from: str | None = Field(default=None, description="Sender number for SMS")
 
     # Chat channel.
     allowed_origins: list[str] = Field(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
@@ -29,7 +30,9 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 
 def create_app(settings: Settings, knowledge: Knowledge | None = None,
-               frontdesk: Frontdesk | None = None) -> FastAPI:
+               frontdesk: Frontdesk | None = None,
+               voice_adapters: tuple[Any, Any] | None = None) -> FastAPI:
+    """`voice_adapters`: (telephony, sms) instead of those the settings configure."""
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from bot.service import open_frontdesk
@@ -56,6 +59,8 @@ def create_app(settings: Settings, knowledge: Knowledge | None = None,
     app.state.knowledge = knowledge or (frontdesk.knowledge if frontdesk else None)
     app.state.frontdesk = frontdesk
     app.state.chat_logs = ChatLogs()
+    app.state.voice = None  # loaded on the first call (gateway/api/deps.py: start_voice)
+    app.state.voice_adapters = voice_adapters or (None, None)
     app.include_router(health.router)
     app.include_router(api_router, prefix="/api")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -56,6 +56,19 @@ class TurnRecord:
     callback_phone: str | None = None  # consented; stored apart, only with a ticket
 
 
+@dataclass
+class EndRecord:
+    """The conversation ended without a closing turn (the caller hung up, the chat
+    was abandoned). A conversation with no turns at all is still a contact."""
+
+    conversation_id: str
+    channel: str
+    started_at: datetime
+    at: datetime
+    municipality: str | None = None
+    outcome: str = "abandoned"  # kept only when no turn gave an outcome
+
+
 def database_url(url: str | None, data_dir: Path) -> str:
     if url:
         return url
@@ -84,7 +97,7 @@ class OutcomeStore:
                 cur.execute("PRAGMA foreign_keys=ON")
                 cur.close()
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._pending: deque[TurnRecord] = deque()
+        self._pending: deque[TurnRecord | EndRecord] = deque()
         self._lock = threading.Lock()
         upgrade(self.engine)
 
@@ -94,7 +107,7 @@ class OutcomeStore:
     def pending(self) -> int:
         return len(self._pending)
 
-    def record(self, rec: TurnRecord) -> bool:
+    def record(self, rec: TurnRecord | EndRecord) -> bool:
         """Write the turn (after any still-pending ones). False: queued for a later retry."""
         with self._lock:
             self._pending.append(rec)
@@ -109,20 +122,23 @@ class OutcomeStore:
             rec = self._pending[0]
             if not self._write_with_retries(rec):
                 log.error("store.write_deferred", conversation=rec.conversation_id,
-                          seq=rec.seq, pending=len(self._pending))
+                          pending=len(self._pending))
                 return False
             self._pending.popleft()
         return True
 
-    def _write_with_retries(self, rec: TurnRecord) -> bool:
+    def _write_with_retries(self, rec: TurnRecord | EndRecord) -> bool:
         for attempt in range(self.retries + 1):
             try:
                 with self.sessions.begin() as s:
-                    self._write(s, rec)
+                    if isinstance(rec, EndRecord):
+                        self._write_end(s, rec)
+                    else:
+                        self._write(s, rec)
                 return True
             except IntegrityError:
                 # Already written by an attempt whose commit succeeded: not a duplicate.
-                if self._has_turn(rec):
+                if isinstance(rec, TurnRecord) and self._has_turn(rec):
                     return True
                 raise
             except (OperationalError, SQLAlchemyError) as exc:
@@ -134,6 +150,18 @@ class OutcomeStore:
         with self.sessions() as s:
             return s.scalar(select(Turn.id).where(Turn.conversation_id == rec.conversation_id,
                                                   Turn.seq == 2 * rec.seq - 1)) is not None
+
+    def _write_end(self, s: Session, rec: EndRecord) -> None:
+        conv = s.get(Conversation, rec.conversation_id)
+        if conv is None:
+            conv = Conversation(id=rec.conversation_id, channel=rec.channel,
+                                started_at=rec.started_at, turns=0,
+                                municipality=rec.municipality)
+            s.add(conv)
+        if conv.ended_at is None:
+            conv.ended_at = rec.at
+        if conv.outcome is None:
+            conv.outcome = rec.outcome
 
     def _write(self, s: Session, rec: TurnRecord) -> None:
         conv = s.get(Conversation, rec.conversation_id)

@@ -6,7 +6,8 @@ WebSockets.
 
 from __future__ import annotations
 
-from typing import Annotated
+import asyncio
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlparse
 
 from fastapi import Depends, HTTPException
@@ -16,6 +17,9 @@ from bot.frontdesk import Frontdesk
 from ddh.settings import Settings
 from gateway.chat_log import ChatLogs
 from knowledge.service import Knowledge
+
+if TYPE_CHECKING:
+    from bot.voice.pipeline import VoiceServices
 
 
 def get_settings(conn: HTTPConnection) -> Settings:
@@ -40,6 +44,31 @@ def get_chat_logs(conn: HTTPConnection) -> ChatLogs:
     return conn.app.state.chat_logs
 
 
+def start_voice(conn: HTTPConnection) -> asyncio.Future[VoiceServices]:
+    """Begin loading the voice services (Whisper, vocabulary, carrier) once per process.
+
+    Called by the carrier's webhook, so the model is loading while the carrier opens
+    the media stream; the stream then awaits the same future.
+    """
+    state = conn.app.state
+    if getattr(state, "voice", None) is None:
+        from bot.voice.pipeline import VoiceServices
+
+        frontdesk = get_frontdesk(conn)
+        loop = asyncio.get_running_loop()
+        state.voice = loop.run_in_executor(None, VoiceServices.create, state.settings,
+                                           frontdesk, *state.voice_adapters)
+    return state.voice
+
+
+async def get_voice(conn: HTTPConnection) -> VoiceServices:
+    try:
+        return await start_voice(conn)
+    except Exception as exc:
+        conn.app.state.voice = None  # the next call tries again
+        raise HTTPException(status_code=503, detail=f"voice is unavailable: {exc}") from exc
+
+
 def origin_allowed(origin: str | None, host: str | None, allowed: list[str]) -> bool:
     """Browsers send Origin: allow our own host and the configured embedding sites.
 
@@ -57,3 +86,4 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 KnowledgeDep = Annotated[Knowledge, Depends(get_knowledge)]
 FrontdeskDep = Annotated[Frontdesk, Depends(get_frontdesk)]
 ChatLogsDep = Annotated[ChatLogs, Depends(get_chat_logs)]
+VoiceDep = Annotated["VoiceServices", Depends(get_voice)]

@@ -1,0 +1,1 @@
+"""The voice channel's pipecat stages: VAD → speech to text → frontdesk → speech."""

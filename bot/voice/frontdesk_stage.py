@@ -1,0 +1,263 @@
+"""The voice pipeline's frontdesk stage: caller utterances in, spoken replies out.
+
+Every transcription is one turn of the same `Frontdesk` the chat uses (run in a worker
+thread, turns of a call in order); its reply is made speakable and pushed to TTS.
+What a switchboard does besides talking happens here too, through the carrier adapters:
+- `answer`: the link can be texted (SMS) to the caller's number when they say yes;
+- `transfer`: once the announcement has been spoken, the call moves to the
+  municipality's number from the registry;
+- `ticket`: the caller's own number is read back for the callback and used only when
+  they confirm it;
+- `end`: the goodbye is spoken, then the call ends.
+It also keeps the line alive: "I did not catch that" for an unintelligible utterance
+(a person is offered after repeated misses, or at once when speech recognition
+fails), a prompt when the caller is silent, and DTMF postal codes arrive as text from
+pipecat's `DTMFAggregator`. When the call ends for any reason, the conversation is
+closed in the frontdesk (recorded, state freed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from loguru import logger
+from pipecat.frames.frames import (
+    BotStartedSpeakingFrame,
+    BotStoppedSpeakingFrame,
+    CancelFrame,
+    EndFrame,
+    EndWorkerFrame,
+    Frame,
+    StartFrame,
+    TranscriptionFrame,
+    TTSSpeakFrame,
+    UserStartedSpeakingFrame,
+    VADUserStartedSpeakingFrame,
+)
+from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+
+from bot.frontdesk import Frontdesk, TurnInput, TurnResult
+from bot.intents import detect
+from bot.voice.frames import SpeechNotUnderstoodFrame
+from bot.voice.speakable import speakable
+from gateway.telephony import CallInfo, CarrierError, SmsSender, Telephony
+
+SAY = {
+    "not_caught": "Undskyld, det fangede jeg ikke. Vil du sige det igen?",
+    "still_there": "Er du der stadig? Du kan bare sige, hvad du har brug for hjælp til.",
+    "silent_bye": "Jeg kan ikke høre dig, så jeg lægger på nu. Ring endelig igen. Farvel.",
+    "sms_sent": "Jeg har sendt linket til dig på sms.",
+    "sms_failed": "Jeg kunne desværre ikke sende sms'en lige nu.",
+    "confirm_number": "Skal vi ringe dig op på det nummer, du ringer fra, {number}? "
+                      "Sig ja eller nej.",
+    "transfer_failed": "Jeg kunne desværre ikke stille dig om. Ring selv til {name} på {phone}.",
+    "no_number": "Jeg kan desværre ikke stille dig om lige nu.",
+}
+
+
+def spoken_number(number: str) -> str:
+    """+4512345678 → "12 34 56 78": Danish numbers are read in pairs."""
+    digits = re.sub(r"\D", "", number)
+    if digits.startswith("45") and len(digits) == 10:
+        digits = digits[2:]
+    return " ".join(digits[i:i + 2] for i in range(0, len(digits), 2))
+
+
+class FrontdeskProcessor(FrameProcessor):
+    """See module docstring. Sits between speech-to-text and text-to-speech."""
+
+    def __init__(self, frontdesk: Frontdesk, call: CallInfo, telephony: Telephony,
+                 sms: SmsSender, *, municipality: str | None = None,
+                 silence_s: float = 8.0, max_misses: int = 2,
+                 clock: Callable[[], datetime] | None = None, **kwargs: Any) -> None:
+        super().__init__(name="FrontdeskProcessor", **kwargs)
+        self.frontdesk = frontdesk
+        self.call = call
+        self.telephony = telephony
+        self.sms = sms
+        self.municipality = municipality
+        self.silence_s = silence_s
+        self.max_misses = max_misses
+        self.clock = clock
+        self.results: list[TurnResult] = []  # this call's turns, in order (for tests, logs)
+        self._turns = asyncio.Lock()
+        self._after_speech: list[Callable[[], Awaitable[None]]] = []
+        self._silence: asyncio.Task | None = None
+        self._silent_prompts = 0
+        self._misses = 0
+        self._sms_text: str | None = None  # link offered by SMS, sent on "ja"
+        self._confirm_number = False
+        self._ending = False
+        self._closed = False
+
+    # --- frames --------------------------------------------------------------------
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
+        await super().process_frame(frame, direction)
+        if isinstance(frame, StartFrame):
+            await self.push_frame(frame, direction)
+            self.create_task(self._greet(), name="greet")
+            return
+        if isinstance(frame, TranscriptionFrame):
+            self._cancel_silence()
+            self.create_task(self._utterance(frame.text), name="turn")
+            return
+        if isinstance(frame, SpeechNotUnderstoodFrame):
+            self.create_task(self._not_understood(frame.reason), name="unheard")
+            return
+        if isinstance(frame, (VADUserStartedSpeakingFrame, UserStartedSpeakingFrame,
+                              BotStartedSpeakingFrame)):
+            self._cancel_silence()
+        elif isinstance(frame, BotStoppedSpeakingFrame):
+            await self._bot_stopped()
+        elif isinstance(frame, (EndFrame, CancelFrame)):
+            await self._close(frame)
+        await self.push_frame(frame, direction)
+
+    async def _bot_stopped(self) -> None:
+        actions, self._after_speech = self._after_speech, []
+        for action in actions:
+            await action()
+        if not actions and not self._ending and not self._turns.locked():
+            self._start_silence()
+
+    # --- speaking --------------------------------------------------------------------
+
+    async def _say(self, text: str) -> None:
+        text = speakable(text)
+        if text:
+            await self.push_frame(TTSSpeakFrame(text))
+
+    async def _end_call(self) -> None:
+        self._ending = True
+        self._cancel_silence()
+        await self.push_frame(EndWorkerFrame(reason="conversation ended"))
+
+    def _now(self) -> datetime | None:
+        return self.clock() if self.clock else None
+
+    async def _greet(self) -> None:
+        greeting = await asyncio.to_thread(
+            self.frontdesk.open, self.call.conversation, "voice", self.municipality,
+            self.call.called, self._now())
+        await self._say(greeting)
+
+    # --- turns -----------------------------------------------------------------------
+
+    async def _utterance(self, text: str) -> None:
+        async with self._turns:
+            if self._ending:
+                return
+            self._misses = 0
+            self._silent_prompts = 0
+            said = text.strip()
+            cues = detect(said)
+            if self._sms_text is not None:
+                sms, self._sms_text = self._sms_text, None
+                if cues.yes and self.call.caller:
+                    await self._send_sms(sms)
+            if self._confirm_number:
+                self._confirm_number = False
+                if cues.yes and self.call.caller:
+                    said = f"{said} {self.call.caller}"  # the number they just confirmed
+            await self._turn(TurnInput(self.call.conversation, said, "voice",
+                                       self.municipality, self.call.called, self._now()))
+
+    async def _not_understood(self, reason: str) -> None:
+        async with self._turns:
+            if self._ending:
+                return
+            self._misses += 1
+            if reason == "empty" and self._misses < self.max_misses:
+                await self._say(SAY["not_caught"])
+                return
+            logger.info(f"{self}: caller not understood ({reason}, {self._misses}x)")
+            self._misses = 0
+            await self._turn(TurnInput(self.call.conversation, "", "voice", self.municipality,
+                                       self.call.called, self._now(), unheard=True))
+
+    async def _turn(self, turn: TurnInput) -> None:
+        result = await asyncio.to_thread(self.frontdesk.handle, turn)
+        self.results.append(result)
+        await self._say(result.reply)
+        await self._act(result)
+
+    async def _act(self, result: TurnResult) -> None:
+        if result.action == "answer" and result.guides:
+            g = result.guides[0]
+            self._sms_text = f"{g['title']}: {g['url']}"
+        elif result.action == "transfer" and result.handoff:
+            self._after_speech.append(lambda: self._transfer(result.handoff["target"]))
+        elif result.action == "ticket" and result.handoff and self.call.caller:
+            state = self.frontdesk.states.peek(self.call.conversation)
+            if state is not None and state.pending == "callback":
+                self._confirm_number = True
+                await self._say(SAY["confirm_number"].format(
+                    number=spoken_number(self.call.caller)))
+        elif result.action == "end":
+            await self._end_call()
+
+    async def _send_sms(self, body: str) -> None:
+        try:
+            await self.sms.send(self.call.caller or "", body)
+            await self._say(SAY["sms_sent"])
+        except (CarrierError, OSError) as exc:
+            logger.error(f"{self}: SMS failed: {exc}")
+            await self._say(SAY["sms_failed"])
+
+    async def _transfer(self, target: str) -> None:
+        registry = self.frontdesk.registry
+        routing = registry.routing_for(target) if target in registry.municipalities else None
+        if routing is None or not routing.phone:
+            logger.warning(f"{self}: no transfer number for {target!r}")
+            await self._say(SAY["no_number"])
+            return
+        try:
+            await self.telephony.transfer(self.call, routing.phone)
+        except CarrierError as exc:
+            logger.error(f"{self}: transfer failed: {exc}")
+            await self._say(SAY["transfer_failed"].format(
+                name=f"{routing.name} Kommune", phone=spoken_number(routing.phone)))
+            return
+        await self._end_call()  # the carrier has the call now; our media leg ends
+
+    # --- silence ---------------------------------------------------------------------
+
+    def _start_silence(self) -> None:
+        self._cancel_silence()
+        self._silence = self.create_task(self._silence_timer(), name="silence")
+
+    def _cancel_silence(self) -> None:
+        if self._silence is not None:
+            task, self._silence = self._silence, None
+            task.cancel()
+
+    async def _silence_timer(self) -> None:
+        await asyncio.sleep(self.silence_s)
+        self._silence = None
+        self._silent_prompts += 1
+        if self._silent_prompts >= 2:
+            await self._say(SAY["silent_bye"])
+            await self._end_call()
+        else:
+            await self._say(SAY["still_there"])
+
+    # --- the end ---------------------------------------------------------------------
+
+    async def finish(self) -> None:
+        """The call is over whatever the pipeline saw last (idempotent)."""
+        await self._close(CancelFrame())
+
+    async def _close(self, frame: Frame) -> None:
+        """Hang-up or goodbye: free the conversation (idempotent)."""
+        self._cancel_silence()
+        if self._closed:
+            return
+        self._closed = True
+        outcome = "hung_up" if isinstance(frame, CancelFrame) else "abandoned"
+        await asyncio.to_thread(self.frontdesk.close, self.call.conversation, self._now(),
+                                outcome)

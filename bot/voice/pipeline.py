@@ -1,0 +1,127 @@
+"""One call = one pipecat pipeline; the heavy parts are shared by all calls.
+
+    transport in → Silero VAD → speech to text → user turns (barge-in) → DTMF →
+    frontdesk stage → text to speech → transport out
+
+`VoiceServices` is created once per process (the Whisper model, the vocabulary, the
+frontdesk, the carrier adapters); `run_call` builds a pipeline for one call on any
+pipecat transport (Twilio media stream, WebRTC) and runs it until the call ends. The
+barge-in rule: when VAD hears the caller start speaking, pipecat's user-turn processor
+broadcasts an interruption — TTS stops, queued audio is dropped and the carrier is told
+to clear what it buffered (Twilio's `clear`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from loguru import logger
+from pipecat.audio.vad.silero import SileroVADAnalyzer
+from pipecat.audio.vad.vad_analyzer import VADParams
+from pipecat.pipeline.pipeline import Pipeline
+from pipecat.pipeline.worker import PipelineParams, PipelineWorker
+from pipecat.processors.aggregators.dtmf_aggregator import DTMFAggregator
+from pipecat.processors.audio.vad_processor import VADProcessor
+from pipecat.transports.base_transport import BaseTransport
+from pipecat.turns.user_start import VADUserTurnStartStrategy
+from pipecat.turns.user_stop import SpeechTimeoutUserTurnStopStrategy
+from pipecat.turns.user_turn_processor import UserTurnProcessor
+from pipecat.turns.user_turn_strategies import UserTurnStrategies
+from pipecat.workers.runner import WorkerRunner
+
+from bot.frontdesk import Frontdesk
+from bot.voice.frontdesk_stage import FrontdeskProcessor
+from bot.voice.stt import FrontdeskSTTService, SpeechRecognizer
+from bot.voice.tts import make_tts
+from bot.voice.vocabulary import vocabulary
+from ddh.settings import Settings
+from gateway.telephony import CallInfo, SmsSender, Telephony, make_carrier
+
+IN_RATE = 16000  # what VAD and Whisper want; transports resample to it
+
+
+@dataclass
+class ActiveCall:
+    call: CallInfo
+    started: float
+    worker: PipelineWorker
+    stage: FrontdeskProcessor
+
+
+@dataclass
+class VoiceServices:
+    """Everything calls share. Created lazily by the app (loading Whisper takes ~1 s)."""
+
+    settings: Settings
+    frontdesk: Frontdesk
+    recognizer: SpeechRecognizer
+    telephony: Telephony
+    sms: SmsSender
+    calls: dict[str, ActiveCall] = field(default_factory=dict)
+    clock: Callable[[], datetime] | None = None
+
+    @classmethod
+    def create(cls, settings: Settings, frontdesk: Frontdesk,
+               telephony: Telephony | None = None, sms: SmsSender | None = None) -> VoiceServices:
+        prompt, hotwords = vocabulary(frontdesk.knowledge)
+        recognizer = SpeechRecognizer.from_settings(settings, prompt, hotwords)
+        default_tel, default_sms = make_carrier(settings)
+        return cls(settings, frontdesk, recognizer, telephony or default_tel, sms or default_sms)
+
+
+def build_pipeline(transport: BaseTransport, services: VoiceServices, call: CallInfo,
+                   municipality: str | None = None) -> tuple[Pipeline, FrontdeskProcessor]:
+    s = services.settings
+    vad = VADProcessor(vad_analyzer=SileroVADAnalyzer(
+        sample_rate=IN_RATE, params=VADParams(stop_secs=s.voice_vad_stop_s)))
+    stt = FrontdeskSTTService(services.recognizer, timeout_s=s.stt_timeout_s)
+    turns = UserTurnProcessor(user_turn_strategies=UserTurnStrategies(
+        start=[VADUserTurnStartStrategy()],
+        stop=[SpeechTimeoutUserTurnStopStrategy(user_speech_timeout=s.voice_vad_stop_s,
+                                                wait_for_transcript=False)]))
+    dtmf = DTMFAggregator(timeout=3.0, prefix="")
+    stage = FrontdeskProcessor(services.frontdesk, call, services.telephony, services.sms,
+                               municipality=municipality, silence_s=s.voice_silence_s,
+                               clock=services.clock)
+    tts = make_tts(s)
+    pipeline = Pipeline([transport.input(), vad, stt, turns, dtmf, stage, tts,
+                         transport.output()])
+    return pipeline, stage
+
+
+async def run_call(transport: BaseTransport, services: VoiceServices, call: CallInfo, *,
+                   municipality: str | None = None, out_rate: int = 8000,
+                   on_worker: Callable[[PipelineWorker], Any] | None = None) -> ActiveCall:
+    """Run one call to its end (hang-up, goodbye or transfer); cleans up on any exit."""
+    pipeline, stage = build_pipeline(transport, services, call, municipality)
+    worker = PipelineWorker(pipeline, params=PipelineParams(
+        audio_in_sample_rate=IN_RATE, audio_out_sample_rate=out_rate),
+        idle_timeout_secs=None, enable_rtvi=False, conversation_id=call.conversation)
+    active = ActiveCall(call, time.monotonic(), worker, stage)
+    services.calls[call.conversation] = active
+
+    @transport.event_handler("on_client_disconnected")
+    async def _hung_up(_transport: Any, _client: Any) -> None:
+        await worker.cancel(reason="caller hung up")
+
+    if on_worker is not None:
+        on_worker(worker)
+    runner = WorkerRunner(handle_sigint=False)
+    try:
+        await runner.add_workers(worker)
+        await runner.run()
+    except asyncio.CancelledError:
+        await worker.cancel(reason="server shutting down")
+        raise
+    finally:
+        services.calls.pop(call.conversation, None)
+        # A cancelled pipeline may not have passed CancelFrame to every stage.
+        await stage.finish()
+        logger.info(f"call {call.conversation} ended after "
+                    f"{time.monotonic() - active.started:.1f} s")
+    return active

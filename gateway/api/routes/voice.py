@@ -1,0 +1,160 @@
+"""Voice: Twilio's webhook and media stream, and the live-call list.
+
+A call to one of our numbers reaches Twilio, which POSTs `/api/voice/twilio`; we
+answer with TwiML that connects the call's audio to `/api/voice/twilio/stream` (a
+WebSocket speaking Twilio Media Streams: µ-law 8 kHz), passing the called and calling
+numbers and a signed token as stream parameters. The greeting (with the AI
+disclosure) is spoken by the bot itself, so it is the same on every channel.
+
+Security: when `DDH_TWILIO_AUTH_TOKEN` is set, the webhook checks Twilio's request
+signature; the media stream is accepted only with a token we signed for that call, so
+nobody can open a stream without a call from the carrier.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import time
+import uuid
+from typing import Any
+from xml.sax.saxutils import quoteattr
+
+from fastapi import APIRouter, HTTPException, Request, WebSocket, WebSocketDisconnect
+from fastapi.responses import Response
+from pipecat.serializers.twilio import TwilioFrameSerializer
+from pipecat.transports.websocket.fastapi import (
+    FastAPIWebsocketParams,
+    FastAPIWebsocketTransport,
+)
+
+from ddh.logging import get_logger
+from ddh.settings import Settings
+from gateway.api.deps import SettingsDep, start_voice
+from gateway.telephony import CallInfo
+
+log = get_logger(__name__)
+router = APIRouter(prefix="/voice", tags=["voice"])
+START_TIMEOUT_S = 10.0
+_PROCESS_SECRET = secrets.token_bytes(32)
+
+
+def _secret(settings: Settings) -> bytes:
+    if settings.secret_key:
+        return settings.secret_key.get_secret_value().encode()
+    return _PROCESS_SECRET
+
+
+def stream_token(settings: Settings, call_sid: str, called: str, caller: str) -> str:
+    msg = f"{call_sid}|{called}|{caller}".encode()
+    return hmac.new(_secret(settings), msg, hashlib.sha256).hexdigest()[:32]
+
+
+def twilio_signature(auth_token: str, url: str, params: dict[str, str]) -> str:
+    """Twilio's X-Twilio-Signature: HMAC-SHA1 over the URL and the sorted POST params."""
+    payload = url + "".join(f"{k}{params[k]}" for k in sorted(params))
+    digest = hmac.new(auth_token.encode(), payload.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()
+
+
+def _public(request: Request, settings: Settings, path: str, ws: bool = False) -> str:
+    base = settings.voice_public_url.rstrip("/") if settings.voice_public_url else \
+        str(request.base_url).rstrip("/")
+    if ws:
+        base = base.replace("https://", "wss://").replace("http://", "ws://")
+    return base + path
+
+
+@router.post("/twilio", response_class=Response)
+async def twilio_incoming(request: Request, settings: SettingsDep) -> Response:
+    """TwiML for an incoming call: connect its audio to our media stream."""
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    if settings.twilio_auth_token:
+        url = _public(request, settings, request.url.path)
+        expected = twilio_signature(settings.twilio_auth_token.get_secret_value(), url, form)
+        if not hmac.compare_digest(expected, request.headers.get("x-twilio-signature", "")):
+            raise HTTPException(status_code=403, detail="bad Twilio signature")
+    call_sid = form.get("CallSid", "")
+    if not call_sid:
+        raise HTTPException(status_code=422, detail="CallSid missing")
+    called, caller = form.get("To", ""), form.get("From", "")
+    start_voice(request)  # load the speech model while Twilio opens the stream
+    token = stream_token(settings, call_sid, called, caller)
+    url = _public(request, settings, "/api/voice/twilio/stream", ws=True)
+    params = "".join(f"<Parameter name={quoteattr(k)} value={quoteattr(v)}/>"
+                     for k, v in (("to", called), ("from", caller), ("token", token)))
+    twiml = (f'<?xml version="1.0" encoding="UTF-8"?><Response><Connect>'
+             f"<Stream url={quoteattr(url)}>{params}</Stream></Connect></Response>")
+    return Response(twiml, media_type="application/xml")
+
+
+async def _twilio_start(ws: WebSocket) -> dict[str, Any]:
+    """Read Twilio's `connected` and `start` messages; anything else is malformed."""
+    async with asyncio.timeout(START_TIMEOUT_S):
+        while True:
+            raw = await ws.receive_text()
+            try:
+                msg = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                raise ValueError("not JSON") from exc
+            if not isinstance(msg, dict):
+                raise ValueError("not a JSON object")
+            if msg.get("event") == "connected":
+                continue
+            if msg.get("event") == "start" and isinstance(msg.get("start"), dict):
+                return msg["start"]
+            raise ValueError(f"expected a start event, got {msg.get('event')!r}")
+
+
+@router.websocket("/twilio/stream")
+async def twilio_stream(ws: WebSocket) -> None:
+    """One phone call: Twilio Media Streams in and out, through the voice pipeline."""
+    settings: Settings = ws.app.state.settings
+    await ws.accept()
+    try:
+        start = await _twilio_start(ws)
+    except (ValueError, TimeoutError) as exc:
+        await ws.close(code=1003, reason=f"bad stream start: {exc}"[:120])
+        return
+    except WebSocketDisconnect:
+        return
+    custom = start.get("customParameters") or {}
+    call_sid, stream_sid = str(start.get("callSid", "")), str(start.get("streamSid", ""))
+    called, caller = str(custom.get("to", "")), str(custom.get("from", ""))
+    token = stream_token(settings, call_sid, called, caller)
+    if not stream_sid or not hmac.compare_digest(token, str(custom.get("token", ""))):
+        await ws.close(code=1008, reason="stream not authorised")
+        return
+    try:
+        voice = await start_voice(ws)
+    except Exception as exc:  # model failed to load: the caller must not hear silence
+        log.error("voice.unavailable", error=str(exc))
+        await ws.close(code=1011, reason="voice unavailable")
+        ws.app.state.voice = None
+        return
+    from bot.voice.pipeline import run_call
+
+    call = CallInfo(conversation=uuid.uuid4().hex, carrier="twilio", call_id=call_sid,
+                    stream_id=stream_sid, caller=caller or None, called=called or None)
+    serializer = TwilioFrameSerializer(
+        stream_sid, call_sid, params=TwilioFrameSerializer.InputParams(auto_hang_up=False))
+    transport = FastAPIWebsocketTransport(ws, FastAPIWebsocketParams(
+        audio_in_enabled=True, audio_out_enabled=True, add_wav_header=False,
+        serializer=serializer, allowed_origins=[]))
+    log.info("voice.call", conversation=call.conversation, carrier="twilio")
+    await run_call(transport, voice, call, out_rate=8000)
+
+
+@router.get("/calls")
+async def live_calls(request: Request) -> list[dict[str, Any]]:
+    """Calls in progress (conversation, carrier, seconds); empty before the first call."""
+    loading = request.app.state.voice
+    if loading is None or not loading.done() or loading.exception() is not None:
+        return []
+    now = time.monotonic()
+    return [{"conversation": c.call.conversation, "carrier": c.call.carrier,
+             "seconds": round(now - c.started, 1)} for c in loading.result().calls.values()]

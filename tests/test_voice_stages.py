@@ -1,0 +1,264 @@
+"""The voice pipeline's own stages, each driven with pipecat's test runner.
+
+Real components: the frontdesk over the real index and a real SQLite store, espeak-ng,
+the bundled Whisper model, and a fake Twilio REST API on a real socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+from pipecat.frames.frames import (
+    BotStoppedSpeakingFrame,
+    ErrorFrame,
+    Frame,
+    TranscriptionFrame,
+    TTSAudioRawFrame,
+    TTSSpeakFrame,
+)
+from pipecat.services.settings import TTSSettings
+from pipecat.services.tts_service import TTSService
+from pipecat.tests.utils import SleepFrame, run_test
+
+from bot.frontdesk import Frontdesk
+from bot.store.outcomes import OutcomeStore, database_url
+from bot.voice.frames import SpeechNotUnderstoodFrame
+from bot.voice.frontdesk_stage import FrontdeskProcessor, spoken_number
+from bot.voice.speakable import speakable
+from bot.voice.stt import FrontdeskSTTService, SpeechRecognizer
+from bot.voice.tts import EspeakTTSService, FallbackTTSService
+from bot.voice.vocabulary import vocabulary
+from gateway.telephony import CallInfo, OutboxSms, OutboxTelephony, TwilioTelephony, _TwilioREST
+from tests.fake_twilio import fake_twilio
+from tests.voice_client import synthesize
+
+TZ = ZoneInfo("Europe/Copenhagen")
+WEEKDAY_MORNING = datetime(2026, 11, 24, 10, 0, tzinfo=TZ)
+
+
+@pytest.fixture
+def desk(knowledge, tmp_path):
+    store = OutcomeStore(database_url(None, tmp_path))
+    yield Frontdesk(knowledge, store)
+    store.close()
+
+
+def stage_for(desk, tmp_path, telephony=None, caller="+4512345678", called=None,
+              municipality=None, at=WEEKDAY_MORNING, **kw) -> FrontdeskProcessor:
+    call = CallInfo(conversation="call-1", carrier="twilio", call_id="CA1", caller=caller,
+                    called=called)
+    return FrontdeskProcessor(desk, call, telephony or OutboxTelephony(tmp_path / "calls.jsonl"),
+                              OutboxSms(tmp_path / "sms.jsonl"), municipality=municipality,
+                              clock=lambda: at, **kw)
+
+
+def spoken(frames) -> list[str]:
+    return [f.text for f in frames if isinstance(f, TTSSpeakFrame)]
+
+
+# --- speakable text, vocabulary -------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("Ring på tlf. 72 22 18 18 kl. 9-15.", "Ring på telefon 72 22 18 18 klokken 9 til 15."),
+    ("Se borger.dk, fx under Pas.", "Se borger punktum dk, for eksempel under Pas."),
+    ("Åbent 24.12.2026 kl. 10.30", "Åbent 24. december 2026 klokken 10 30"),
+    ("Læs https://www.borger.dk/pas og ring.", "Læs og ring."),
+    ("Jeg er en digital assistent (AI).", "Jeg er en digital assistent A I."),
+])
+def test_speakable(text, said):
+    assert speakable(text) == said
+
+
+def test_spoken_number_in_pairs():
+    assert spoken_number("+4512345678") == "12 34 56 78"
+
+
+def test_vocabulary_is_a_short_danish_sentence_from_the_corpus(knowledge):
+    prompt, hotwords = vocabulary(knowledge)
+    assert prompt.startswith("Borgeren ringer til kommunen") and len(prompt) <= 260
+    assert "MitID" in prompt and "pas" in prompt and "storskrald" in prompt
+    assert "Aarhus" in hotwords
+
+
+# --- the frontdesk stage --------------------------------------------------------------
+
+
+async def test_greets_with_ai_disclosure_then_answers(desk, tmp_path):
+    stage = stage_for(desk, tmp_path)
+    down, _ = await run_test(stage, frames_to_send=[
+        SleepFrame(0.3), TranscriptionFrame("jeg kan ikke logge på med mitid", "", ""),
+        SleepFrame(1.0)])
+    said = spoken(down)
+    assert "digital assistent A I" in said[0]
+    assert stage.results[0].action == "answer" and stage.results[0].topic == "mitid"
+    assert "https" not in said[1] and said[1].endswith("Hjalp det?")
+    assert len(said[1].split()) <= 45  # short on the phone
+
+
+async def test_yes_to_sms_texts_the_link_to_the_caller(desk, tmp_path):
+    stage = stage_for(desk, tmp_path)
+    down, _ = await run_test(stage, frames_to_send=[
+        SleepFrame(0.3), TranscriptionFrame("jeg kan ikke logge på med mitid", "", ""),
+        SleepFrame(1.0), TranscriptionFrame("ja tak", "", ""), SleepFrame(1.0)])
+    sms = OutboxSms(tmp_path / "sms.jsonl").outbox.read()
+    assert len(sms) == 1 and sms[0]["to"] == "+4512345678"
+    assert sms[0]["body"].startswith(stage.results[0].guides[0]["title"])
+    assert "https://" in sms[0]["body"]
+    assert "Jeg har sendt linket til dig på sms." in spoken(down)
+
+
+async def test_transfer_moves_the_call_through_twilio_after_the_announcement(desk, tmp_path):
+    with fake_twilio() as (url, twilio):
+        tel = TwilioTelephony(_TwilioREST(url, "ACtest", "secret"))
+        stage = stage_for(desk, tmp_path, telephony=tel, municipality="0615",
+                          at=datetime(2026, 11, 24, 9, 0, tzinfo=TZ))
+        await run_test(stage, frames_to_send=[
+            SleepFrame(0.3),
+            TranscriptionFrame("jeg vil gerne tale med en i borgerservice om mit pas", "", ""),
+            SleepFrame(1.0)])
+        assert stage.results[0].action == "transfer"
+        assert twilio.requests == []  # not while the announcement is being spoken
+        stage = stage_for(desk, tmp_path, telephony=tel, municipality="0615",
+                          at=datetime(2026, 11, 24, 9, 0, tzinfo=TZ))
+        down, up = await run_test(stage, frames_to_send=[
+            SleepFrame(0.3),
+            TranscriptionFrame("jeg vil gerne tale med en i borgerservice om mit pas", "", ""),
+            SleepFrame(1.0), BotStoppedSpeakingFrame(), SleepFrame(0.5)], send_end_frame=False)
+    assert [r["path"] for r in twilio.requests] == ["/2010-04-01/Accounts/ACtest/Calls/CA1.json"]
+    assert twilio.requests[0]["form"]["Twiml"] == \
+        "<Response><Dial>+4576292929</Dial></Response>"
+    assert twilio.requests[0]["user"] == "ACtest"
+    assert any(type(f).__name__ == "EndWorkerFrame" for f in [*down, *up])
+
+
+async def test_failed_transfer_tells_the_caller_the_number(desk, tmp_path):
+    with fake_twilio() as (url, twilio):
+        twilio.fail_next = 5
+        tel = TwilioTelephony(_TwilioREST(url, "ACtest", "secret"))
+        stage = stage_for(desk, tmp_path, telephony=tel, municipality="0615",
+                          at=datetime(2026, 11, 24, 9, 0, tzinfo=TZ))
+        down, _ = await run_test(stage, frames_to_send=[
+            SleepFrame(0.3),
+            TranscriptionFrame("jeg vil gerne tale med en i borgerservice om mit pas", "", ""),
+            SleepFrame(1.0), BotStoppedSpeakingFrame(), SleepFrame(0.5)])
+    assert "Ring selv til Horsens Kommune på 76 29 29 29." in spoken(down)[-1]
+
+
+async def test_unheard_twice_offers_a_person(desk, tmp_path):
+    stage = stage_for(desk, tmp_path, municipality="0751")
+    down, _ = await run_test(stage, frames_to_send=[
+        SleepFrame(0.3), SpeechNotUnderstoodFrame(reason="empty"), SleepFrame(0.3),
+        SpeechNotUnderstoodFrame(reason="empty"), SleepFrame(1.0)])
+    said = spoken(down)
+    assert said[1] == "Undskyld, det fangede jeg ikke. Vil du sige det igen?"
+    assert stage.results[-1].action in ("handoff", "ticket", "transfer")
+    assert stage.results[-1].reason.startswith("not_understood")
+
+
+async def test_failed_recognition_escalates_at_once(desk, tmp_path):
+    stage = stage_for(desk, tmp_path, municipality="0751")
+    await run_test(stage, frames_to_send=[
+        SleepFrame(0.3), SpeechNotUnderstoodFrame(reason="timeout"), SleepFrame(1.0)])
+    assert len(stage.results) == 1 and stage.results[0].action != "clarify"
+
+
+async def test_silence_prompts_then_hangs_up(desk, tmp_path):
+    stage = stage_for(desk, tmp_path, silence_s=0.3)
+    down, up = await run_test(stage, frames_to_send=[
+        SleepFrame(0.3), BotStoppedSpeakingFrame(), SleepFrame(0.6), BotStoppedSpeakingFrame(),
+        SleepFrame(0.6)], send_end_frame=False)
+    said = spoken(down)
+    assert said[1].startswith("Er du der stadig?") and said[2].startswith("Jeg kan ikke høre dig")
+    assert any(type(f).__name__ == "EndWorkerFrame" for f in [*down, *up])
+
+
+async def test_ticket_reads_back_the_callers_number(desk, tmp_path):
+    stage = stage_for(desk, tmp_path, municipality="0615",
+                      at=datetime(2026, 11, 28, 10, 0, tzinfo=TZ))  # Saturday: closed
+    down, _ = await run_test(stage, frames_to_send=[
+        SleepFrame(0.3),
+        TranscriptionFrame("jeg vil gerne tale med en om fornyelse af mit kørekort", "", ""),
+        SleepFrame(1.0), TranscriptionFrame("ja", "", ""), SleepFrame(1.0)])
+    assert stage.results[0].action == "ticket"
+    assert any("12 34 56 78" in s for s in spoken(down))
+    ticket = stage.results[0].handoff["id"]
+    assert desk.store.callback_for(ticket).endswith("12345678")
+    # The number is kept for the callback only, never in the transcript.
+    conv = desk.store.conversation("call-1")
+    assert all("12345678" not in t["text"] for t in conv["transcript"])
+
+
+async def test_hang_up_closes_the_conversation_in_the_store(desk, tmp_path):
+    stage = stage_for(desk, tmp_path)
+    await run_test(stage, frames_to_send=[SleepFrame(0.3)])
+    await stage.finish()
+    conv = desk.store.conversation("call-1")
+    assert conv is not None and conv["ended_at"] is not None
+    assert conv["outcome"] == "abandoned"
+    assert desk.states.peek("call-1") is None
+
+
+# --- speech to text ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def recognizer(tmp_path_factory):
+    from bot.stt_model import model_dir
+    from tests.conftest import MODELS
+
+    return SpeechRecognizer(model_dir(None, MODELS), "cpu", "int8", beam_size=5,
+                            prompt="Borgeren ringer til kommunen og spørger om MitID.")
+
+
+async def test_stt_transcribes_danish_speech(recognizer):
+    audio = synthesize("Jeg kan ikke logge på med MitID.", rate=16000, speed=140)
+    pcm = (audio * 32767).astype(np.int16).tobytes()
+    stt = FrontdeskSTTService(recognizer, timeout_s=10)
+    out = [f async for f in stt.run_stt(pcm)]
+    assert isinstance(out[0], TranscriptionFrame) and "MitID" in out[0].text
+
+
+async def test_stt_timeout_becomes_not_understood(recognizer):
+    pcm = (synthesize("Jeg har mistet mit pas.", rate=16000) * 32767).astype(np.int16).tobytes()
+    stt = FrontdeskSTTService(recognizer, timeout_s=0.01)
+    out = [f async for f in stt.run_stt(pcm)]
+    assert isinstance(out[0], SpeechNotUnderstoodFrame) and out[0].reason == "timeout"
+
+
+# --- text to speech ---------------------------------------------------------------------
+
+
+def audio_of(frames) -> bytes:
+    return b"".join(f.audio for f in frames if isinstance(f, TTSAudioRawFrame))
+
+
+async def test_espeak_speaks_danish():
+    down, _ = await run_test(EspeakTTSService(sample_rate=16000),
+                             frames_to_send=[TTSSpeakFrame("Hej, hvad kan jeg hjælpe med?")])
+    pcm = np.frombuffer(audio_of(down), np.int16)
+    assert len(pcm) > 16000 and np.abs(pcm).max() > 1000  # over a second, not silence
+
+
+class _BrokenTTS(TTSService):
+    def __init__(self, mode: str, **kw) -> None:
+        super().__init__(settings=TTSSettings(model=None, voice=None, language=None), **kw)
+        self.mode = mode
+
+    async def run_tts(self, text: str, context_id: str) -> AsyncGenerator[Frame | None, None]:
+        if self.mode == "slow":
+            await asyncio.sleep(30)
+        yield ErrorFrame(error="engine down")
+
+
+@pytest.mark.parametrize("mode", ["error", "slow"])
+async def test_failing_tts_falls_back_to_espeak(mode):
+    tts = FallbackTTSService(_BrokenTTS(mode), EspeakTTSService(), first_audio_s=0.5,
+                             sample_rate=16000)
+    down, _ = await run_test(tts, frames_to_send=[TTSSpeakFrame("Et øjeblik.")])
+    assert len(audio_of(down)) > 8000 and tts.fallbacks == 1

@@ -1,0 +1,161 @@
+"""A caller for tests: Danish speech from espeak-ng, sent the way Twilio sends it.
+
+Speaks the Twilio Media Streams protocol over a real WebSocket (connected, start,
+media frames of 20 ms µ-law at 8 kHz, stop), records the bot's audio, and
+transcribes it with the same bundled Whisper model the bot uses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import subprocess
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import soxr
+
+RATE = 8000
+FRAME = 160  # 20 ms at 8 kHz
+
+
+def synthesize(text: str, rate: int = RATE, speed: int = 150) -> np.ndarray:
+    """Danish speech from espeak-ng as float32 samples at `rate`."""
+    wav = subprocess.run(["espeak-ng", "-v", "da", "-s", str(speed), "--stdout", text],
+                         check=True, capture_output=True).stdout
+    pcm = np.frombuffer(wav[44:], dtype=np.int16).astype(np.float32) / 32768.0
+    return soxr.resample(pcm, 22050, rate).astype(np.float32)
+
+
+def ulaw_encode(x: np.ndarray) -> bytes:
+    """G.711 µ-law (as telephone networks send it)."""
+    pcm = np.clip(x * 32768.0, -32768, 32767).astype(np.int32)
+    sign = np.where(pcm < 0, 0x80, 0)
+    mag = np.minimum(np.abs(pcm), 32635) + 0x84
+    exp = np.floor(np.log2(mag)).astype(np.int32) - 7
+    exp = np.clip(exp, 0, 7)
+    mant = (mag >> (exp + 3)) & 0x0F
+    return (~(sign | (exp << 4) | mant) & 0xFF).astype(np.uint8).tobytes()
+
+
+def ulaw_decode(data: bytes) -> np.ndarray:
+    u = ~np.frombuffer(data, dtype=np.uint8).astype(np.int32) & 0xFF
+    sign, exp, mant = u & 0x80, (u >> 4) & 0x07, u & 0x0F
+    mag = ((mant << 3) + 0x84) << exp
+    pcm = np.where(sign != 0, 0x84 - mag, mag - 0x84)
+    return (pcm / 32768.0).astype(np.float32)
+
+
+@dataclass
+class Heard:
+    """The bot's audio as the caller heard it, split into utterances."""
+
+    audio: list[np.ndarray] = field(default_factory=list)  # one array per utterance
+    cleared: int = 0  # Twilio `clear` events (barge-in)
+
+
+class TwilioCaller:
+    """One phone call over a Twilio media stream WebSocket."""
+
+    def __init__(self, ws, stream_sid: str = "MZtest", call_sid: str = "CAtest") -> None:
+        self.ws = ws
+        self.stream_sid = stream_sid
+        self.call_sid = call_sid
+        self._received: list[tuple[float, np.ndarray]] = []
+        self.cleared = 0
+        self.marks: list[dict] = []
+        self._reader: asyncio.Task | None = None
+        self.closed = asyncio.Event()
+
+    async def start(self, params: dict[str, str]) -> None:
+        await self.ws.send(json.dumps({"event": "connected", "protocol": "Call",
+                                       "version": "1.0.0"}))
+        await self.ws.send(json.dumps({
+            "event": "start", "sequenceNumber": "1", "streamSid": self.stream_sid,
+            "start": {"streamSid": self.stream_sid, "callSid": self.call_sid,
+                      "accountSid": "ACtest", "tracks": ["inbound"],
+                      "customParameters": params,
+                      "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000,
+                                      "channels": 1}}}))
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        try:
+            async for raw in self.ws:
+                msg = json.loads(raw)
+                if msg.get("event") == "media":
+                    audio = ulaw_decode(base64.b64decode(msg["media"]["payload"]))
+                    self._received.append((time.monotonic(), audio))
+                elif msg.get("event") == "clear":
+                    self.cleared += 1
+        except Exception:  # the server closed the call
+            pass
+        finally:
+            self.closed.set()
+
+    async def send_audio(self, samples: np.ndarray, realtime: bool = True) -> None:
+        data = ulaw_encode(samples)
+        t0 = time.monotonic()
+        for i in range(0, len(data), FRAME):
+            chunk = data[i:i + FRAME]
+            await self.ws.send(json.dumps({"event": "media", "streamSid": self.stream_sid,
+                                           "media": {"payload": base64.b64encode(chunk)
+                                                     .decode()}}))
+            if realtime:
+                await asyncio.sleep(max(0.0, t0 + (i + FRAME) / RATE - time.monotonic()))
+
+    async def silence(self, seconds: float) -> None:
+        await self.send_audio(np.zeros(int(seconds * RATE), np.float32))
+
+    async def send_dtmf(self, digits: str) -> None:
+        for d in digits:
+            await self.ws.send(json.dumps({"event": "dtmf", "streamSid": self.stream_sid,
+                                           "dtmf": {"track": "inbound_track", "digit": d}}))
+
+    def speech_since(self, t: float, threshold: float = 0.02) -> np.ndarray:
+        """The non-silent audio received after monotonic time `t`."""
+        chunks = [a for ts, a in self._received if ts >= t]
+        audio = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+        return audio if audio.size and np.abs(audio).max() > threshold else \
+            np.zeros(0, np.float32)
+
+    async def wait_for_bot(self, since: float, quiet_s: float = 1.2,
+                           timeout: float = 30.0) -> np.ndarray:
+        """Keep the line open (silence) until the bot has spoken and then gone quiet."""
+        deadline = time.monotonic() + timeout
+        last_loud = None
+        while time.monotonic() < deadline and not self.closed.is_set():
+            await self.silence(0.2)
+            loud = [ts for ts, a in self._received if ts >= since and np.abs(a).max() > 0.02]
+            if loud:
+                last_loud = loud[-1]
+            if last_loud is not None and time.monotonic() - last_loud > quiet_s:
+                break
+        return self.speech_since(since)
+
+    async def stop(self) -> None:
+        await self.ws.send(json.dumps({"event": "stop", "streamSid": self.stream_sid}))
+
+
+def transcribe(samples: np.ndarray, model_dir: str, rate: int = RATE) -> str:
+    """What the caller heard, as text (faster-whisper, Danish, greedy)."""
+    from faster_whisper import WhisperModel
+
+    model = _model(model_dir)
+    audio16 = soxr.resample(samples, rate, 16000).astype(np.float32)
+    segments, _ = model.transcribe(audio16, language="da", beam_size=1, temperature=0.0,
+                                   condition_on_previous_text=False)
+    return " ".join(s.text.strip() for s in segments).strip()
+
+
+_MODELS: dict[str, object] = {}
+
+
+def _model(path: str):
+    from faster_whisper import WhisperModel
+
+    if path not in _MODELS:
+        _MODELS[path] = WhisperModel(path, device="cpu", compute_type="int8")
+    return _MODELS[path]
