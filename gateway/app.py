@@ -6,8 +6,9 @@ the first request, and tests can start a real server on their own index and stor
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +32,10 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 def create_app(settings: Settings, knowledge: Knowledge | None = None,
                frontdesk: Frontdesk | None = None,
-               voice_adapters: tuple[Any, Any] | None = None) -> FastAPI:
-    """`voice_adapters`: (telephony, sms) instead of those the settings configure."""
+               voice_adapters: tuple[Any, Any] | None = None,
+               clock: Callable[[], datetime] | None = None) -> FastAPI:
+    """`voice_adapters`: (telephony, sms) instead of those the settings configure;
+    `clock`: the time calls are routed at (tests; default: now)."""
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from bot.service import open_frontdesk
@@ -61,6 +64,7 @@ def create_app(settings: Settings, knowledge: Knowledge | None = None,
     app.state.chat_logs = ChatLogs()
     app.state.voice = None  # loaded on the first call (gateway/api/deps.py: start_voice)
     app.state.voice_adapters = voice_adapters or (None, None)
+    app.state.clock = clock
     app.include_router(health.router)
     app.include_router(api_router, prefix="/api")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

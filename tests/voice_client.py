@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import soxr
+import websockets
 
 RATE = 8000
 FRAME = 160  # 20 ms at 8 kHz
@@ -99,10 +100,16 @@ class TwilioCaller:
         data = ulaw_encode(samples)
         t0 = time.monotonic()
         for i in range(0, len(data), FRAME):
+            if self.closed.is_set():
+                return  # the bot ended the call
             chunk = data[i:i + FRAME]
-            await self.ws.send(json.dumps({"event": "media", "streamSid": self.stream_sid,
-                                           "media": {"payload": base64.b64encode(chunk)
-                                                     .decode()}}))
+            try:
+                await self.ws.send(json.dumps({
+                    "event": "media", "streamSid": self.stream_sid,
+                    "media": {"payload": base64.b64encode(chunk).decode()}}))
+            except websockets.ConnectionClosed:
+                self.closed.set()
+                return
             if realtime:
                 await asyncio.sleep(max(0.0, t0 + (i + FRAME) / RATE - time.monotonic()))
 
@@ -113,6 +120,16 @@ class TwilioCaller:
         for d in digits:
             await self.ws.send(json.dumps({"event": "dtmf", "streamSid": self.stream_sid,
                                            "dtmf": {"track": "inbound_track", "digit": d}}))
+
+    def first_sound_after(self, t: float, threshold: float = 0.02) -> float | None:
+        """When the bot's audio first became audible after monotonic time `t`."""
+        return next((ts for ts, a in self._received
+                     if ts >= t and a.size and np.abs(a).max() > threshold), None)
+
+    def bot_is_speaking(self, window: float = 0.15, threshold: float = 0.02) -> bool:
+        now = time.monotonic()
+        return any(now - ts < window and a.size and np.abs(a).max() > threshold
+                   for ts, a in self._received[-20:])
 
     def speech_since(self, t: float, threshold: float = 0.02) -> np.ndarray:
         """The non-silent audio received after monotonic time `t`."""
@@ -140,13 +157,13 @@ class TwilioCaller:
 
 
 def transcribe(samples: np.ndarray, model_dir: str, rate: int = RATE) -> str:
-    """What the caller heard, as text (faster-whisper, Danish, greedy)."""
-    from faster_whisper import WhisperModel
+    """What the caller heard, as text (faster-whisper, Danish, beam 5, no prompt)."""
 
     model = _model(model_dir)
     audio16 = soxr.resample(samples, rate, 16000).astype(np.float32)
-    segments, _ = model.transcribe(audio16, language="da", beam_size=1, temperature=0.0,
-                                   condition_on_previous_text=False)
+    segments, _ = model.transcribe(audio16, language="da", beam_size=5, temperature=0.0,
+                                   condition_on_previous_text=False, no_repeat_ngram_size=3,
+                                   without_timestamps=True)
     return " ".join(s.text.strip() for s in segments).strip()
 
 

@@ -55,9 +55,13 @@ def start_voice(conn: HTTPConnection) -> asyncio.Future[VoiceServices]:
         from bot.voice.pipeline import VoiceServices
 
         frontdesk = get_frontdesk(conn)
-        loop = asyncio.get_running_loop()
-        state.voice = loop.run_in_executor(None, VoiceServices.create, state.settings,
-                                           frontdesk, *state.voice_adapters)
+
+        def create() -> VoiceServices:
+            services = VoiceServices.create(state.settings, frontdesk, *state.voice_adapters)
+            services.clock = state.clock
+            return services
+
+        state.voice = asyncio.get_running_loop().run_in_executor(None, create)
     return state.voice
 
 

@@ -26,11 +26,6 @@ from xml.sax.saxutils import quoteattr
 
 from fastapi import APIRouter, HTTPException, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import Response
-from pipecat.serializers.twilio import TwilioFrameSerializer
-from pipecat.transports.websocket.fastapi import (
-    FastAPIWebsocketParams,
-    FastAPIWebsocketTransport,
-)
 
 from ddh.logging import get_logger
 from ddh.settings import Settings
@@ -136,6 +131,13 @@ async def twilio_stream(ws: WebSocket) -> None:
         await ws.close(code=1011, reason="voice unavailable")
         ws.app.state.voice = None
         return
+    # pipecat loads on the first call, not with the gateway (chat needs none of it)
+    from pipecat.serializers.twilio import TwilioFrameSerializer
+    from pipecat.transports.websocket.fastapi import (
+        FastAPIWebsocketParams,
+        FastAPIWebsocketTransport,
+    )
+
     from bot.voice.pipeline import run_call
 
     call = CallInfo(conversation=uuid.uuid4().hex, carrier="twilio", call_id=call_sid,
