@@ -48,6 +48,10 @@ def create_app(settings: Settings, knowledge: Knowledge | None = None,
         await run_in_threadpool(app.state.frontdesk.warm_up)
         log.info("gateway.ready", chunks=app.state.knowledge.index.count())
         yield
+        if getattr(app.state, "webrtc", None) is not None:  # browser calls still open
+            for task in list(app.state.webrtc_calls):
+                task.cancel()
+            await app.state.webrtc.close()
         if app.state.frontdesk.store is not None:
             await run_in_threadpool(app.state.frontdesk.store.flush)
 

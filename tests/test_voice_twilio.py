@@ -17,7 +17,7 @@ import difflib
 import re
 import subprocess
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -36,6 +36,12 @@ from tests.servers import serve_app
 from tests.voice_client import TwilioCaller, synthesize, transcribe, ulaw_decode, ulaw_encode
 
 TZ = ZoneInfo("Europe/Copenhagen")
+
+
+def weekday_morning():
+    """A clock from Tuesday 10:00 that runs: calls keep their order in the store."""
+    start, t0 = datetime(2026, 11, 24, 10, 0, tzinfo=TZ), time.monotonic()
+    return lambda: start + timedelta(seconds=time.monotonic() - t0)
 CALLER, CALLED = "+4512345678", "+4570000000"
 
 
@@ -51,7 +57,7 @@ def phone(knowledge, tmp_path_factory):
     desk = Frontdesk(knowledge, store)
     adapters = (OutboxTelephony(tmp / "calls.jsonl"), OutboxSms(tmp / "sms.jsonl"))
     app = create_app(knowledge.settings, frontdesk=desk, voice_adapters=adapters,
-                     clock=lambda: datetime(2026, 11, 24, 10, 0, tzinfo=TZ))
+                     clock=weekday_morning())
     with serve_app(app) as url:
         yield url, store, adapters[1]
     store.close()
@@ -233,3 +239,34 @@ def test_twilio_signature_is_checked_when_configured(knowledge):
             "X-Twilio-Signature": twilio_signature("tok3n", f"{url}/api/voice/twilio", form)})
     assert bad.status_code == 403 and good.status_code == 200
     assert "<Connect><Stream" in good.text
+
+
+def test_one_process_serves_concurrent_calls(phone):
+    url, store, _ = phone
+    questions = ["Jeg kan ikke logge på med MitID.", "Jeg har brug for et nyt kørekort.",
+                 "Hvornår bliver mit storskrald hentet?"]
+
+    async def one(i: int, question: str, live_counts: list[int]) -> float:
+        stream, params = dial(url, f"CAconc{i}")
+        async with websockets.connect(stream) as ws:
+            caller = TwilioCaller(ws, call_sid=f"CAconc{i}")
+            t0 = time.monotonic()
+            await caller.start(params)
+            await caller.wait_for_bot(t0, timeout=90)
+            live_counts.append(len(httpx.get(f"{url}/api/voice/calls").json()))
+            await caller.send_audio(synthesize(question, speed=140))
+            spoke = time.monotonic()
+            await caller.wait_for_bot(spoke, timeout=40)
+            first = caller.first_sound_after(spoke)
+            return (first or float("inf")) - spoke
+
+    async def calls():
+        live: list[int] = []
+        latencies = await asyncio.gather(*(one(i, q, live) for i, q in enumerate(questions)))
+        return latencies, live
+
+    latencies, live = asyncio.run(calls())
+    assert max(live) == 3  # all three calls were up at once
+    assert all(lat < 8.0 for lat in latencies), latencies  # each got an answer, no dead air
+    recorded = [c for c in conversation_of(store)[-3:] if c["decisions"]]
+    assert len(recorded) == 3

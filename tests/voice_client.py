@@ -176,3 +176,125 @@ def _model(path: str):
     if path not in _MODELS:
         _MODELS[path] = WhisperModel(path, device="cpu", compute_type="int8")
     return _MODELS[path]
+
+
+class WebRTCCaller:
+    """A browser-like caller: an aiortc peer that sends speech and records the bot."""
+
+    RATE = 48000
+
+    def __init__(self) -> None:
+        from aiortc import RTCPeerConnection
+
+        self.pc = RTCPeerConnection()
+        self.track = _SpeechTrack(self.RATE)
+        self.pc.addTrack(self.track)
+        self._received: list[tuple[float, np.ndarray]] = []
+        self._tasks: list[asyncio.Task] = []
+
+        @self.pc.on("track")
+        def on_track(track) -> None:
+            if track.kind == "audio":
+                self._tasks.append(asyncio.create_task(self._record(track)))
+
+    async def _record(self, track) -> None:
+        try:
+            while True:
+                frame = await track.recv()
+                pcm = frame.to_ndarray().astype(np.float32).reshape(-1) / 32768.0
+                if len(frame.layout.channels) == 2:
+                    pcm = pcm.reshape(-1, 2).mean(axis=1)
+                if frame.sample_rate != self.RATE:
+                    pcm = soxr.resample(pcm, frame.sample_rate, self.RATE).astype(np.float32)
+                self._received.append((time.monotonic(), pcm))
+        except Exception:  # track ended: the call is over
+            return
+
+    async def call(self, url: str, municipality: str | None = None) -> dict:
+        import httpx
+
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        async with httpx.AsyncClient(timeout=60) as http:
+            r = await http.post(f"{url}/api/voice/offer", json={
+                "sdp": self.pc.localDescription.sdp, "type": self.pc.localDescription.type,
+                "municipality": municipality})
+            r.raise_for_status()
+            answer = r.json()
+        from aiortc import RTCSessionDescription
+
+        await self.pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], answer["type"]))
+        return answer
+
+    def say(self, samples: np.ndarray) -> float:
+        """Queue speech (at 48 kHz); returns when it will have been sent."""
+        return self.track.play(samples)
+
+    def first_sound_after(self, t: float, threshold: float = 0.02) -> float | None:
+        return next((ts for ts, a in self._received
+                     if ts >= t and a.size and np.abs(a).max() > threshold), None)
+
+    async def wait_for_bot(self, since: float, quiet_s: float = 1.2,
+                           timeout: float = 30.0) -> np.ndarray:
+        deadline = time.monotonic() + timeout
+        last_loud = None
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+            loud = [ts for ts, a in self._received if ts >= since and np.abs(a).max() > 0.02]
+            if loud:
+                last_loud = loud[-1]
+            if last_loud is not None and time.monotonic() - last_loud > quiet_s:
+                break
+        chunks = [a for ts, a in self._received if ts >= since]
+        return np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+
+    async def hang_up(self) -> None:
+        await self.pc.close()
+        for t in self._tasks:
+            t.cancel()
+
+
+class _SpeechTrack:
+    """An aiortc audio track: silence, or queued speech, paced in real time."""
+
+    def __new__(cls, rate: int):
+        from aiortc import MediaStreamTrack
+
+        class Track(MediaStreamTrack):
+            kind = "audio"
+
+            def __init__(self) -> None:
+                super().__init__()
+                self.rate = rate
+                self.samples = 960  # 20 ms
+                self.pending = np.zeros(0, np.float32)
+                self.start: float | None = None
+                self.pts = 0
+
+            def play(self, audio: np.ndarray) -> float:
+                self.pending = np.concatenate([self.pending, audio.astype(np.float32)])
+                return time.monotonic() + len(self.pending) / self.rate
+
+            async def recv(self):
+                import av
+
+                if self.start is None:
+                    self.start = time.monotonic()
+                wait = self.start + self.pts / self.rate - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                chunk = self.pending[:self.samples]
+                self.pending = self.pending[self.samples:]
+                if len(chunk) < self.samples:
+                    chunk = np.pad(chunk, (0, self.samples - len(chunk)))
+                frame = av.AudioFrame.from_ndarray(
+                    (np.clip(chunk, -1, 1) * 32767).astype(np.int16)[None, :],
+                    format="s16", layout="mono")
+                frame.sample_rate = self.rate
+                frame.pts = self.pts
+                from fractions import Fraction
+
+                frame.time_base = Fraction(1, self.rate)
+                self.pts += self.samples
+                return frame
+
+        return Track()

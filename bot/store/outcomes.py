@@ -237,6 +237,15 @@ class OutcomeStore:
                              for h in handoffs],
             }
 
+    def recent(self, n: int = 20, channel: str | None = None) -> list[dict[str, Any]]:
+        """The last `n` conversations, newest first (with turns and decisions)."""
+        with self.sessions() as s:
+            q = select(Conversation.id).order_by(Conversation.started_at.desc()).limit(n)
+            if channel:
+                q = q.where(Conversation.channel == channel)
+            ids = s.scalars(q).all()
+        return [c for c in (self.conversation(i) for i in ids) if c is not None]
+
     def callback_for(self, handoff_id: str) -> str | None:
         with self.sessions() as s:
             c = s.get(CallbackContact, handoff_id)

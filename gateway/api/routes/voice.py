@@ -1,4 +1,4 @@
-"""Voice: Twilio's webhook and media stream, and the live-call list.
+"""Voice: Twilio's webhook and media stream, browser calls (WebRTC), live calls.
 
 A call to one of our numbers reaches Twilio, which POSTs `/api/voice/twilio`; we
 answer with TwiML that connects the call's audio to `/api/voice/twilio/stream` (a
@@ -26,10 +26,17 @@ from xml.sax.saxutils import quoteattr
 
 from fastapi import APIRouter, HTTPException, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 
 from ddh.logging import get_logger
 from ddh.settings import Settings
-from gateway.api.deps import SettingsDep, start_voice
+from gateway.api.deps import (
+    SettingsDep,
+    get_frontdesk,
+    get_voice,
+    origin_allowed,
+    start_voice,
+)
 from gateway.telephony import CallInfo
 
 log = get_logger(__name__)
@@ -160,3 +167,92 @@ async def live_calls(request: Request) -> list[dict[str, Any]]:
     now = time.monotonic()
     return [{"conversation": c.call.conversation, "carrier": c.call.carrier,
              "seconds": round(now - c.started, 1)} for c in loading.result().calls.values()]
+
+
+# --- browser calls (WebRTC) -------------------------------------------------------------
+
+
+class OfferBody(BaseModel):
+    sdp: str = Field(max_length=100_000)
+    type: str = Field(pattern="^(offer|answer)$")
+    pc_id: str | None = Field(default=None, max_length=100)
+    restart_pc: bool | None = None
+    municipality: str | None = Field(default=None, pattern=r"^\d{4}$")
+
+
+class IceCandidateBody(BaseModel):
+    candidate: str = Field(max_length=2_000)
+    sdp_mid: str = Field(max_length=100)
+    sdp_mline_index: int
+
+
+class PatchBody(BaseModel):
+    pc_id: str = Field(max_length=100)
+    candidates: list[IceCandidateBody] = Field(max_length=50)
+
+
+def _webrtc_handler(request: Request) -> Any:
+    state = request.app.state
+    if getattr(state, "webrtc", None) is None:
+        from pipecat.transports.smallwebrtc.request_handler import SmallWebRTCRequestHandler
+
+        state.webrtc = SmallWebRTCRequestHandler()
+        state.webrtc_calls = set()
+    return state.webrtc
+
+
+@router.post("/offer")
+async def webrtc_offer(body: OfferBody, request: Request, settings: SettingsDep) -> dict:
+    """SDP offer from the citizen page's "Ring op" button (or any WebRTC client)."""
+    if not origin_allowed(request.headers.get("origin"), request.headers.get("host"),
+                          settings.allowed_origins):
+        raise HTTPException(status_code=403, detail="origin not allowed")
+    if body.municipality and body.municipality not in \
+            get_frontdesk(request).registry.municipalities:
+        raise HTTPException(status_code=422, detail="unknown kommunekode")
+    voice = await get_voice(request)
+    from pipecat.transports.base_transport import TransportParams
+    from pipecat.transports.smallwebrtc.request_handler import SmallWebRTCRequest
+    from pipecat.transports.smallwebrtc.transport import SmallWebRTCTransport
+
+    from bot.voice.pipeline import run_call
+
+    handler = _webrtc_handler(request)
+    calls: set[asyncio.Task] = request.app.state.webrtc_calls
+
+    async def connected(connection: Any) -> None:
+        call = CallInfo(conversation=uuid.uuid4().hex, carrier="webrtc",
+                        call_id=connection.pc_id)
+        transport = SmallWebRTCTransport(connection, TransportParams(
+            audio_in_enabled=True, audio_out_enabled=True))
+        log.info("voice.call", conversation=call.conversation, carrier="webrtc")
+        task = asyncio.create_task(run_call(transport, voice, call, out_rate=24000,
+                                            municipality=body.municipality))
+        calls.add(task)
+        task.add_done_callback(calls.discard)
+
+    try:
+        answer = await handler.handle_web_request(
+            SmallWebRTCRequest(sdp=body.sdp, type=body.type, pc_id=body.pc_id,
+                               restart_pc=body.restart_pc), connected)
+    except HTTPException:
+        raise
+    except Exception as exc:  # a malformed SDP ends this request only
+        raise HTTPException(status_code=400, detail=f"bad offer: {exc}"[:200]) from exc
+    if answer is None:
+        raise HTTPException(status_code=500, detail="no SDP answer")
+    return answer
+
+
+@router.patch("/offer")
+async def webrtc_ice(body: PatchBody, request: Request) -> dict:
+    """Trickled ICE candidates for a connection made by POST /offer."""
+    from pipecat.transports.smallwebrtc.request_handler import (
+        IceCandidate,
+        SmallWebRTCPatchRequest,
+    )
+
+    await _webrtc_handler(request).handle_patch_request(SmallWebRTCPatchRequest(
+        pc_id=body.pc_id, candidates=[IceCandidate(c.candidate, c.sdp_mid, c.sdp_mline_index)
+                                      for c in body.candidates]))
+    return {"status": "ok"}
