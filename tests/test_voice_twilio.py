@@ -127,7 +127,7 @@ def test_a_call_is_answered_by_voice(phone, whisper, knowledge):
     assert len(greeting) > 3 * 8000 and "digital" in heard.lower(), heard
 
     conv = conversation_of(store)[-1]
-    answered = [d for d in conv["decisions"] if d["action"] != "clarify"][0]
+    answered = next(d for d in conv["decisions"] if d["action"] != "clarify")
     assert (answered["action"], answered["topic"]) == ("answer", "mitid"), conv["transcript"]
     said = conv["transcript"][2 * answered["seq"] - 1]["text"]
     # No dead air: the answer starts within 5 s of the end of the question.
@@ -226,9 +226,9 @@ def test_bad_streams_close_only_their_own_connection(phone):
 
 
 def test_twilio_signature_is_checked_when_configured(knowledge):
-    from gateway.api.routes.voice import twilio_signature
-
     from pydantic import SecretStr
+
+    from gateway.api.routes.voice import twilio_signature
 
     settings = knowledge.settings.model_copy(update={"twilio_auth_token": SecretStr("tok3n")})
     form = {"CallSid": "CAsig", "From": CALLER, "To": CALLED}
