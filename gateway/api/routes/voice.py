@@ -56,6 +56,11 @@ def stream_token(settings: Settings, call_sid: str, called: str, caller: str) ->
     return hmac.new(_secret(settings), msg, hashlib.sha256).hexdigest()[:32]
 
 
+def conversation_id(carrier: str, call_id: str) -> str:
+    """The carrier's call id maps to one conversation id (operations can match logs)."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"{carrier}:{call_id}").hex
+
+
 def twilio_signature(auth_token: str, url: str, params: dict[str, str]) -> str:
     """Twilio's X-Twilio-Signature: HMAC-SHA1 over the URL and the sorted POST params."""
     payload = url + "".join(f"{k}{params[k]}" for k in sorted(params))
@@ -147,7 +152,8 @@ async def twilio_stream(ws: WebSocket) -> None:
 
     from bot.voice.pipeline import run_call
 
-    call = CallInfo(conversation=uuid.uuid4().hex, carrier="twilio", call_id=call_sid,
+    call = CallInfo(conversation=conversation_id("twilio", call_sid), carrier="twilio",
+                    call_id=call_sid,
                     stream_id=stream_sid, caller=caller or None, called=called or None)
     serializer = TwilioFrameSerializer(
         stream_sid, call_sid, params=TwilioFrameSerializer.InputParams(auto_hang_up=False))
