@@ -262,3 +262,11 @@ async def test_failing_tts_falls_back_to_espeak(mode):
                              sample_rate=16000)
     down, _ = await run_test(tts, frames_to_send=[TTSSpeakFrame("Et øjeblik.")])
     assert len(audio_of(down)) > 8000 and tts.fallbacks == 1
+
+
+@pytest.mark.parametrize("said", ["otte tusind", "otte nul nul nul", "jeg bor i 8000"])
+async def test_postal_code_in_spoken_digits(desk, tmp_path, said):
+    stage = stage_for(desk, tmp_path)
+    await run_test(stage, frames_to_send=[
+        SleepFrame(0.3), TranscriptionFrame(said, "", ""), SleepFrame(1.0)])
+    assert stage.results[0].municipality == "0751"
