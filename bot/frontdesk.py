@@ -19,6 +19,7 @@ from bot.intents import Cues, detect, satisfaction_score, subject_text, words
 from bot.language import detect_language
 from bot.llm import LLM
 from bot.municipality import Detection, MunicipalityDetector
+from bot.numbers import without_numbers
 from bot.policy import escalate
 from bot.redaction import redact, strip_labels
 from bot.schedule import TZ, Schedule
@@ -229,6 +230,7 @@ class Frontdesk:
     def _set_municipality(self, state: ConversationState, found: Detection) -> None:
         state.municipality = found.code
         state.municipality_source = found.source
+        state.municipality_turn = state.turns
         state.candidates = ()
 
     def is_confident(self, hit: Hit | None) -> bool:
@@ -311,6 +313,8 @@ class Frontdesk:
         # With a person needed, the subject is what is left without the request itself:
         # "tale med en medarbejder om mit pas" is about pas, not about reaching a person.
         query = subject_text(text) if need else text
+        if state.municipality_turn == state.turns and state.municipality_source == "postal_code":
+            query = without_numbers(query)  # the number was the postal code
         hits, confident = self._search(state, query, subject=bool(need)) if words(query) \
             else ([], False)
         topic = hits[0].guide.topic if confident else None
@@ -331,6 +335,12 @@ class Frontdesk:
             understood = llm_turn.understand(self, state, text, at, lang)
             if understood is not None:
                 return understood
+        if not confident and state.municipality_turn == state.turns and state.municipality:
+            # Only a postal code or a town ("8000", typed on the keypad): noted; ask on.
+            name = self.registry.municipalities[state.municipality].name
+            return Decision("clarify", None,
+                            f"{replies.t('noted_municipality', lang, name=name)} "
+                            f"{replies.t('how_help', lang)}", "municipality given, no question")
         if not confident:
             if pending == "municipality" and state.municipality is None and state.candidates:
                 state.pending = "municipality"

@@ -38,6 +38,8 @@ T = {
         "en": "I am not sure I understood. Could you say it in other words?",
     },
     "how_help": {"da": "Hvad kan jeg hjælpe dig med?", "en": "What can I help you with?"},
+    "noted_municipality": {"da": "Tak, du bor i {name} Kommune.",
+                           "en": "Thank you, you live in {name} Municipality."},
     "ask_municipality": {
         "da": "Hvilken kommune bor du i? Du kan også skrive dit postnummer.",
         "en": "Which municipality do you live in? You can also give your postal code.",

@@ -16,6 +16,7 @@ class ConversationState:
     started_at: datetime
     municipality: str | None = None
     municipality_source: str | None = None
+    municipality_turn: int = 0  # the turn that named the municipality (0: the channel did)
     candidates: tuple[str, ...] = ()
     candidates_evidence: str | None = None  # the postal code or town that was ambiguous
     called_number: str | None = None

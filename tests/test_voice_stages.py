@@ -44,7 +44,9 @@ WEEKDAY_MORNING = datetime(2026, 11, 24, 10, 0, tzinfo=TZ)
 @pytest.fixture
 def desk(knowledge, tmp_path):
     store = OutcomeStore(database_url(None, tmp_path))
-    yield Frontdesk(knowledge, store)
+    desk = Frontdesk(knowledge, store)
+    desk.warm_up()  # language detection loads its model on first use (1.5 s)
+    yield desk
     store.close()
 
 
@@ -270,3 +272,4 @@ async def test_postal_code_in_spoken_digits(desk, tmp_path, said):
     await run_test(stage, frames_to_send=[
         SleepFrame(0.3), TranscriptionFrame(said, "", ""), SleepFrame(1.0)])
     assert stage.results[0].municipality == "0751"
+    assert stage.results[0].reply.startswith("Tak, du bor i Aarhus Kommune.")
