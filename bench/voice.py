@@ -62,7 +62,7 @@ def pct(values: list[float], p: float) -> float:
 
 
 async def one_call(url: str, sid: str, question: str) -> float | None:
-    r = httpx.post(f"{url}/api/voice/twilio", data={"CallSid": sid, "From": "+4512345678",
+    r = httpx.post(f"{url}/voice/twilio/incoming", data={"CallSid": sid, "From": "+4512345678",
                                                     "To": "+4570000000"}, timeout=30)
     r.raise_for_status()
     stream = re.search(r'<Stream url="([^"]+)"', r.text).group(1)

@@ -22,7 +22,7 @@ from ddh import __version__
 from ddh.logging import get_logger
 from ddh.settings import Settings
 from gateway.api.main import api_router
-from gateway.api.routes import health
+from gateway.api.routes import health, voice
 from gateway.chat_log import ChatLogs
 from knowledge.service import Knowledge
 
@@ -70,6 +70,7 @@ def create_app(settings: Settings, knowledge: Knowledge | None = None,
     app.state.voice_adapters = voice_adapters or (None, None)
     app.state.clock = clock
     app.include_router(health.router)
+    app.include_router(voice.telephony_router)  # carrier paths are the contract's
     app.include_router(api_router, prefix="/api")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

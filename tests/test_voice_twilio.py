@@ -29,6 +29,7 @@ from bot.replies import answer
 from bot.store.outcomes import OutcomeStore, database_url
 from bot.stt_model import model_dir
 from bot.voice.speakable import speakable
+from gateway.api.routes.voice import conversation_id
 from gateway.app import create_app
 from gateway.telephony import OutboxSms, OutboxTelephony
 from tests.conftest import MODELS
@@ -64,7 +65,7 @@ def phone(knowledge, tmp_path_factory):
 
 
 def dial(url: str, call_sid: str) -> tuple[str, dict[str, str]]:
-    r = httpx.post(f"{url}/api/voice/twilio",
+    r = httpx.post(f"{url}/voice/twilio/incoming",
                    data={"CallSid": call_sid, "From": CALLER, "To": CALLED})
     r.raise_for_status()
     stream = re.search(r'<Stream url="([^"]+)"', r.text).group(1)
@@ -207,7 +208,7 @@ def test_postal_code_by_keypad(phone):
 
 def test_bad_streams_close_only_their_own_connection(phone):
     url, _, _ = phone
-    stream, params = dial(url, "CAbad")
+    stream = url.replace("http://", "ws://") + "/voice/twilio"
 
     async def attempts():
         codes = []
@@ -215,14 +216,37 @@ def test_bad_streams_close_only_their_own_connection(phone):
             await ws.send("hello")
             await ws.wait_closed()
             codes.append(ws.close_code)
-        async with websockets.connect(stream) as ws:  # a forged token
-            await TwilioCaller(ws, call_sid="CAbad").start({**params, "token": "0" * 32})
+        async with websockets.connect(stream) as ws:  # a kommunekode that does not exist
+            await TwilioCaller(ws, call_sid="CAbad").start({"municipality": "9999"})
             await ws.wait_closed()
             codes.append(ws.close_code)
         return codes
 
-    assert asyncio.run(attempts()) == [1003, 1008]
+    assert asyncio.run(attempts()) == [1003, 1003]
     assert httpx.get(f"{url}/healthz").status_code == 200
+
+
+def test_contract_stream_parameters_set_the_municipality(phone):
+    """CONTRACT.md: WS /voice/twilio; `start.customParameters` may carry `municipality`."""
+    url, store, _ = phone
+    stream = url.replace("http://", "ws://") + "/voice/twilio"
+
+    async def call():
+        async with websockets.connect(stream) as ws:
+            caller = TwilioCaller(ws, call_sid="CAcontract")
+            t0 = time.monotonic()
+            await caller.start({"municipality": "0751", "called_number": CALLED})
+            return await caller.wait_for_bot(t0, timeout=60)
+
+    greeting = asyncio.run(call())
+    assert len(greeting) > 3 * 8000
+    conv = store.conversation(conversation_id("twilio", "CAcontract"))
+    for _ in range(40):  # the hang-up is recorded just after the socket closes
+        if conv and conv["ended_at"]:
+            break
+        time.sleep(0.05)
+        conv = store.conversation(conversation_id("twilio", "CAcontract"))
+    assert conv["municipality"] == "0751" and conv["ended_at"] is not None
 
 
 def test_twilio_signature_is_checked_when_configured(knowledge):
@@ -233,10 +257,20 @@ def test_twilio_signature_is_checked_when_configured(knowledge):
     settings = knowledge.settings.model_copy(update={"twilio_auth_token": SecretStr("tok3n")})
     form = {"CallSid": "CAsig", "From": CALLER, "To": CALLED}
     with serve_app(create_app(settings, frontdesk=Frontdesk(knowledge))) as url:
-        bad = httpx.post(f"{url}/api/voice/twilio", data=form,
+        bad = httpx.post(f"{url}/voice/twilio/incoming", data=form,
                          headers={"X-Twilio-Signature": "forged"})
-        good = httpx.post(f"{url}/api/voice/twilio", data=form, headers={
-            "X-Twilio-Signature": twilio_signature("tok3n", f"{url}/api/voice/twilio", form)})
+        good = httpx.post(f"{url}/voice/twilio/incoming", data=form, headers={
+            "X-Twilio-Signature": twilio_signature("tok3n", f"{url}/voice/twilio/incoming", form)})
+        stream = re.search(r'<Stream url="([^"]+)"', good.text).group(1)
+        params = dict(re.findall(r'<Parameter name="(\w+)" value="([^"]*)"', good.text))
+
+        async def forged():
+            async with websockets.connect(stream) as ws:
+                await TwilioCaller(ws, call_sid="CAsig").start({**params, "token": "0" * 32})
+                await ws.wait_closed()
+                return ws.close_code
+
+        assert asyncio.run(forged()) == 1008
     assert bad.status_code == 403 and good.status_code == 200
     assert "<Connect><Stream" in good.text
 

@@ -1,14 +1,17 @@
 """Voice: Twilio's webhook and media stream, browser calls (WebRTC), live calls.
 
-A call to one of our numbers reaches Twilio, which POSTs `/api/voice/twilio`; we
-answer with TwiML that connects the call's audio to `/api/voice/twilio/stream` (a
-WebSocket speaking Twilio Media Streams: µ-law 8 kHz), passing the called and calling
-numbers and a signed token as stream parameters. The greeting (with the AI
-disclosure) is spoken by the bot itself, so it is the same on every channel.
+A call to one of our numbers reaches Twilio, which POSTs `/voice/twilio/incoming`; we
+answer with TwiML that connects the call's audio to `WS /voice/twilio` (Twilio Media
+Streams: µ-law 8 kHz), passing the called number (`called_number`), the caller and a
+signed token as stream parameters; a `municipality` parameter (kommunekode) may be set
+by whoever builds the TwiML instead. These two paths are the contract (CONTRACT.md),
+outside `/api`. The greeting (with the AI disclosure) is spoken by the bot itself, so
+it is the same on every channel.
 
-Security: when `DDH_TWILIO_AUTH_TOKEN` is set, the webhook checks Twilio's request
-signature; the media stream is accepted only with a token we signed for that call, so
-nobody can open a stream without a call from the carrier.
+Security: with `DDH_TWILIO_AUTH_TOKEN` set (production), the webhook checks Twilio's
+request signature and the media stream is accepted only with the token we signed for
+that call, so nobody can open a stream without a call from the carrier. Without it
+(development, tests, other carriers' bridges) streams are accepted as they come.
 """
 
 from __future__ import annotations
@@ -40,7 +43,8 @@ from gateway.api.deps import (
 from gateway.telephony import CallInfo
 
 log = get_logger(__name__)
-router = APIRouter(prefix="/voice", tags=["voice"])
+router = APIRouter(prefix="/voice", tags=["voice"])  # under /api
+telephony_router = APIRouter(prefix="/voice", tags=["voice"])  # the carrier's, at the root
 START_TIMEOUT_S = 10.0
 _PROCESS_SECRET = secrets.token_bytes(32)
 
@@ -76,7 +80,7 @@ def _public(request: Request, settings: Settings, path: str, ws: bool = False) -
     return base + path
 
 
-@router.post("/twilio", response_class=Response)
+@telephony_router.post("/twilio/incoming", response_class=Response)
 async def twilio_incoming(request: Request, settings: SettingsDep) -> Response:
     """TwiML for an incoming call: connect its audio to our media stream."""
     form = {k: str(v) for k, v in (await request.form()).items()}
@@ -91,9 +95,10 @@ async def twilio_incoming(request: Request, settings: SettingsDep) -> Response:
     called, caller = form.get("To", ""), form.get("From", "")
     start_voice(request)  # load the speech model while Twilio opens the stream
     token = stream_token(settings, call_sid, called, caller)
-    url = _public(request, settings, "/api/voice/twilio/stream", ws=True)
+    url = _public(request, settings, "/voice/twilio", ws=True)
     params = "".join(f"<Parameter name={quoteattr(k)} value={quoteattr(v)}/>"
-                     for k, v in (("to", called), ("from", caller), ("token", token)))
+                     for k, v in (("called_number", called), ("caller", caller),
+                                  ("token", token)))
     twiml = (f'<?xml version="1.0" encoding="UTF-8"?><Response><Connect>'
              f"<Stream url={quoteattr(url)}>{params}</Stream></Connect></Response>")
     return Response(twiml, media_type="application/xml")
@@ -117,7 +122,7 @@ async def _twilio_start(ws: WebSocket) -> dict[str, Any]:
             raise ValueError(f"expected a start event, got {msg.get('event')!r}")
 
 
-@router.websocket("/twilio/stream")
+@telephony_router.websocket("/twilio")
 async def twilio_stream(ws: WebSocket) -> None:
     """One phone call: Twilio Media Streams in and out, through the voice pipeline."""
     settings: Settings = ws.app.state.settings
@@ -131,10 +136,14 @@ async def twilio_stream(ws: WebSocket) -> None:
         return
     custom = start.get("customParameters") or {}
     call_sid, stream_sid = str(start.get("callSid", "")), str(start.get("streamSid", ""))
-    called, caller = str(custom.get("to", "")), str(custom.get("from", ""))
-    token = stream_token(settings, call_sid, called, caller)
-    if not stream_sid or not hmac.compare_digest(token, str(custom.get("token", ""))):
+    called, caller = str(custom.get("called_number", "")), str(custom.get("caller", ""))
+    municipality = str(custom.get("municipality", "")) or None
+    if not stream_sid or (settings.twilio_auth_token and not hmac.compare_digest(
+            stream_token(settings, call_sid, called, caller), str(custom.get("token", "")))):
         await ws.close(code=1008, reason="stream not authorised")
+        return
+    if municipality and municipality not in ws.app.state.frontdesk.registry.municipalities:
+        await ws.close(code=1003, reason="unknown kommunekode")
         return
     try:
         voice = await start_voice(ws)
@@ -161,7 +170,7 @@ async def twilio_stream(ws: WebSocket) -> None:
         audio_in_enabled=True, audio_out_enabled=True, add_wav_header=False,
         serializer=serializer, allowed_origins=[]))
     log.info("voice.call", conversation=call.conversation, carrier="twilio")
-    await run_call(transport, voice, call, out_rate=8000)
+    await run_call(transport, voice, call, out_rate=8000, municipality=municipality)
 
 
 @router.get("/calls")
