@@ -26,6 +26,7 @@ from bot.schedule import TZ, Schedule
 from bot.state import ConversationState, ConversationStates, merge_outcome
 from bot.store.outcomes import EndRecord, OutcomeStore, TurnRecord
 from ddh.logging import get_logger
+from handoff.desk import HandoffDesk
 from handoff.packet import build_packet
 from knowledge.guide import Guide
 from knowledge.retrieval import Hit
@@ -76,8 +77,9 @@ class TurnResult:
 class Frontdesk:
     def __init__(self, knowledge: Knowledge, store: OutcomeStore | None = None, *,
                  min_similarity: float = 0.86, min_lexical: float = 1.5,
-                 llm: LLM | None = None) -> None:
+                 llm: LLM | None = None, handoffs: HandoffDesk | None = None) -> None:
         self.llm = llm
+        self.handoffs = handoffs
         self.knowledge = knowledge
         self.registry = knowledge.registry
         self.store = store
@@ -143,6 +145,8 @@ class Frontdesk:
         state = self.states.pop(conversation)
         if state is None:
             return False
+        if self.handoffs is not None and state.waiting_id:
+            self.handoffs.leave(state.waiting_id)  # nobody is waiting any more
         if self.store is not None and not state.ended:
             self.store.record(EndRecord(state.id, state.channel, state.started_at,
                                         at or datetime.now(TZ), state.municipality, outcome))
@@ -172,6 +176,12 @@ class Frontdesk:
             decision = self._decide(state, turn, text, cues, at, lang, bool(phones))
         if self.llm is not None:
             llm_turn.reword(self, state, decision, text, lang)
+        if self.handoffs is not None and decision.action == "handoff" and \
+                decision.handoff and decision.new_handoff:
+            entry = self.handoffs.offer(decision.handoff, state.id, state.channel)
+            state.waiting_id = entry.id
+            place, wait = self.handoffs.place(entry.id)
+            decision.reply = f"{decision.reply} {replies.queue_place(place, wait, lang)}"
         reply = decision.reply
         if not state.disclosed:
             reply = f"{replies.disclosure(self.registry, state.municipality, lang)} {reply}"

@@ -38,6 +38,9 @@ T = {
         "en": "I am not sure I understood. Could you say it in other words?",
     },
     "how_help": {"da": "Hvad kan jeg hjælpe dig med?", "en": "What can I help you with?"},
+    "queue_place": {"da": "Du er nummer {place} i køen.",
+                    "en": "You are number {place} in the queue."},
+    "queue_wait": {"da": "Forventet ventetid er {wait}.", "en": "The expected wait is {wait}."},
     "noted_municipality": {"da": "Tak, du bor i {name} Kommune.",
                            "en": "Thank you, you live in {name} Municipality."},
     "ask_municipality": {
@@ -117,6 +120,21 @@ def disclosure(registry: Registry, municipality: str | None, lang: str) -> str:
     who = (f"{registry.municipalities[municipality].name} Kommune" if municipality
            else "kommunen og Den Digitale Hotline")
     return t("disclose", lang, who=who)
+
+
+def queue_place(place: int | None, wait_s: float, lang: str) -> str:
+    """"Du er nummer 2 i køen. Forventet ventetid er cirka 5 minutter." """
+    from handoff.queues import spoken_wait
+
+    if place is None:
+        return ""
+    text = t("queue_place", lang, place=place)
+    wait = spoken_wait(wait_s)
+    if wait:
+        text += " " + t("queue_wait", lang, wait=wait if lang == "da" else
+                        wait.replace("cirka", "about").replace("minutter", "minutes")
+                        .replace("minut", "minute"))
+    return text
 
 
 VOICE_WORDS = 30  # about 12 seconds of speech

@@ -6,6 +6,7 @@ from bot.frontdesk import Frontdesk
 from bot.llm import LLM
 from bot.store.outcomes import OutcomeStore, database_url
 from ddh.settings import Settings
+from handoff.desk import HandoffDesk
 from knowledge.service import Knowledge
 
 
@@ -21,4 +22,5 @@ def open_frontdesk(settings: Settings, knowledge: Knowledge | None = None,
     return Frontdesk(knowledge, store or open_store(settings),
                      min_similarity=settings.answer_min_similarity,
                      min_lexical=settings.answer_min_lexical,
-                     llm=LLM.from_settings(settings))
+                     llm=LLM.from_settings(settings),
+                     handoffs=HandoffDesk.from_settings(settings))

@@ -34,6 +34,7 @@ class ConversationState:
     outcome: str | None = None
     callback_number: str | None = None  # consented; for tickets only, never in transcripts
     last_ticket: dict | None = None
+    waiting_id: str | None = None  # the handoff this conversation waits in a queue for
     satisfaction: int | None = None
     ended: bool = False
     disclosed: bool = False  # the AI disclosure has been given (EU AI Act art. 50)

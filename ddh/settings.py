@@ -119,6 +119,20 @@ class Settings(BaseSettings):
         "several gateway processes serve calls)",
     )
 
+    # Agent queues (handoff/): in memory, or shared through Redis by several processes.
+    redis_url: str | None = Field(
+        default=None, description="Redis for queues and presence (in memory if unset)"
+    )
+    queue_skill_wait_s: float = Field(
+        default=60.0, ge=0, description="Wait after which any agent may take a conversation"
+    )
+    queue_overflow_wait_s: float = Field(
+        default=180.0, ge=0, description="Wait after which a municipal queue opens to DDH"
+    )
+    queue_handle_time_s: float = Field(
+        default=300.0, gt=0, description="Average handling time, for expected waits"
+    )
+
     # Telephony carrier (Twilio) and SMS. Unset: transfers are logged, SMS go to an outbox.
     twilio_account_sid: str | None = None
     twilio_auth_token: SecretStr | None = None
