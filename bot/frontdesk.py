@@ -28,6 +28,7 @@ from bot.store.outcomes import EndRecord, OutcomeStore, TurnRecord
 from ddh.logging import get_logger
 from handoff.desk import HandoffDesk
 from handoff.packet import build_packet
+from handoff.tickets import destinations
 from knowledge.guide import Guide
 from knowledge.retrieval import Hit
 from knowledge.service import Knowledge
@@ -213,6 +214,8 @@ class Frontdesk:
             handoff=decision.handoff if decision.new_handoff else None, mode=decision.mode,
             # with a new ticket; or given now for the ticket made earlier
             callback_phone=state.callback_number if new_ticket or consented else None,
+            deliveries=destinations(self.registry, decision.target or "ddh")
+            if new_ticket else [],
         )
         return result, record
 

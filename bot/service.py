@@ -11,7 +11,8 @@ from knowledge.service import Knowledge
 
 
 def open_store(settings: Settings) -> OutcomeStore:
-    return OutcomeStore(database_url(settings.database_url, settings.data_dir))
+    return OutcomeStore(database_url(settings.database_url, settings.data_dir),
+                        ticket_grace_s=settings.ticket_grace_s)
 
 
 def open_frontdesk(settings: Settings, knowledge: Knowledge | None = None,

@@ -40,6 +40,43 @@ def voice_model() -> None:
         raise CLIError(str(exc)) from None
 
 
+tickets_app = typer.Typer(help="Tickets to municipalities (the delivery outbox)",
+                          no_args_is_help=True)
+app.add_typer(tickets_app, name="tickets")
+
+
+@tickets_app.command("list")
+def tickets_list(status: str | None = typer.Option(None, help="pending, sent or failed"),
+                 json_out: bool = typer.Option(False, "--json")) -> None:
+    """Ticket deliveries, newest first (failed ones need a person to look)."""
+    import json as _json
+
+    from bot.service import open_store
+    from handoff.tickets import outbox_from_settings
+
+    _setup()
+    settings = get_settings()
+    rows = outbox_from_settings(open_store(settings), settings).deliveries(status)
+    if json_out:
+        typer.echo(_json.dumps(rows, default=str, indent=1))
+        return
+    for r in rows:
+        typer.echo(f"{r['status']:8} {r['attempts']:2}x {r['channel']:8} {r['destination']}  "
+                   f"{r['id']}  {r['last_error'] or ''}")
+
+
+@tickets_app.command("send")
+def tickets_send() -> None:
+    """Send the tickets that are due now (the gateway does this by itself)."""
+    from bot.service import open_store
+    from handoff.tickets import outbox_from_settings
+
+    _setup()
+    settings = get_settings()
+    counts = outbox_from_settings(open_store(settings), settings).deliver_due(limit=1000)
+    typer.echo(f"{counts['sent']} sent, {counts['retry']} to retry, {counts['failed']} failed")
+
+
 class CLIError(Exception):
     """An error to print as one line and exit 1."""
 

@@ -133,6 +133,23 @@ class Settings(BaseSettings):
         default=300.0, gt=0, description="Average handling time, for expected waits"
     )
 
+    # Tickets to municipalities (handoff/tickets.py): e-mail, signed webhook or a file.
+    smtp_host: str | None = Field(default=None, description="SMTP server for ticket e-mails")
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_from: str = "ddh-frontdesk@localhost"
+    ticket_webhook_secret: SecretStr | None = Field(
+        default=None, description="HMAC key for the X-DDH-Signature header of ticket webhooks"
+    )
+    ticket_grace_s: float = Field(
+        default=60.0, ge=0,
+        description="Wait before sending a ticket (a callback number may follow)",
+    )
+    ticket_retry_s: float = Field(default=30.0, gt=0, description="First retry delay (doubles)")
+    ticket_poll_s: float = Field(default=5.0, gt=0, description="How often the outbox is sent")
+
     # Telephony carrier (Twilio) and SMS. Unset: transfers are logged, SMS go to an outbox.
     twilio_account_sid: str | None = None
     twilio_auth_token: SecretStr | None = None

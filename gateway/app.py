@@ -6,6 +6,7 @@ the first request, and tests can start a real server on their own index and stor
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -30,6 +31,20 @@ log = get_logger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
 
 
+async def _send_tickets(app: FastAPI) -> None:
+    """The ticket outbox, sent in the background while the gateway runs."""
+    from handoff.tickets import outbox_from_settings
+
+    settings: Settings = app.state.settings
+    outbox = outbox_from_settings(app.state.frontdesk.store, settings)
+    while True:
+        try:
+            await asyncio.to_thread(outbox.deliver_due)
+        except Exception as exc:  # the store may be briefly unavailable: try again later
+            log.error("tickets.outbox_error", error=str(exc)[:200])
+        await asyncio.sleep(settings.ticket_poll_s)
+
+
 def create_app(settings: Settings, knowledge: Knowledge | None = None,
                frontdesk: Frontdesk | None = None,
                voice_adapters: tuple[Any, Any] | None = None,
@@ -47,7 +62,11 @@ def create_app(settings: Settings, knowledge: Knowledge | None = None,
         # Load BM25, the guides and the models now, not on the first citizen's question.
         await run_in_threadpool(app.state.frontdesk.warm_up)
         log.info("gateway.ready", chunks=app.state.knowledge.index.count())
+        sender = asyncio.create_task(_send_tickets(app)) \
+            if app.state.frontdesk.store is not None else None
         yield
+        if sender is not None:
+            sender.cancel()
         if getattr(app.state, "webrtc", None) is not None:  # browser calls still open
             for task in list(app.state.webrtc_calls):
                 task.cancel()

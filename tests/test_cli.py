@@ -175,3 +175,17 @@ def test_chat_command_talks_in_the_terminal(index_env, tmp_path):
     assert out.returncode == 0, out.stderr
     assert "[answer · pas · 0615]" in out.stdout
     assert "[ticket · pas · 0615]" in out.stdout  # Horsens is closed at 20:00
+
+
+def test_tickets_from_ask_are_sent_by_the_outbox(index_env, tmp_path):
+    env = {**index_env, "DDH_DATABASE_URL": f"sqlite:///{tmp_path / 't.sqlite3'}",
+           "DDH_TICKET_GRACE_S": "0"}
+    line = {"conversation": "t1", "channel": "chat", "municipality": "0615",
+            "at": "2026-11-28T10:00:00+01:00",
+            "text": "ring til mig på 28 12 34 56, jeg vil tale med en om mit kørekort"}
+    out = ddh("ask", "--jsonl", env=env, stdin=json.dumps(line) + "\n")
+    assert json.loads(out.stdout)["action"] == "ticket", out.stdout
+    sent = ddh("tickets", "send", env=env)
+    assert sent.returncode == 0 and sent.stdout.startswith("1 sent"), sent.stdout + sent.stderr
+    listed = json.loads(ddh("tickets", "list", "--json", env=env).stdout)
+    assert [(r["status"], r["channel"]) for r in listed] == [("sent", "file")]

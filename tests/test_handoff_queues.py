@@ -158,8 +158,9 @@ def test_handoff_tells_the_citizen_their_place(knowledge):
     desk = HandoffDesk(MemoryBackend(), RULES)
     front = Frontdesk(knowledge, handoffs=desk)
     at = datetime(2026, 11, 24, 11, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
-    first = front.handle(TurnInput("c1", "jeg vil gerne tale med en medarbejder om min digitale post",
-                                   municipality="0849", at=at))
+    first = front.handle(TurnInput(
+        "c1", "jeg vil gerne tale med en medarbejder om min digitale post",
+        municipality="0849", at=at))
     assert first.action == "handoff"
     assert "Du er nummer 1 i køen." in first.reply and "ventetid" not in first.reply
     desk.register(Agent("a1", "Anne", ("ddh",), ("digital-post",), "available"))

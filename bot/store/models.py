@@ -88,3 +88,26 @@ class CallbackContact(Base):
     handoff_id: Mapped[str] = mapped_column(ForeignKey("handoffs.id"), primary_key=True)
     phone: Mapped[str] = mapped_column(String(32))
     consented_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TicketDelivery(Base):
+    """The outbox: one row per ticket and destination, delivered exactly once.
+
+    Written in the same transaction as the ticket itself. `id` is the idempotency key
+    the receiver sees on every attempt (e-mail Message-ID, webhook header), so a retry
+    after a lost acknowledgement cannot create a second case at the municipality.
+    """
+
+    __tablename__ = "ticket_deliveries"
+
+    id: Mapped[str] = mapped_column(String(160), primary_key=True)
+    handoff_id: Mapped[str] = mapped_column(ForeignKey("handoffs.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))  # email | webhook | file
+    destination: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -12,7 +12,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,14 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.store.migrate import upgrade
-from bot.store.models import CallbackContact, Conversation, Decision, HandoffPacket, Turn
+from bot.store.models import (
+    CallbackContact,
+    Conversation,
+    Decision,
+    HandoffPacket,
+    TicketDelivery,
+    Turn,
+)
 from ddh.logging import get_logger
 
 log = get_logger(__name__)
@@ -54,6 +61,9 @@ class TurnRecord:
     satisfaction: int | None = None
     handoff: dict[str, Any] | None = None  # id, kind, target, topic, reason, summary, packet
     callback_phone: str | None = None  # consented; stored apart, only with a ticket
+    # A new ticket's destinations, (channel, address): written to the delivery outbox
+    # in the same transaction as the ticket (handoff/tickets.py delivers them).
+    deliveries: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -78,8 +88,9 @@ def database_url(url: str | None, data_dir: Path) -> str:
 
 class OutcomeStore:
     def __init__(self, url: str, retries: int = 4, backoff_s: float = 0.05,
-                 sqlite_timeout_s: float = 15.0) -> None:
+                 sqlite_timeout_s: float = 15.0, ticket_grace_s: float = 60.0) -> None:
         self.url = url
+        self.ticket_grace_s = ticket_grace_s
         self.retries = retries
         self.backoff_s = backoff_s
         sqlite = url.startswith("sqlite")
@@ -197,6 +208,15 @@ class OutcomeStore:
                                 target=h["target"], topic=h.get("topic"), reason=h["reason"],
                                 summary=h["summary"], packet=h["packet"], created_at=rec.at))
             s.flush()
+        if rec.handoff and rec.handoff["kind"] == "ticket":
+            now = datetime.now(UTC)
+            for channel, destination in rec.deliveries:
+                s.add(TicketDelivery(
+                    id=f"{rec.handoff['id']}:{channel}", handoff_id=rec.handoff["id"],
+                    channel=channel, destination=destination, status="pending", attempts=0,
+                    created_at=now,
+                    # a callback number often follows in the next turn: wait for it
+                    next_attempt_at=now + timedelta(seconds=self.ticket_grace_s)))
         if rec.callback_phone and rec.handoff and rec.handoff["kind"] == "ticket":
             s.add(CallbackContact(handoff_id=rec.handoff["id"], phone=rec.callback_phone,
                                   consented_at=rec.at))
