@@ -97,4 +97,8 @@ def create_app(settings: Settings, knowledge: Knowledge | None = None,
     async def citizen_page() -> HTMLResponse:
         return HTMLResponse((STATIC / "index.html").read_text(encoding="utf-8"))
 
+    @app.get("/agent", response_class=HTMLResponse, include_in_schema=False)
+    async def agent_console() -> HTMLResponse:
+        return HTMLResponse((STATIC / "agent.html").read_text(encoding="utf-8"))
+
     return app

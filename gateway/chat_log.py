@@ -24,11 +24,22 @@ class ConversationLog:
     events: list[dict[str, Any]] = field(default_factory=list)
     answered: dict[str, list[int]] = field(default_factory=dict)  # client msg id → seqs
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # A person has taken over (warm handoff accepted): citizen messages go to them.
+    agent: str | None = None
+    listeners: set[asyncio.Queue] = field(default_factory=set)  # the citizen's sockets
 
     def append(self, event: dict[str, Any]) -> dict[str, Any]:
         event = {**event, "seq": len(self.events) + 1}
         self.events.append(event)
         self.touched = time.monotonic()
+        return event
+
+    def publish(self, event: dict[str, Any]) -> dict[str, Any]:
+        """Append an event that did not answer the citizen (an agent's message) and push
+        it to the citizen's open sockets."""
+        event = self.append(event)
+        for queue in list(self.listeners):
+            queue.put_nowait(event)
         return event
 
     def since(self, seq: int) -> list[dict[str, Any]]:

@@ -32,6 +32,11 @@ class HandoffDesk:
         self.backend = backend
         self.rules = rules or RoutingRules()
         self.clock = clock
+        self.listeners: list[Callable[[], None]] = []  # told when the queues change
+
+    def _changed(self) -> None:
+        for listener in self.listeners:
+            listener()
 
     @classmethod
     def from_settings(cls, settings: Any) -> HandoffDesk:
@@ -49,6 +54,7 @@ class HandoffDesk:
             channel=channel, summary=packet.get("summary", ""), enqueued_at=self.clock(),
             priority=1 if packet.get("topic") in self.rules.crisis_topics else 0)
         self.backend.enqueue(entry)
+        self._changed()
         return entry
 
     def place(self, entry_id: str) -> tuple[int | None, float]:
@@ -62,7 +68,9 @@ class HandoffDesk:
 
     def leave(self, entry_id: str) -> bool:
         """The citizen left the queue (hung up, closed the chat)."""
-        return self.backend.remove(entry_id)
+        gone = self.backend.remove(entry_id)
+        self._changed()
+        return gone
 
     # --- the agents' side --------------------------------------------------------------
 
@@ -107,4 +115,5 @@ class HandoffDesk:
         claimed = self.backend.claim(entry_id, agent_id)
         if claimed is not None:
             self.set_state(agent_id, "busy")
+            self._changed()
         return claimed

@@ -248,6 +248,7 @@ class OutcomeStore:
                 "language": conv.language, "topic": conv.topic, "outcome": conv.outcome,
                 "started_at": conv.started_at, "ended_at": conv.ended_at,
                 "satisfaction": conv.satisfaction, "turns": conv.turns,
+                "agent": conv.agent, "queue_wait_s": conv.queue_wait_s,
                 "transcript": [{"role": t.role, "text": t.text, "seq": t.seq} for t in turns],
                 "decisions": [{"seq": d.seq, "action": d.action, "topic": d.topic,
                                "target": d.target, "reason": d.reason, "mode": d.mode}
@@ -256,6 +257,37 @@ class OutcomeStore:
                               "summary": h.summary, "reason": h.reason, "packet": h.packet}
                              for h in handoffs],
             }
+
+    def record_message(self, conversation_id: str, role: str, text: str,
+                       at: datetime | None = None) -> None:
+        """A message of the live part of a conversation (citizen ↔ agent), redacted."""
+        from sqlalchemy import func
+
+        for attempt in range(self.retries + 1):
+            try:
+                with self.sessions.begin() as s:
+                    seq = (s.scalar(select(func.max(Turn.seq)).where(
+                        Turn.conversation_id == conversation_id)) or 0) + 1
+                    s.add(Turn(conversation_id=conversation_id, seq=seq, role=role,
+                               text=text, at=at or datetime.now(UTC)))
+                return
+            except (OperationalError, IntegrityError) as exc:
+                log.warning("store.message_retry", attempt=attempt + 1, error=str(exc)[:200])
+                time.sleep(self.backoff_s * (2 ** attempt))
+        raise RuntimeError(f"could not store a message of {conversation_id}")
+
+    def wrap_up(self, conversation_id: str, handoff_id: str, agent: str, outcome: str,
+                queue_wait_s: float, at: datetime | None = None) -> None:
+        """The agent closed the conversation: who, how long the citizen waited, outcome."""
+        with self.sessions.begin() as s:
+            conv = s.get(Conversation, conversation_id)
+            if conv is None:
+                raise KeyError(conversation_id)
+            conv.agent, conv.queue_wait_s, conv.outcome = agent, queue_wait_s, outcome
+            conv.ended_at = at or datetime.now(UTC)
+            packet = s.get(HandoffPacket, handoff_id)
+            if packet is not None:
+                packet.status = "done"
 
     def recent(self, n: int = 20, channel: str | None = None) -> list[dict[str, Any]]:
         """The last `n` conversations, newest first (with turns and decisions)."""

@@ -2,10 +2,11 @@
 
 from fastapi import APIRouter
 
-from gateway.api.routes import agent, chat, knowledge, voice
+from gateway.api.routes import agent, chat, console, knowledge, voice
 
 api_router = APIRouter()
 api_router.include_router(knowledge.router)
 api_router.include_router(chat.router)
 api_router.include_router(voice.router)
 api_router.include_router(agent.router)
+api_router.include_router(console.router)

@@ -30,10 +30,12 @@
     if (ev.seq && shown.has(ev.seq)) return;
     if (ev.seq) { shown.add(ev.seq); lastSeq = Math.max(lastSeq, ev.seq); save(); }
     const li = document.createElement("li");
-    li.className = "msg msg--" + (ev.role === "citizen" ? "citizen" : "bot");
-    li.dataset.action = ev.action || "";
-    li.innerHTML = linkify(ev.text);
-    li.setAttribute("aria-label", (ev.role === "citizen" ? "Du skrev: " : "Assistenten: ") + ev.text);
+    const role = ev.role || (ev.type === "message" ? "bot" : "notice");
+    li.className = "msg msg--" + (role === "citizen" ? "citizen" : role === "agent" ? "agent" : "bot");
+    li.dataset.action = ev.action || ev.type || "";
+    li.innerHTML = linkify((role === "agent" && ev.name ? ev.name + ": " : "") + ev.text);
+    const who = role === "citizen" ? "Du skrev: " : role === "agent" ? `${ev.name} skrev: ` : "Assistenten: ";
+    li.setAttribute("aria-label", who + ev.text);
     log.appendChild(li);
     li.scrollIntoView({ block: "end" });
     if (ev.ask_rating) showRating();
@@ -61,6 +63,11 @@
         const mine = document.querySelector(`[data-client-id="${ev.id}"]`);
         if (mine) { mine.remove(); }
       } else { typing.hidden = true; }
+      render(ev);
+    }
+    if (ev.type === "agent_joined" || ev.type === "agent_left") {
+      typing.hidden = true;
+      status.textContent = ev.text;
       render(ev);
     }
   }

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import HTTPConnection
 
 from gateway.api.deps import FrontdeskDep
 from handoff.accounts import Accounts, SignedIn
@@ -20,13 +21,13 @@ router = APIRouter(tags=["agent"])
 COOKIE = "ddh_session"
 
 
-def get_accounts(request: Request) -> Accounts:
-    store = request.app.state.frontdesk.store if request.app.state.frontdesk else None
+def get_accounts(conn: HTTPConnection) -> Accounts:
+    store = conn.app.state.frontdesk.store if conn.app.state.frontdesk else None
     if store is None:
         raise HTTPException(status_code=503, detail="no outcome store")
-    accounts = getattr(request.app.state, "accounts", None)
+    accounts = getattr(conn.app.state, "accounts", None)
     if accounts is None:
-        accounts = request.app.state.accounts = Accounts(store)
+        accounts = conn.app.state.accounts = Accounts(store)
     return accounts
 
 

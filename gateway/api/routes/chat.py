@@ -15,6 +15,7 @@ log, not processed twice. A malformed frame closes only its own connection.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
@@ -22,7 +23,15 @@ import uuid
 from collections import deque
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, WebSocket, WebSocketDisconnect, status
+from fastapi import (
+    APIRouter,
+    HTTPException,
+    Query,
+    Request,
+    WebSocket,
+    WebSocketDisconnect,
+    status,
+)
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -50,12 +59,14 @@ class OpenResponse(BaseModel):
 @router.post("/conversations", status_code=status.HTTP_201_CREATED,
              response_model=OpenResponse)
 async def open_conversation(body: OpenRequest, frontdesk: FrontdeskDep,
-                            logs: ChatLogsDep) -> dict[str, Any]:
+                            logs: ChatLogsDep, request: Request) -> dict[str, Any]:
     """Open a chat conversation; the greeting discloses that the citizen talks to an AI."""
     if body.municipality and body.municipality not in frontdesk.registry.municipalities:
         raise HTTPException(status_code=422, detail=f"unknown kommunekode {body.municipality}")
     cid = uuid.uuid4().hex
-    greeting = await run_in_threadpool(frontdesk.open, cid, "chat", body.municipality)
+    clock = request.app.state.clock
+    greeting = await run_in_threadpool(frontdesk.open, cid, "chat", body.municipality, None,
+                                       clock() if clock else None)
     chat = logs.create(cid, body.municipality)
     event = chat.append({"type": "message", "role": "bot", "text": greeting,
                          "action": None})
@@ -113,6 +124,14 @@ async def chat_socket(ws: WebSocket, conversation_id: str, frontdesk: FrontdeskD
         return
     await ws.accept()
     limit = _RateLimit(settings.chat_rate_limit, settings.chat_rate_window_s)
+    pushed: asyncio.Queue = asyncio.Queue()  # events from a person in the console
+    chat.listeners.add(pushed)
+
+    async def forward() -> None:
+        while True:
+            await ws.send_json(await pushed.get())
+
+    forwarder = asyncio.create_task(forward())
     try:
         while True:
             raw = await ws.receive_text()
@@ -132,6 +151,9 @@ async def chat_socket(ws: WebSocket, conversation_id: str, frontdesk: FrontdeskD
             await _message(ws, frame, chat, frontdesk, settings, limit)
     except WebSocketDisconnect:
         return
+    finally:
+        chat.listeners.discard(pushed)
+        forwarder.cancel()
 
 
 async def _message(ws: WebSocket, frame: dict[str, Any], chat: Any, frontdesk: Any,
@@ -155,10 +177,17 @@ async def _message(ws: WebSocket, frame: dict[str, Any], chat: Any, frontdesk: A
             await ws.send_json({"type": "error", "code": "rate_limited", "reply_to": client_id,
                                 "message": "Du skriver meget hurtigt. Vent et øjeblik."})
             return
+        if chat.agent is not None:  # a person has taken over: no bot turn
+            hub = ws.app.state.console
+            mine = await hub.citizen_says(chat, client_id, text)
+            chat.answered[client_id] = [mine["seq"]]
+            await ws.send_json(mine)
+            return
         await ws.send_json({"type": "typing"})
         try:
             result = await run_in_threadpool(
-                frontdesk.handle, TurnInput(chat.id, text, "chat", chat.municipality))
+                frontdesk.handle, TurnInput(chat.id, text, "chat", chat.municipality,
+                                            at=clock() if (clock := ws.app.state.clock) else None))
         except Exception:
             log.exception("chat.turn_failed", conversation=chat.id)
             await ws.send_json({"type": "error", "code": "internal", "reply_to": client_id,

@@ -1,0 +1,113 @@
+"""The agent console's live socket: queue view, accept, chat, assist, wrap-up.
+
+`WS /api/agent/ws`, signed in by the session cookie; browsers from other sites are
+refused (Origin must be this host). Frames from the agent:
+`{"type": "presence", "state": "available"}`, `{"type": "accept", "id": HANDOFF}`,
+`{"type": "message", "conversation": ID, "text": ...}`,
+`{"type": "assist", "conversation": ID, "text": ...}`,
+`{"type": "wrapup", "conversation": ID, "outcome": "resolved_agent", "note": ...}`.
+Frames to the agent: `queue`, `accepted`, `message`, `assist`, `wrapped`, `error`.
+A malformed frame closes only this socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+from urllib.parse import urlparse
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from starlette.concurrency import run_in_threadpool
+
+from gateway.api.routes.agent import COOKIE, get_accounts
+from gateway.console import REFRESH, ConsoleHub
+from handoff.accounts import SignedIn
+
+router = APIRouter(tags=["agent"])
+
+
+def hub_of(ws: WebSocket) -> ConsoleHub | None:
+    state = ws.app.state
+    if getattr(state, "console", None) is None:
+        desk = state.frontdesk.handoffs if state.frontdesk else None
+        if desk is None:
+            return None
+        state.console = ConsoleHub(desk, state.frontdesk, state.chat_logs, get_accounts(ws))
+    return state.console
+
+
+@router.websocket("/agent/ws")
+async def agent_socket(ws: WebSocket) -> None:
+    origin = ws.headers.get("origin")
+    if origin and urlparse(origin).netloc != ws.headers.get("host"):
+        await ws.close(code=1008, reason="origin not allowed")
+        return
+    accounts = get_accounts(ws)
+    who = await run_in_threadpool(accounts.session, ws.cookies.get(COOKIE))
+    if who is None:
+        await ws.close(code=4401, reason="not signed in")
+        return
+    hub = hub_of(ws)
+    if hub is None:
+        await ws.close(code=1011, reason="no agent queues configured")
+        return
+    await ws.accept()
+    inbox = hub.connect(who.account)
+    inbox.put_nowait(REFRESH)
+
+    async def push() -> None:
+        while True:
+            events = [await inbox.get()]
+            while not inbox.empty():
+                events.append(inbox.get_nowait())
+            if any(e is REFRESH for e in events):  # a burst of changes: one queue view
+                await ws.send_json(await run_in_threadpool(hub.queue_view, who.account))
+            for event in events:
+                if event is not REFRESH:
+                    await ws.send_json(event)
+
+    pusher = asyncio.create_task(push())
+    try:
+        while True:
+            raw = await ws.receive_text()
+            try:
+                frame = json.loads(raw)
+                if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+                    raise ValueError("expected a JSON object with a type")
+                await _command(ws, hub, who, frame)
+            except (ValueError, KeyError, TypeError) as exc:
+                await ws.send_json({"type": "error", "message": str(exc)[:200]})
+                await ws.close(code=1003, reason="malformed frame")
+                return
+    except WebSocketDisconnect:
+        return
+    finally:
+        pusher.cancel()
+        hub.disconnect(who.account, inbox)
+
+
+async def _command(ws: WebSocket, hub: ConsoleHub, who: SignedIn,
+                   frame: dict[str, Any]) -> None:
+    kind, account = frame["type"], who.account
+    if kind == "presence":
+        await run_in_threadpool(hub.desk.set_state, account.username, str(frame["state"]))
+        hub.notify()
+    elif kind == "accept":
+        got = await hub.accept(account, str(frame["id"]))
+        await ws.send_json(got or {"type": "error", "message": "taget af en anden"})
+    elif kind == "message":
+        if not await hub.agent_says(account, str(frame["conversation"]), str(frame["text"])):
+            await ws.send_json({"type": "error", "message": "ikke din samtale"})
+    elif kind == "assist":
+        guides = await run_in_threadpool(hub.assist, str(frame["conversation"]),
+                                         str(frame["text"]), frame.get("municipality"))
+        await ws.send_json({"type": "assist", "conversation": frame["conversation"],
+                            "guides": guides})
+    elif kind == "wrapup":
+        ok = await hub.wrap_up(account, str(frame["conversation"]), str(frame["outcome"]),
+                               str(frame.get("note") or ""))
+        await ws.send_json({"type": "wrapped", "conversation": frame["conversation"],
+                            "ok": ok})
+    else:
+        raise ValueError(f"unknown frame type {kind!r}")

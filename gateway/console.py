@@ -1,0 +1,170 @@
+"""The live side of a warm handoff: agents' sockets, takeovers and the citizen's chat.
+
+Agents connect to `WS /api/agent/ws` (see gateway/api/routes/console.py). The hub
+keeps their sockets, pushes the queue view whenever the queues change (the handoff
+desk tells it, from whichever thread offered), and carries messages between the
+agent and the citizen once the agent has accepted: the citizen's chat stops going to
+the bot, the citizen is told a person from DDH has joined, and every message is
+stored redacted. Wrap-up records the agent, the citizen's wait and the outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+
+from bot.frontdesk import Frontdesk
+from bot.redaction import redact
+from gateway.chat_log import ChatLogs, ConversationLog
+from handoff.accounts import Account, Accounts
+from handoff.desk import HandoffDesk
+from handoff.queues import Agent, Waiting
+
+OUTCOMES = ("resolved_agent", "transfer", "ticket", "unresolved")
+REFRESH = {"type": "refresh"}
+JOINED = "{name} fra Den Digitale Hotline er nu med i samtalen."
+LEFT = "{name} har afsluttet samtalen. Tak fordi du skrev."
+
+
+@dataclass
+class Taken:
+    entry: Waiting
+    agent: str  # username
+    name: str
+    accepted_at: float
+
+
+class ConsoleHub:
+    def __init__(self, desk: HandoffDesk, frontdesk: Frontdesk, logs: ChatLogs,
+                 accounts: Accounts) -> None:
+        self.desk = desk
+        self.frontdesk = frontdesk
+        self.logs = logs
+        self.accounts = accounts
+        self.sockets: dict[str, set[asyncio.Queue]] = {}  # username → open consoles
+        self.taken: dict[str, Taken] = {}  # conversation → who has it
+        self._loop = asyncio.get_running_loop()
+        desk.listeners.append(self.notify)
+
+    # --- queue changes (any thread) --------------------------------------------------
+
+    def notify(self) -> None:
+        """The queues changed: every console re-renders its queue view."""
+        self._loop.call_soon_threadsafe(self._refresh_all)
+
+    def _refresh_all(self) -> None:
+        for queues in self.sockets.values():
+            for queue in queues:
+                queue.put_nowait(REFRESH)
+
+    # --- agents ----------------------------------------------------------------------
+
+    def connect(self, account: Account) -> asyncio.Queue:
+        queue: asyncio.Queue = asyncio.Queue()
+        self.sockets.setdefault(account.username, set()).add(queue)
+        known = self.desk.agent(account.username)
+        self.desk.register(Agent(account.username, account.name, account.queues,
+                                 account.skills, known.state if known else "available",
+                                 time.time()))
+        self.notify()
+        return queue
+
+    def disconnect(self, account: Account, queue: asyncio.Queue) -> None:
+        mine = self.sockets.get(account.username, set())
+        mine.discard(queue)
+        if not mine:
+            self.sockets.pop(account.username, None)
+            if self.desk.agent(account.username) is not None:
+                self.desk.set_state(account.username, "away")
+            self.notify()
+
+    def _to_agent(self, username: str, event: dict[str, Any]) -> None:
+        for queue in self.sockets.get(username, ()):
+            queue.put_nowait(event)
+
+    def queue_view(self, account: Account) -> dict[str, Any]:
+        now = time.time()
+        entries = self.desk.visible_to(account.username)
+        return {"type": "queue", "entries": [
+            {"id": w.id, "conversation": w.conversation, "queue": w.queue, "topic": w.topic,
+             "municipality": w.municipality, "channel": w.channel, "summary": w.summary,
+             "priority": w.priority, "waiting_s": round(now - w.enqueued_at, 1)}
+            for w in entries if account.may_read(w.municipality)]}
+
+    # --- taking over -----------------------------------------------------------------
+
+    async def accept(self, account: Account, entry_id: str) -> dict[str, Any] | None:
+        entry = await run_in_threadpool(self.desk.accept, account.username, entry_id)
+        if entry is None:
+            return None
+        self.taken[entry.conversation] = Taken(entry, account.username, account.name,
+                                               time.time())
+        chat = self.logs.get(entry.conversation)
+        if chat is not None:
+            chat.agent = account.username
+            chat.publish({"type": "agent_joined", "name": account.name,
+                          "text": JOINED.format(name=account.name)})
+        conv = await run_in_threadpool(self.frontdesk.store.conversation, entry.conversation)
+        await run_in_threadpool(self.accounts.audit, account, "accept",
+                                f"conversation:{entry.conversation}")
+        return {"type": "accepted", "conversation": entry.conversation, "handoff": entry.id,
+                "summary": entry.summary, "topic": entry.topic,
+                "municipality": entry.municipality, "channel": entry.channel,
+                "waited_s": round(time.time() - entry.enqueued_at, 1),
+                "transcript": (conv or {}).get("transcript", [])}
+
+    async def citizen_says(self, chat: ConversationLog, client_id: str,
+                           text: str) -> dict[str, Any]:
+        redacted = redact(text).text
+        await run_in_threadpool(self.frontdesk.store.record_message, chat.id, "citizen",
+                                redacted)
+        event = chat.append({"type": "message", "role": "citizen", "id": client_id,
+                             "text": redacted})
+        taken = self.taken.get(chat.id)
+        if taken is not None:
+            self._to_agent(taken.agent, {"type": "message", "conversation": chat.id,
+                                         "role": "citizen", "text": redacted})
+        return event
+
+    async def agent_says(self, account: Account, conversation: str, text: str) -> bool:
+        taken = self.taken.get(conversation)
+        if taken is None or taken.agent != account.username:
+            return False
+        redacted = redact(text).text
+        await run_in_threadpool(self.frontdesk.store.record_message, conversation, "agent",
+                                redacted)
+        chat = self.logs.get(conversation)
+        if chat is not None:
+            chat.publish({"type": "message", "role": "agent", "name": account.name,
+                          "text": redacted})
+        return True
+
+    async def wrap_up(self, account: Account, conversation: str, outcome: str,
+                      note: str = "") -> bool:
+        taken = self.taken.get(conversation)
+        if taken is None or taken.agent != account.username or outcome not in OUTCOMES:
+            return False
+        waited = taken.accepted_at - taken.entry.enqueued_at
+        await run_in_threadpool(self.frontdesk.store.wrap_up, conversation, taken.entry.id,
+                                account.username, outcome, waited, datetime.now(UTC))
+        await run_in_threadpool(self.accounts.audit, account, "wrap_up",
+                                f"conversation:{conversation}",
+                                f"{outcome}: {redact(note).text}"[:1000])
+        self.taken.pop(conversation, None)
+        chat = self.logs.get(conversation)
+        if chat is not None:
+            chat.publish({"type": "agent_left", "name": account.name,
+                          "text": LEFT.format(name=account.name)})
+        await run_in_threadpool(self.desk.set_state, account.username, "wrap-up")
+        return True
+
+    def assist(self, conversation: str, text: str, municipality: str | None) -> list[dict]:
+        """Guides for the citizen's latest message, for the agent to send in one click."""
+        hits = self.frontdesk.knowledge.retriever.search(text, municipality, k=3)
+        return [{"id": h.guide.id, "title": h.guide.title, "url": h.guide.url,
+                 "summary": h.guide.summary} for h in hits]
