@@ -23,7 +23,7 @@ from bot.redaction import redact
 from gateway.chat_log import ChatLogs, ConversationLog
 from handoff.accounts import Account, Accounts
 from handoff.desk import HandoffDesk
-from handoff.queues import Agent, Waiting
+from handoff.queues import Agent, Waiting, order
 
 OUTCOMES = ("resolved_agent", "transfer", "ticket", "unresolved")
 REFRESH = {"type": "refresh"}
@@ -65,13 +65,15 @@ class ConsoleHub:
     # --- agents ----------------------------------------------------------------------
 
     def connect(self, account: Account) -> asyncio.Queue:
+        """A console opened. Agents go on duty; managers and administrators watch."""
         queue: asyncio.Queue = asyncio.Queue()
         self.sockets.setdefault(account.username, set()).add(queue)
-        known = self.desk.agent(account.username)
-        self.desk.register(Agent(account.username, account.name, account.queues,
-                                 account.skills, known.state if known else "available",
-                                 time.time()))
-        self.notify()
+        if account.role == "agent":
+            known = self.desk.agent(account.username)
+            self.desk.register(Agent(account.username, account.name, account.queues,
+                                     account.skills, known.state if known else "available",
+                                     time.time()))
+            self.notify()
         return queue
 
     def disconnect(self, account: Account, queue: asyncio.Queue) -> None:
@@ -88,8 +90,11 @@ class ConsoleHub:
             queue.put_nowait(event)
 
     def queue_view(self, account: Account) -> dict[str, Any]:
+        """Agents: what they may take now. Managers: their municipality's waiting
+        citizens; administrators: everyone waiting."""
         now = time.time()
-        entries = self.desk.visible_to(account.username)
+        entries = self.desk.visible_to(account.username) if account.role == "agent" else \
+            order(self.desk.backend.waiting())
         return {"type": "queue", "entries": [
             {"id": w.id, "conversation": w.conversation, "queue": w.queue, "topic": w.topic,
              "municipality": w.municipality, "channel": w.channel, "summary": w.summary,
@@ -99,6 +104,8 @@ class ConsoleHub:
     # --- taking over -----------------------------------------------------------------
 
     async def accept(self, account: Account, entry_id: str) -> dict[str, Any] | None:
+        if account.role != "agent":
+            return None  # managers and administrators watch; agents answer
         entry = await run_in_threadpool(self.desk.accept, account.username, entry_id)
         if entry is None:
             return None

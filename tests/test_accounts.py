@@ -7,13 +7,19 @@ import os
 import subprocess
 from datetime import UTC, datetime
 
+import asyncio
+import json
+
 import httpx
 import pytest
+import websockets
 
 from bot.frontdesk import Frontdesk
 from bot.store.outcomes import OutcomeStore, TurnRecord, database_url
 from gateway.app import create_app
 from handoff.accounts import AccountError, Accounts
+from handoff.backends import MemoryBackend
+from handoff.desk import HandoffDesk
 from tests.servers import DDH, serve_app
 
 PASSWORD = "korrekt-hest-batteri"
@@ -32,7 +38,12 @@ def console(knowledge, tmp_path_factory):
             citizen_text="mit pas er udløbet", bot_text="Sådan fornyer du dit pas.",
             language="da", action="answer", topic="pas", municipality=code,
             municipality_source="widget", reason="guide"))
-    with serve_app(create_app(knowledge.settings, frontdesk=Frontdesk(knowledge, store))) as url:
+    desk = HandoffDesk(MemoryBackend())
+    for hid, code in (("h-aarhus", "0751"), ("h-viborg", "0791")):
+        desk.offer({"id": hid, "target": "ddh", "topic": "pas", "municipality": code,
+                    "summary": f"Borger fra {code}"}, f"{code}-waiting", "chat")
+    front = Frontdesk(knowledge, store, handoffs=desk)
+    with serve_app(create_app(knowledge.settings, frontdesk=front)) as url:
         yield url, accounts
     store.close()
 
@@ -117,3 +128,35 @@ def test_ddh_users_command(tmp_path):
     assert "bo" in listed and "pas,koerekort" in listed
     assert ddh("disable", "bo").returncode == 0
     assert "DISABLED" in ddh("list").stdout
+
+
+def test_live_queue_is_scoped_by_role_over_the_websocket(console):
+    url, _ = console
+    ws_url = url.replace("http://", "ws://") + "/api/agent/ws"
+
+    async def view(username: str | None) -> tuple[list[str], dict | None, int | None]:
+        headers = {}
+        if username:
+            cookie = login(url, username).cookies.get("ddh_session")
+            headers = {"Cookie": f"ddh_session={cookie}"}
+        try:
+            ws = await websockets.connect(ws_url, additional_headers=headers)
+        except websockets.InvalidStatus as exc:  # refused before the handshake completed
+            return [], None, exc.response.status_code
+        async with ws:
+            try:
+                first = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            except websockets.ConnectionClosed:
+                return [], None, ws.close_code
+            seen = [e["municipality"] for e in first["entries"]]
+            await ws.send(json.dumps({"type": "accept", "id": "h-viborg"}))
+            answer = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            while answer["type"] == "queue":
+                answer = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            return seen, answer, None
+
+    morten = asyncio.run(view("morten"))
+    vera = asyncio.run(view("vera"))
+    assert morten[0] == ["0751"] and morten[1]["type"] == "error"  # managers watch only
+    assert vera[0] == ["0791"] and vera[1]["type"] == "error"
+    assert asyncio.run(view(None))[2] == 403  # no session, no socket
