@@ -3,12 +3,11 @@ through the real HTTP server and the real `ddh users` command."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import subprocess
 from datetime import UTC, datetime
-
-import asyncio
-import json
 
 import httpx
 import pytest
