@@ -160,18 +160,35 @@ def _knowledge():
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address")] = None,
     port: Annotated[int | None, typer.Option(help="Port")] = None,
+    at: Annotated[str | None, typer.Option(
+        help="Run as if it were this time (ISO 8601), the clock running on from there: "
+             "for training, demos and load tests outside opening hours")] = None,
 ) -> None:
     """Start the gateway on the embedded default, building the index first if needed."""
+    import time
+    from datetime import datetime, timedelta
+
     import uvicorn
 
     from gateway.app import create_app
 
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
+    clock = None
+    if at:
+        try:
+            start, t0 = datetime.fromisoformat(at), time.monotonic()
+        except ValueError:
+            raise CLIError(f"--at: not an ISO 8601 time: {at!r}") from None
+        if start.tzinfo is None:
+            raise CLIError("--at needs a UTC offset, e.g. 2026-11-24T11:00:00+01:00")
+
+        def clock() -> datetime:
+            return start + timedelta(seconds=time.monotonic() - t0)
     k = _knowledge()
     sync = k.refresh_index()
     typer.echo(f"knowledge index: {k.index.count()} chunks ({sync.as_dict()})", err=True)
-    uvicorn.run(create_app(settings, knowledge=k), host=host or settings.host,
+    uvicorn.run(create_app(settings, knowledge=k, clock=clock), host=host or settings.host,
                 port=port or settings.port, log_config=None)
 
 

@@ -67,6 +67,8 @@ def create_app(settings: Settings, knowledge: Knowledge | None = None,
         yield
         if sender is not None:
             sender.cancel()
+        if getattr(app.state, "console", None) is not None:
+            app.state.console.close()
         if getattr(app.state, "webrtc", None) is not None:  # browser calls still open
             for task in list(app.state.webrtc_calls):
                 task.cancel()

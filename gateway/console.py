@@ -11,6 +11,7 @@ stored redacted. Wrap-up records the agent, the citizen's wait and the outcome.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -41,15 +42,20 @@ class Taken:
 
 class ConsoleHub:
     def __init__(self, desk: HandoffDesk, frontdesk: Frontdesk, logs: ChatLogs,
-                 accounts: Accounts) -> None:
+                 accounts: Accounts, refresh_s: float = 2.0) -> None:
         self.desk = desk
         self.frontdesk = frontdesk
         self.logs = logs
         self.accounts = accounts
         self.sockets: dict[str, set[asyncio.Queue]] = {}  # username → open consoles
         self.taken: dict[str, Taken] = {}  # conversation → who has it
+        self.version = 0  # bumped on every change; views are cached per version
+        self._views: dict[tuple, str] = {}
         self._loop = asyncio.get_running_loop()
         desk.listeners.append(self.notify)
+        # Time alone changes who may take what (skill wait, overflow), and other gateway
+        # processes change a shared Redis queue: refresh every console now and then.
+        self._ticker = self._loop.create_task(self._tick(refresh_s))
 
     # --- queue changes (any thread) --------------------------------------------------
 
@@ -58,9 +64,32 @@ class ConsoleHub:
         self._loop.call_soon_threadsafe(self._refresh_all)
 
     def _refresh_all(self) -> None:
+        self.version += 1
+        self._views.clear()
         for queues in self.sockets.values():
             for queue in queues:
                 queue.put_nowait(REFRESH)
+
+    async def _tick(self, every_s: float) -> None:
+        while True:
+            await asyncio.sleep(every_s)
+            if self.sockets:
+                self._refresh_all()
+
+    def close(self) -> None:
+        self._ticker.cancel()
+
+    def queue_view_json(self, account: Account) -> str:
+        """The view as JSON, computed once per change for all consoles that see the
+        same thing (same role, queues, skills and municipality): with 50 agents and
+        200 waiting citizens this is what keeps a change on every screen fast."""
+        key = (self.version, account.role, account.queues, account.skills,
+               account.municipality)
+        view = self._views.get(key)
+        if view is None:
+            view = self._views[key] = json.dumps(self.queue_view(account),
+                                                 ensure_ascii=False)
+        return view
 
     # --- agents ----------------------------------------------------------------------
 

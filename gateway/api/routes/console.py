@@ -62,7 +62,7 @@ async def agent_socket(ws: WebSocket) -> None:
             while not inbox.empty():
                 events.append(inbox.get_nowait())
             if any(e is REFRESH for e in events):  # a burst of changes: one queue view
-                await ws.send_json(await run_in_threadpool(hub.queue_view, who.account))
+                await ws.send_text(hub.queue_view_json(who.account))
             for event in events:
                 if event is not REFRESH:
                     await ws.send_json(event)
