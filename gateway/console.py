@@ -24,7 +24,9 @@ from bot.redaction import redact
 from gateway.chat_log import ChatLogs, ConversationLog
 from handoff.accounts import Account, Accounts
 from handoff.desk import HandoffDesk
+from handoff.packet import build_packet
 from handoff.queues import Agent, Waiting, order
+from handoff.tickets import destinations
 
 OUTCOMES = ("resolved_agent", "transfer", "ticket", "unresolved")
 REFRESH = {"type": "refresh"}
@@ -198,6 +200,61 @@ class ConsoleHub:
                           "text": LEFT.format(name=account.name)})
         await run_in_threadpool(self.desk.set_state, account.username, "wrap-up")
         return True
+
+    async def make_ticket(self, account: Account, conversation: str, target: str,
+                          note: str, phone: str | None) -> dict[str, Any] | None:
+        """A ticket to a municipality (or DDH) from the agent, sent from the outbox."""
+        taken = self.taken.get(conversation)
+        registry = self.frontdesk.registry
+        if taken is None or taken.agent != account.username or \
+                (target != "ddh" and target not in registry.municipalities):
+            return None
+        conv = await run_in_threadpool(self.frontdesk.store.conversation, conversation) or {}
+        transcript = [(t["role"], t["text"]) for t in conv.get("transcript", [])]
+        need = next((t for r, t in transcript if r == "citizen"), None)
+        note = redact(note).text
+        ticket = build_packet(registry, kind="ticket", target=target, topic=taken.entry.topic,
+                              municipality=taken.entry.municipality,
+                              channel=taken.entry.channel, need=need, guide_titles=[],
+                              reason_da=f"oprettet af {account.name}: {note}" if note else
+                              f"oprettet af {account.name}",
+                              reason=f"agent {account.username}: {note}"[:500],
+                              transcript=transcript, at=datetime.now(UTC))
+        await run_in_threadpool(self.frontdesk.store.add_ticket, conversation, ticket,
+                                destinations(registry, target), phone,
+                                datetime.now(UTC))
+        await run_in_threadpool(self.accounts.audit, account, "ticket",
+                                f"conversation:{conversation}", f"to {target}")
+        return {"type": "ticket", "conversation": conversation, "id": ticket["id"],
+                "target": target}
+
+    async def transfer(self, account: Account, conversation: str,
+                       target: str) -> dict[str, Any] | None:
+        """Chat: the citizen gets the municipality's contact route (and the agent wraps
+        up with outcome `transfer`)."""
+        taken = self.taken.get(conversation)
+        registry = self.frontdesk.registry
+        if taken is None or taken.agent != account.username or \
+                target not in registry.municipalities:
+            return None
+        from bot.replies import transfer as transfer_reply
+
+        text = transfer_reply(registry, target, "chat", "da")
+        chat = self.logs.get(conversation)
+        if chat is not None:
+            chat.publish({"type": "message", "role": "agent", "name": account.name,
+                          "text": text})
+        await run_in_threadpool(self.frontdesk.store.record_message, conversation, "agent",
+                                text)
+        return {"type": "transferred", "conversation": conversation, "target": target,
+                "text": text}
+
+    def callbacks(self, account: Account) -> list[dict[str, Any]]:
+        """The callback list: tickets this person may see, with delivery state."""
+        return [t for t in self.frontdesk.store.tickets()
+                if account.may_read(t["municipality"]) and
+                (account.role != "manager" or t["target"] == account.municipality or
+                 t["municipality"] == account.municipality)]
 
     def assist(self, conversation: str, text: str, municipality: str | None) -> list[dict]:
         """Guides for the citizen's latest message, for the agent to send in one click."""

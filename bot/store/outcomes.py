@@ -276,6 +276,47 @@ class OutcomeStore:
                 time.sleep(self.backoff_s * (2 ** attempt))
         raise RuntimeError(f"could not store a message of {conversation_id}")
 
+    def add_ticket(self, conversation_id: str, ticket: dict[str, Any],
+                   deliveries: list[tuple[str, str]], callback_phone: str | None,
+                   at: datetime) -> None:
+        """A ticket made by an agent: the packet, its deliveries (the outbox) and the
+        consented callback number, in one transaction."""
+        with self.sessions.begin() as s:
+            s.add(HandoffPacket(id=ticket["id"], conversation_id=conversation_id,
+                                kind="ticket", target=ticket["target"],
+                                topic=ticket.get("topic"), reason=ticket["reason"],
+                                summary=ticket["summary"], packet=ticket["packet"],
+                                created_at=at))
+            s.flush()
+            now = datetime.now(UTC)
+            for channel, destination in deliveries:
+                s.add(TicketDelivery(
+                    id=f"{ticket['id']}:{channel}", handoff_id=ticket["id"], channel=channel,
+                    destination=destination, status="pending", attempts=0, created_at=now,
+                    next_attempt_at=now))  # the agent has the number already: send now
+            if callback_phone:
+                s.add(CallbackContact(handoff_id=ticket["id"], phone=callback_phone,
+                                      consented_at=at))
+
+    def tickets(self, limit: int = 200) -> list[dict[str, Any]]:
+        """Tickets with their callback number and delivery state, newest first."""
+        with self.sessions() as s:
+            rows = s.execute(select(HandoffPacket, CallbackContact.phone).outerjoin(
+                CallbackContact, CallbackContact.handoff_id == HandoffPacket.id).where(
+                HandoffPacket.kind == "ticket").order_by(HandoffPacket.created_at.desc())
+                .limit(limit)).all()
+            out = []
+            for packet, phone in rows:
+                states = s.scalars(select(TicketDelivery.status).where(
+                    TicketDelivery.handoff_id == packet.id)).all()
+                out.append({"id": packet.id, "conversation": packet.conversation_id,
+                            "target": packet.target, "topic": packet.topic,
+                            "municipality": packet.packet.get("municipality"),
+                            "summary": packet.summary, "created_at": packet.created_at,
+                            "callback_phone": phone, "status": packet.status,
+                            "deliveries": sorted(states)})
+            return out
+
     def wrap_up(self, conversation_id: str, handoff_id: str, agent: str, outcome: str,
                 queue_wait_s: float, at: datetime | None = None) -> None:
         """The agent closed the conversation: who, how long the citizen waited, outcome."""

@@ -36,7 +36,24 @@
     }
   }
 
+  function showCallbacks(rows) {
+    const body = $("callbacks").querySelector("tbody");
+    body.replaceChildren();
+    for (const t of rows) {
+      const tr = document.createElement("tr");
+      for (const v of [String(t.created_at).slice(0, 16).replace("T", " "), t.target, t.topic || "-",
+                       t.callback_phone || "-", (t.deliveries || []).join(", ") || t.status]) {
+        const td = document.createElement("td");
+        td.textContent = v;
+        tr.appendChild(td);
+      }
+      body.appendChild(tr);
+    }
+    $("callbacks").hidden = false;
+  }
+
   function open(ev) {
+    $("target").value = ev.municipality || "ddh";
     active = { conversation: ev.conversation, handoff: ev.handoff, municipality: ev.municipality, lastCitizen: "" };
     $("active").hidden = false;
     $("packet").textContent = `${ev.summary}\nVentede ${Math.round(ev.waited_s)} s · ${ev.channel}`;
@@ -123,6 +140,19 @@
     const text = $("reply-text").value.trim();
     if (text && active) { send(text); $("reply-text").value = ""; }
   });
+
+  $("route").addEventListener("submit", (e) => {
+    e.preventDefault();
+    if (!active) return;
+    ws.send(JSON.stringify({ type: "ticket", conversation: active.conversation, target: $("target").value,
+                             phone: $("phone").value || null, note: $("note").value }));
+  });
+
+  $("transfer").addEventListener("click", () => {
+    if (active) ws.send(JSON.stringify({ type: "transfer", conversation: active.conversation, target: $("target").value }));
+  });
+
+  $("load-callbacks").addEventListener("click", () => ws.send(JSON.stringify({ type: "callbacks" })));
 
   $("wrapup").addEventListener("submit", (e) => {
     e.preventDefault();

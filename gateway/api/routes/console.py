@@ -5,8 +5,11 @@ refused (Origin must be this host). Frames from the agent:
 `{"type": "presence", "state": "available"}`, `{"type": "accept", "id": HANDOFF}`,
 `{"type": "message", "conversation": ID, "text": ...}`,
 `{"type": "assist", "conversation": ID, "text": ...}`,
-`{"type": "wrapup", "conversation": ID, "outcome": "resolved_agent", "note": ...}`.
-Frames to the agent: `queue`, `accepted`, `message`, `assist`, `wrapped`, `error`.
+`{"type": "wrapup", "conversation": ID, "outcome": "resolved_agent", "note": ...}`,
+`{"type": "ticket", "conversation": ID, "target": "0751", "note": ..., "phone": ...}`,
+`{"type": "transfer", "conversation": ID, "target": "0751"}`, `{"type": "callbacks"}`.
+Frames to the agent: `queue`, `accepted`, `message`, `assist`, `wrapped`, `ticket`,
+`transferred`, `callbacks`, `error`.
 A malformed frame closes only this socket.
 """
 
@@ -109,5 +112,19 @@ async def _command(ws: WebSocket, hub: ConsoleHub, who: SignedIn,
                                str(frame.get("note") or ""))
         await ws.send_json({"type": "wrapped", "conversation": frame["conversation"],
                             "ok": ok})
+    elif kind == "ticket":
+        phone = frame.get("phone")
+        got = await hub.make_ticket(account, str(frame["conversation"]),
+                                    str(frame["target"]), str(frame.get("note") or ""),
+                                    str(phone) if phone else None)
+        await ws.send_json(got or {"type": "error", "message": "sagen kunne ikke oprettes"})
+    elif kind == "transfer":
+        got = await hub.transfer(account, str(frame["conversation"]), str(frame["target"]))
+        await ws.send_json(got or {"type": "error", "message": "kunne ikke stille videre"})
+    elif kind == "callbacks":
+        rows = await run_in_threadpool(hub.callbacks, account)
+        await run_in_threadpool(hub.accounts.audit, account, "view_callbacks", "callbacks")
+        await ws.send_text(json.dumps({"type": "callbacks", "tickets": rows}, default=str,
+                                      ensure_ascii=False))
     else:
         raise ValueError(f"unknown frame type {kind!r}")

@@ -1,0 +1,106 @@
+"""The console's socket protocol end to end: a citizen chats, an agent accepts, makes a
+ticket with a callback number, sends the citizen to the municipality, and the callback
+list is scoped by role."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+import websockets
+
+from bot.frontdesk import Frontdesk
+from bot.store.outcomes import OutcomeStore, database_url
+from gateway.app import create_app
+from handoff.accounts import Accounts
+from handoff.backends import MemoryBackend
+from handoff.desk import HandoffDesk
+from tests.servers import serve_app
+
+PASSWORD = "korrekt-hest-batteri"
+
+
+@pytest.fixture(scope="module")
+def gateway(knowledge, tmp_path_factory):
+    store = OutcomeStore(database_url(None, tmp_path_factory.mktemp("console")))
+    accounts = Accounts(store)
+    accounts.add("anne", "Anne Agent", "agent", "0849", ("digital-post",), PASSWORD)
+    accounts.add("vera", "Vera Manager", "manager", "0791", (), PASSWORD)
+    accounts.add("jens", "Jens Manager", "manager", "0849", (), PASSWORD)
+    start = datetime(2026, 11, 24, 11, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
+    desk = Frontdesk(knowledge, store, handoffs=HandoffDesk(MemoryBackend()))
+    app = create_app(knowledge.settings, frontdesk=desk,
+                     clock=lambda: start + timedelta(seconds=1))
+    with serve_app(app) as url:
+        yield url, store
+    store.close()
+
+
+def cookie(url: str, username: str) -> str:
+    r = httpx.post(f"{url}/api/agent/login", json={"username": username, "password": PASSWORD})
+    r.raise_for_status()
+    return r.cookies["ddh_session"]
+
+
+async def until(ws, kind: str, timeout: float = 15.0) -> dict:
+    while True:
+        event = json.loads(await asyncio.wait_for(ws.recv(), timeout))
+        if event.get("type") == kind:
+            return event
+
+
+def test_ticket_transfer_and_scoped_callback_list(gateway):
+    url, store = gateway
+    ws_base = url.replace("http://", "ws://")
+
+    async def scenario():
+        conv = httpx.post(f"{url}/api/chat/conversations", json={"municipality": "0849"}).json()
+        agent = await websockets.connect(f"{ws_base}/api/agent/ws", additional_headers={
+            "Cookie": f"ddh_session={cookie(url, 'anne')}"})
+        citizen = await websockets.connect(ws_base + conv["websocket"])
+        await citizen.send(json.dumps({"type": "message", "id": "m1",
+                                       "text": "kan jeg tale med en medarbejder om digital post"}))
+        view = await until(agent, "queue")
+        while not view["entries"]:
+            view = await until(agent, "queue")
+        await agent.send(json.dumps({"type": "accept", "id": view["entries"][0]["id"]}))
+        accepted = await until(agent, "accepted")
+        assert accepted["conversation"] == conv["id"]
+        await agent.send(json.dumps({"type": "ticket", "conversation": conv["id"],
+                                     "target": "0849", "phone": "28123456",
+                                     "note": "ring om fritagelse"}))
+        ticket = await until(agent, "ticket")
+        await agent.send(json.dumps({"type": "transfer", "conversation": conv["id"],
+                                     "target": "0849"}))
+        moved = await until(agent, "transferred")
+        heard = await until(citizen, "message")
+        while heard.get("role") != "agent":
+            heard = await until(citizen, "message")
+        await agent.send(json.dumps({"type": "callbacks"}))
+        mine = await until(agent, "callbacks")
+        lists = {}
+        for manager in ("vera", "jens"):
+            async with websockets.connect(f"{ws_base}/api/agent/ws", additional_headers={
+                    "Cookie": f"ddh_session={cookie(url, manager)}"}) as ws:
+                await ws.send(json.dumps({"type": "callbacks"}))
+                lists[manager] = (await until(ws, "callbacks"))["tickets"]
+        await agent.send(json.dumps({"type": "wrapup", "conversation": conv["id"],
+                                     "outcome": "ticket"}))
+        wrapped = await until(agent, "wrapped")
+        await agent.close()
+        await citizen.close()
+        return ticket, moved, heard, mine, lists, wrapped
+
+    ticket, moved, heard, mine, lists, wrapped = asyncio.run(scenario())
+    assert ticket["target"] == "0849" and wrapped["ok"]
+    assert "Jammerbugt" in moved["text"] and heard["text"] == moved["text"]
+    (row,) = [t for t in mine["tickets"] if t["id"] == ticket["id"]]
+    assert row["callback_phone"] == "28123456" and row["deliveries"] == ["pending"]
+    assert [t["id"] for t in lists["jens"]] == [ticket["id"]]  # his municipality's
+    assert lists["vera"] == []  # another municipality's manager sees none of it
+    (stored,) = [t for t in store.tickets() if t["id"] == ticket["id"]]
+    assert "oprettet af Anne Agent" in stored["summary"]
