@@ -133,6 +133,16 @@ class Settings(BaseSettings):
         default=300.0, gt=0, description="Average handling time, for expected waits"
     )
 
+    # Single sign-on for municipal staff (gateway/api/routes/sso.py).
+    oidc_issuer: str | None = Field(
+        default=None, description="OpenID Connect issuer URL (discovery document below it)"
+    )
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_username_claim: str = Field(
+        default="preferred_username", description="ID-token claim that names the account"
+    )
+
     # Tickets to municipalities (handoff/tickets.py): e-mail, signed webhook or a file.
     smtp_host: str | None = Field(default=None, description="SMTP server for ticket e-mails")
     smtp_port: int = 25

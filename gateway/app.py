@@ -23,7 +23,7 @@ from ddh import __version__
 from ddh.logging import get_logger
 from ddh.settings import Settings
 from gateway.api.main import api_router
-from gateway.api.routes import health, voice
+from gateway.api.routes import health, sso, voice
 from gateway.chat_log import ChatLogs
 from knowledge.service import Knowledge
 
@@ -90,7 +90,17 @@ def create_app(settings: Settings, knowledge: Knowledge | None = None,
     app.state.voice = None  # loaded on the first call (gateway/api/deps.py: start_voice)
     app.state.voice_adapters = voice_adapters or (None, None)
     app.state.clock = clock
+    if settings.oidc_issuer:  # the sign-in round trip keeps state and nonce in a cookie
+        import secrets
+
+        from starlette.middleware.sessions import SessionMiddleware
+
+        key = settings.secret_key.get_secret_value() if settings.secret_key else \
+            secrets.token_urlsafe(32)
+        app.add_middleware(SessionMiddleware, secret_key=key, session_cookie="ddh_sso",
+                           same_site="lax", https_only=False, max_age=600)
     app.include_router(health.router)
+    app.include_router(sso.router)
     app.include_router(voice.telephony_router)  # carrier paths are the contract's
     app.include_router(api_router, prefix="/api")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -116,6 +116,19 @@
     ws.onclose = () => setTimeout(connect, 2000);
   }
 
+  async function signedIn(me) {
+    csrf = me.csrf;
+    $("who").textContent = `${me.name} (${me.role}${me.municipality ? ", " + me.municipality : ""})`;
+    $("login").hidden = true;
+    $("desk").hidden = false;
+    $("presence-label").hidden = false;
+    connect();
+  }
+
+  // Already signed in (e.g. back from single sign-on)? Otherwise offer what is configured.
+  fetch("/api/agent/me").then((r) => (r.ok ? r.json().then(signedIn) : null));
+  fetch("/api/agent/config").then((r) => r.json()).then((c) => { $("sso").hidden = !c.sso; });
+
   $("login").addEventListener("submit", async (e) => {
     e.preventDefault();
     const r = await fetch("/api/agent/login", {
@@ -123,13 +136,7 @@
       body: JSON.stringify({ username: $("username").value, password: $("password").value }),
     });
     if (!r.ok) { $("login-error").textContent = "Forkert brugernavn eller adgangskode."; return; }
-    const me = await r.json();
-    csrf = me.csrf;
-    $("who").textContent = `${me.name} (${me.role}${me.municipality ? ", " + me.municipality : ""})`;
-    $("login").hidden = true;
-    $("desk").hidden = false;
-    $("presence-label").hidden = false;
-    connect();
+    signedIn(await r.json());
   });
 
   $("presence").addEventListener("change", () =>

@@ -77,6 +77,13 @@ async def logout(who: SignedInDep, response: Response, accounts: AccountsDep) ->
     return {"status": "signed out"}
 
 
+@router.get("/agent/config")
+async def console_config(request: Request) -> dict[str, bool]:
+    """What the sign-in page offers (single sign-on only when configured)."""
+    settings = request.app.state.settings
+    return {"sso": bool(settings.oidc_issuer and settings.oidc_client_id)}
+
+
 @router.get("/agent/me")
 async def me(who: SignedInDep) -> dict[str, Any]:
     return _me(who)
