@@ -100,6 +100,7 @@ def users_add(
     password_stdin: bool = typer.Option(False, "--password-stdin",
                                         help="read the password from standard input"),
     sso: bool = typer.Option(False, "--sso", help="no password: signs in by single sign-on"),
+    phone: str | None = typer.Option(None, help="agent's phone (SIP) for voice handoffs"),
 ) -> None:
     """Add a console user (the password is asked for unless --sso)."""
     import sys
@@ -115,7 +116,7 @@ def users_add(
     try:
         account = _accounts().add(username, name, role, municipality,
                                   tuple(x.strip() for x in skills.split(",") if x.strip()),
-                                  password)
+                                  password, phone)
     except AccountError as exc:
         raise CLIError(str(exc)) from None
     typer.echo(f"added {account.username} ({account.role})")

@@ -109,6 +109,9 @@ class Settings(BaseSettings):
     voice_silence_s: float = Field(
         default=8.0, gt=0, description="Caller silence before the bot asks if they are there"
     )
+    voice_hold_announce_s: float = Field(
+        default=30.0, gt=0, description="While a caller waits for an agent: place every N s"
+    )
     voice_public_url: str | None = Field(
         default=None, description="Public base URL for carrier callbacks (default: request's)"
     )

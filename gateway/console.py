@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -44,13 +45,15 @@ class Taken:
 
 class ConsoleHub:
     def __init__(self, desk: HandoffDesk, frontdesk: Frontdesk, logs: ChatLogs,
-                 accounts: Accounts, refresh_s: float = 2.0) -> None:
+                 accounts: Accounts, refresh_s: float = 2.0,
+                 live_calls: Callable[[], dict[str, Any]] = dict) -> None:
         self.desk = desk
         self.frontdesk = frontdesk
         self.logs = logs
         self.accounts = accounts
         self.sockets: dict[str, set[asyncio.Queue]] = {}  # username → open consoles
         self.taken: dict[str, Taken] = {}  # conversation → who has it
+        self.live_calls = live_calls  # conversation → the voice channel's ActiveCall
         self.version = 0  # bumped on every change; views are cached per version
         self._views: dict[tuple, str] = {}
         self._loop = asyncio.get_running_loop()
@@ -137,9 +140,16 @@ class ConsoleHub:
     async def accept(self, account: Account, entry_id: str) -> dict[str, Any] | None:
         if account.role != "agent":
             return None  # managers and administrators watch; agents answer
+        waiting = next((w for w in self.desk.backend.waiting() if w.id == entry_id), None)
+        if waiting is not None and waiting.channel == "voice" and not account.phone:
+            return None  # a call can only be put through to an agent with a phone
         entry = await run_in_threadpool(self.desk.accept, account.username, entry_id)
         if entry is None:
             return None
+        if entry.channel == "voice":
+            call = self.live_calls().get(entry.conversation)
+            if call is not None:  # the caller hears who it is, then rings the agent
+                await call.stage.connect_agent(account.name, account.phone or "")
         self.taken[entry.conversation] = Taken(entry, account.username, account.name,
                                                time.time())
         chat = self.logs.get(entry.conversation)

@@ -46,6 +46,7 @@ class Account:
     municipality: str | None
     skills: tuple[str, ...]
     disabled: bool
+    phone: str | None = None  # a voice handoff is put through to this number
 
     def may_read(self, municipality: str | None) -> bool:
         """Role scoping for conversations, figures and live views."""
@@ -69,7 +70,7 @@ class SignedIn:
 
 def _account(u: User) -> Account:
     return Account(u.id, u.username, u.name, u.role, u.municipality,
-                   tuple(u.skills or ()), u.disabled)
+                   tuple(u.skills or ()), u.disabled, u.phone)
 
 
 def _token_hash(token: str) -> str:
@@ -83,7 +84,8 @@ class Accounts:
     # --- users -------------------------------------------------------------------------
 
     def add(self, username: str, name: str, role: str, municipality: str | None = None,
-            skills: tuple[str, ...] = (), password: str | None = None) -> Account:
+            skills: tuple[str, ...] = (), password: str | None = None,
+            phone: str | None = None) -> Account:
         if role not in ROLES:
             raise AccountError(f"role must be one of {ROLES}")
         if role == "manager" and not municipality:
@@ -95,6 +97,7 @@ class Accounts:
                 raise AccountError(f"user {username!r} exists")
             user = User(username=username, name=name, role=role, municipality=municipality,
                         skills=list(skills), disabled=False, created_at=datetime.now(UTC),
+                        phone=phone,
                         password_hash=_HASHER.hash(password) if password else None)
             s.add(user)
             s.flush()

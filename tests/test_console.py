@@ -36,7 +36,7 @@ def gateway(knowledge, tmp_path_factory):
     app = create_app(knowledge.settings, frontdesk=desk,
                      clock=lambda: start + timedelta(seconds=1))
     with serve_app(app) as url:
-        yield url, store
+        yield url, store, app
     store.close()
 
 
@@ -54,7 +54,7 @@ async def until(ws, kind: str, timeout: float = 15.0) -> dict:
 
 
 def test_ticket_transfer_and_scoped_callback_list(gateway):
-    url, store = gateway
+    url, store, _ = gateway
     ws_base = url.replace("http://", "ws://")
 
     async def scenario():
@@ -104,3 +104,42 @@ def test_ticket_transfer_and_scoped_callback_list(gateway):
     assert lists["vera"] == []  # another municipality's manager sees none of it
     (stored,) = [t for t in store.tickets() if t["id"] == ticket["id"]]
     assert "oprettet af Anne Agent" in stored["summary"]
+
+
+def test_a_waiting_call_goes_to_an_agent_with_a_phone(gateway):
+    """Voice handoff: the agent's screen gets the packet, the caller is put through."""
+    from concurrent.futures import Future
+    from types import SimpleNamespace
+
+    url, store, app = gateway
+    Accounts(store).add("bo", "Bo Agent", "agent", "0849", ("digital-post",), PASSWORD,
+                        phone="+4511223344")
+    connected: list[tuple[str, str]] = []
+
+    class Stage:  # the call's frontdesk stage (its own behaviour is tested in test_voice_stages)
+        async def connect_agent(self, name: str, phone: str) -> None:
+            connected.append((name, phone))
+
+    voice: Future = Future()
+    voice.set_result(SimpleNamespace(calls={"call-v1": SimpleNamespace(stage=Stage())}))
+    app.state.voice = voice
+    app.state.frontdesk.handoffs.offer({"id": "v1", "target": "ddh", "topic": "digital-post",
+                                        "municipality": "0849", "summary": "Opkald"},
+                                       "call-v1", "voice")
+
+    async def try_accept(username: str) -> dict:
+        async with websockets.connect(url.replace("http://", "ws://") + "/api/agent/ws",
+                                      additional_headers={
+                                          "Cookie": f"ddh_session={cookie(url, username)}"}) as ws:
+            await until(ws, "queue")
+            await ws.send(json.dumps({"type": "accept", "id": "v1"}))
+            while True:
+                event = json.loads(await asyncio.wait_for(ws.recv(), 15))
+                if event["type"] in ("accepted", "error"):
+                    return event
+
+    assert asyncio.run(try_accept("anne"))["type"] == "error"  # no phone to ring
+    screen = asyncio.run(try_accept("bo"))
+    assert screen["type"] == "accepted" and screen["summary"] == "Opkald"
+    assert connected == [("Bo Agent", "+4511223344")]
+    app.state.voice = None

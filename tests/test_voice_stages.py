@@ -273,3 +273,38 @@ async def test_postal_code_in_spoken_digits(desk, tmp_path, said):
         SleepFrame(0.3), TranscriptionFrame(said, "", ""), SleepFrame(1.0)])
     assert stage.results[0].municipality == "0751"
     assert stage.results[0].reply.startswith("Tak, du bor i Aarhus Kommune.")
+
+
+async def test_voice_handoff_holds_announces_and_puts_through(knowledge, tmp_path):
+    from handoff.backends import MemoryBackend
+    from handoff.desk import HandoffDesk
+
+    store = OutcomeStore(database_url(None, tmp_path))
+    desk = Frontdesk(knowledge, store, handoffs=HandoffDesk(MemoryBackend()))
+    desk.warm_up()
+    with fake_twilio() as (url, twilio):
+        tel = TwilioTelephony(_TwilioREST(url, "ACtest", "secret"))
+        stage = stage_for(desk, tmp_path, telephony=tel, municipality="0849",
+                          at=datetime(2026, 11, 24, 11, 0, tzinfo=TZ), hold_announce_s=0.4,
+                          silence_s=0.2)
+
+        async def agent_accepts() -> None:
+            await asyncio.sleep(2.2)
+            await stage.connect_agent("Anne", "+4511223344")
+
+        accepting = asyncio.create_task(agent_accepts())
+        down, up = await run_test(stage, frames_to_send=[
+            SleepFrame(0.3),
+            TranscriptionFrame("jeg vil gerne tale med en medarbejder om min digitale post",
+                               "", ""),
+            SleepFrame(1.2), BotStoppedSpeakingFrame(), SleepFrame(1.2),
+            BotStoppedSpeakingFrame(), SleepFrame(0.5)], send_end_frame=False)
+        await accepting
+    said = spoken(down)
+    assert stage.results[0].action == "handoff"
+    assert "Du er nummer 1 i køen." in said[1]
+    assert any(s.startswith("Du venter stadig på en medarbejder") for s in said)
+    assert not any(s.startswith("Er du der stadig") for s in said)  # on hold, not silent
+    assert said[-1] == "Nu stiller jeg dig om til Anne fra Den Digitale Hotline."
+    assert twilio.requests[-1]["form"]["Twiml"] == "<Response><Dial>+4511223344</Dial></Response>"
+    store.close()

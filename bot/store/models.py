@@ -125,6 +125,7 @@ class User(Base):
     municipality: Mapped[str | None] = mapped_column(String(4))  # member / managed one
     skills: Mapped[list[str] | None] = mapped_column(JSON)
     password_hash: Mapped[str | None] = mapped_column(String(200))  # None: single sign-on
+    phone: Mapped[str | None] = mapped_column(String(64))  # where voice handoffs ring
     disabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

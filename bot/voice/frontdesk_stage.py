@@ -56,6 +56,8 @@ SAY = {
                       "Sig ja eller nej.",
     "transfer_failed": "Jeg kunne desværre ikke stille dig om. Ring selv til {name} på {phone}.",
     "no_number": "Jeg kan desværre ikke stille dig om lige nu.",
+    "still_waiting": "Du venter stadig på en medarbejder. Du er nummer {place} i køen.",
+    "connecting": "Nu stiller jeg dig om til {name} fra Den Digitale Hotline.",
 }
 
 
@@ -72,7 +74,7 @@ class FrontdeskProcessor(FrameProcessor):
 
     def __init__(self, frontdesk: Frontdesk, call: CallInfo, telephony: Telephony,
                  sms: SmsSender, *, municipality: str | None = None,
-                 silence_s: float = 8.0, max_misses: int = 2,
+                 silence_s: float = 8.0, max_misses: int = 2, hold_announce_s: float = 30.0,
                  clock: Callable[[], datetime] | None = None, **kwargs: Any) -> None:
         super().__init__(name="FrontdeskProcessor", **kwargs)
         self.frontdesk = frontdesk
@@ -93,6 +95,9 @@ class FrontdeskProcessor(FrameProcessor):
         self._confirm_number = False
         self._ending = False
         self._closed = False
+        self.hold_announce_s = hold_announce_s
+        self.waiting_for: str | None = None  # handoff id while the caller is in a queue
+        self._hold: asyncio.Task | None = None
 
     # --- frames --------------------------------------------------------------------
 
@@ -122,7 +127,8 @@ class FrontdeskProcessor(FrameProcessor):
         actions, self._after_speech = self._after_speech, []
         for action in actions:
             await action()
-        if not actions and not self._ending and not self._turns.locked():
+        if not actions and not self._ending and not self._turns.locked() and \
+                self.waiting_for is None:  # on hold in a queue, silence is expected
             self._start_silence()
 
     # --- speaking --------------------------------------------------------------------
@@ -200,6 +206,10 @@ class FrontdeskProcessor(FrameProcessor):
                     number=spoken_number(self.call.caller)))
         elif result.action == "end":
             await self._end_call()
+        elif result.action == "handoff" and result.handoff and \
+                self.frontdesk.handoffs is not None and self.waiting_for is None:
+            self.waiting_for = result.handoff["id"]
+            self._hold = self.create_task(self._announce_place(), name="hold")
 
     async def _send_sms(self, body: str) -> None:
         try:
@@ -224,6 +234,36 @@ class FrontdeskProcessor(FrameProcessor):
                 name=f"{routing.name} Kommune", phone=spoken_number(routing.phone)))
             return
         await self._end_call()  # the carrier has the call now; our media leg ends
+
+    # --- waiting for an agent ---------------------------------------------------------
+
+    async def _announce_place(self) -> None:
+        """While the caller waits in the queue, tell them their place now and then."""
+        desks = self.frontdesk.handoffs
+        while self.waiting_for is not None and desks is not None:
+            await asyncio.sleep(self.hold_announce_s)
+            place, _ = await asyncio.to_thread(desks.place, self.waiting_for)
+            if place is None:
+                return
+            await self._say(SAY["still_waiting"].format(place=place))
+
+    async def connect_agent(self, name: str, phone: str) -> None:
+        """An agent accepted (their screen shows the packet): put the caller through."""
+        self.waiting_for = None
+        if self._hold is not None:
+            self._hold.cancel()
+        self._cancel_silence()
+        await self._say(SAY["connecting"].format(name=name))
+        self._after_speech.append(lambda: self._put_through(phone))
+
+    async def _put_through(self, phone: str) -> None:
+        try:
+            await self.telephony.transfer(self.call, phone)
+        except CarrierError as exc:
+            logger.error(f"{self}: could not put the caller through to the agent: {exc}")
+            await self._say(SAY["no_number"])
+            return
+        await self._end_call()
 
     # --- silence ---------------------------------------------------------------------
 
@@ -255,6 +295,8 @@ class FrontdeskProcessor(FrameProcessor):
     async def _close(self, frame: Frame) -> None:
         """Hang-up or goodbye: free the conversation (idempotent)."""
         self._cancel_silence()
+        if self._hold is not None:
+            self._hold.cancel()
         if self._closed:
             return
         self._closed = True

@@ -87,7 +87,7 @@ def build_pipeline(transport: BaseTransport, services: VoiceServices, call: Call
     dtmf = DTMFAggregator(timeout=3.0, prefix="")
     stage = FrontdeskProcessor(services.frontdesk, call, services.telephony, services.sms,
                                municipality=municipality, silence_s=s.voice_silence_s,
-                               clock=services.clock)
+                               hold_announce_s=s.voice_hold_announce_s, clock=services.clock)
     tts = make_tts(s)
     pipeline = Pipeline([transport.input(), vad, stt, turns, dtmf, stage, tts,
                          transport.output()])

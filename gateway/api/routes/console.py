@@ -36,7 +36,14 @@ def hub_of(ws: WebSocket) -> ConsoleHub | None:
         desk = state.frontdesk.handoffs if state.frontdesk else None
         if desk is None:
             return None
-        state.console = ConsoleHub(desk, state.frontdesk, state.chat_logs, get_accounts(ws))
+        def live_calls() -> dict[str, Any]:
+            voice = getattr(state, "voice", None)
+            if voice is None or not voice.done() or voice.exception() is not None:
+                return {}
+            return voice.result().calls
+
+        state.console = ConsoleHub(desk, state.frontdesk, state.chat_logs, get_accounts(ws),
+                                   live_calls=live_calls)
     return state.console
 
 
