@@ -293,7 +293,7 @@ async def test_voice_handoff_holds_announces_and_puts_through(knowledge, tmp_pat
             await stage.connect_agent("Anne", "+4511223344")
 
         accepting = asyncio.create_task(agent_accepts())
-        down, up = await run_test(stage, frames_to_send=[
+        down, _ = await run_test(stage, frames_to_send=[
             SleepFrame(0.3),
             TranscriptionFrame("jeg vil gerne tale med en medarbejder om min digitale post",
                                "", ""),
