@@ -94,8 +94,11 @@ def conversation_of(store: OutcomeStore) -> list[dict]:
     return [store.conversation(i) for i in ids]
 
 
-def last_decision(store: OutcomeStore) -> dict:
-    return conversation_of(store)[-1]["decisions"][-1]
+def last_decision(store: OutcomeStore) -> dict | None:
+    """The newest voice conversation's last decision (None: no turn yet, e.g. the bot
+    said it did not catch that)."""
+    decisions = conversation_of(store)[-1]["decisions"]
+    return decisions[-1] if decisions else None
 
 
 def test_a_call_is_answered_by_voice(phone, whisper, knowledge):
@@ -116,7 +119,8 @@ def test_a_call_is_answered_by_voice(phone, whisper, knowledge):
                 spoke = time.monotonic()
                 reply = await caller.wait_for_bot(spoke, timeout=30)
                 first = caller.first_sound_after(spoke)
-                if last_decision(store)["action"] != "clarify":
+                decided = last_decision(store)
+                if decided is not None and decided["action"] != "clarify":
                     break
             await caller.send_audio(synthesize("Ja tak.", speed=140))
             await caller.wait_for_bot(time.monotonic(), timeout=20)

@@ -12,7 +12,6 @@ import base64
 import json
 import subprocess
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 import soxr
@@ -49,26 +48,56 @@ def ulaw_decode(data: bytes) -> np.ndarray:
     return (pcm / 32768.0).astype(np.float32)
 
 
-@dataclass
-class Heard:
-    """The bot's audio as the caller heard it, split into utterances."""
+class _Listener:
+    """What a caller has heard from the bot: timestamped audio chunks."""
 
-    audio: list[np.ndarray] = field(default_factory=list)  # one array per utterance
-    cleared: int = 0  # Twilio `clear` events (barge-in)
+    LOUD = 0.02
+
+    def __init__(self) -> None:
+        self._received: list[tuple[float, np.ndarray]] = []
+        self.closed = asyncio.Event()
+
+    def _loud(self, a: np.ndarray) -> bool:
+        return bool(a.size) and float(np.abs(a).max()) > self.LOUD
+
+    def first_sound_after(self, t: float) -> float | None:
+        """When the bot's audio first became audible after monotonic time `t`."""
+        return next((ts for ts, a in self._received if ts >= t and self._loud(a)), None)
+
+    def bot_is_speaking(self, window: float = 0.15) -> bool:
+        now = time.monotonic()
+        return any(now - ts < window and self._loud(a) for ts, a in self._received[-20:])
+
+    async def _keepalive(self) -> None:
+        await asyncio.sleep(0.1)
+
+    async def wait_for_bot(self, since: float, quiet_s: float = 1.2,
+                           timeout: float = 30.0) -> np.ndarray:
+        """Keep the line open until the bot has spoken and gone quiet; its audio since."""
+        deadline = time.monotonic() + timeout
+        last_loud = None
+        while time.monotonic() < deadline and not self.closed.is_set():
+            await self._keepalive()
+            loud = [ts for ts, a in self._received if ts >= since and self._loud(a)]
+            if loud:
+                last_loud = loud[-1]
+            if last_loud is not None and time.monotonic() - last_loud > quiet_s:
+                break
+        chunks = [a for ts, a in self._received if ts >= since]
+        audio = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+        return audio if self._loud(audio) else np.zeros(0, np.float32)
 
 
-class TwilioCaller:
+class TwilioCaller(_Listener):
     """One phone call over a Twilio media stream WebSocket."""
 
     def __init__(self, ws, stream_sid: str = "MZtest", call_sid: str = "CAtest") -> None:
+        super().__init__()
         self.ws = ws
         self.stream_sid = stream_sid
         self.call_sid = call_sid
-        self._received: list[tuple[float, np.ndarray]] = []
-        self.cleared = 0
-        self.marks: list[dict] = []
+        self.cleared = 0  # Twilio `clear` events (barge-in)
         self._reader: asyncio.Task | None = None
-        self.closed = asyncio.Event()
 
     async def start(self, params: dict[str, str]) -> None:
         await self.ws.send(json.dumps({"event": "connected", "protocol": "Call",
@@ -121,36 +150,8 @@ class TwilioCaller:
             await self.ws.send(json.dumps({"event": "dtmf", "streamSid": self.stream_sid,
                                            "dtmf": {"track": "inbound_track", "digit": d}}))
 
-    def first_sound_after(self, t: float, threshold: float = 0.02) -> float | None:
-        """When the bot's audio first became audible after monotonic time `t`."""
-        return next((ts for ts, a in self._received
-                     if ts >= t and a.size and np.abs(a).max() > threshold), None)
-
-    def bot_is_speaking(self, window: float = 0.15, threshold: float = 0.02) -> bool:
-        now = time.monotonic()
-        return any(now - ts < window and a.size and np.abs(a).max() > threshold
-                   for ts, a in self._received[-20:])
-
-    def speech_since(self, t: float, threshold: float = 0.02) -> np.ndarray:
-        """The non-silent audio received after monotonic time `t`."""
-        chunks = [a for ts, a in self._received if ts >= t]
-        audio = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
-        return audio if audio.size and np.abs(audio).max() > threshold else \
-            np.zeros(0, np.float32)
-
-    async def wait_for_bot(self, since: float, quiet_s: float = 1.2,
-                           timeout: float = 30.0) -> np.ndarray:
-        """Keep the line open (silence) until the bot has spoken and then gone quiet."""
-        deadline = time.monotonic() + timeout
-        last_loud = None
-        while time.monotonic() < deadline and not self.closed.is_set():
-            await self.silence(0.2)
-            loud = [ts for ts, a in self._received if ts >= since and np.abs(a).max() > 0.02]
-            if loud:
-                last_loud = loud[-1]
-            if last_loud is not None and time.monotonic() - last_loud > quiet_s:
-                break
-        return self.speech_since(since)
+    async def _keepalive(self) -> None:
+        await self.silence(0.2)  # a phone line carries audio all the time
 
     async def stop(self) -> None:
         await self.ws.send(json.dumps({"event": "stop", "streamSid": self.stream_sid}))
@@ -178,7 +179,7 @@ def _model(path: str):
     return _MODELS[path]
 
 
-class WebRTCCaller:
+class WebRTCCaller(_Listener):
     """A browser-like caller: an aiortc peer that sends speech and records the bot."""
 
     RATE = 48000
@@ -186,10 +187,10 @@ class WebRTCCaller:
     def __init__(self) -> None:
         from aiortc import RTCPeerConnection
 
+        super().__init__()
         self.pc = RTCPeerConnection()
         self.track = _SpeechTrack(self.RATE)
         self.pc.addTrack(self.track)
-        self._received: list[tuple[float, np.ndarray]] = []
         self._tasks: list[asyncio.Task] = []
 
         @self.pc.on("track")
@@ -228,24 +229,6 @@ class WebRTCCaller:
     def say(self, samples: np.ndarray) -> float:
         """Queue speech (at 48 kHz); returns when it will have been sent."""
         return self.track.play(samples)
-
-    def first_sound_after(self, t: float, threshold: float = 0.02) -> float | None:
-        return next((ts for ts, a in self._received
-                     if ts >= t and a.size and np.abs(a).max() > threshold), None)
-
-    async def wait_for_bot(self, since: float, quiet_s: float = 1.2,
-                           timeout: float = 30.0) -> np.ndarray:
-        deadline = time.monotonic() + timeout
-        last_loud = None
-        while time.monotonic() < deadline:
-            await asyncio.sleep(0.1)
-            loud = [ts for ts, a in self._received if ts >= since and np.abs(a).max() > 0.02]
-            if loud:
-                last_loud = loud[-1]
-            if last_loud is not None and time.monotonic() - last_loud > quiet_s:
-                break
-        chunks = [a for ts, a in self._received if ts >= since]
-        return np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
 
     async def hang_up(self) -> None:
         await self.pc.close()
