@@ -9,6 +9,7 @@ channel: chat, voice and `ddh ask` all call `Frontdesk.handle`.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -81,6 +82,8 @@ class Frontdesk:
                  llm: LLM | None = None, handoffs: HandoffDesk | None = None) -> None:
         self.llm = llm
         self.handoffs = handoffs
+        # Called after every turn with (channel, action, seconds, first turn?).
+        self.observers: list[Callable[[str, str, float, bool], None]] = []
         self.knowledge = knowledge
         self.registry = knowledge.registry
         self.store = store
@@ -116,6 +119,8 @@ class Frontdesk:
             record.latency_ms = (time.perf_counter() - t0) * 1000
             if self.store is not None:
                 self.store.record(record)
+        for observe in self.observers:  # live metrics; never the citizen's text
+            observe(turn.channel, result.action, record.latency_ms / 1000, record.seq == 1)
         return result
 
     def open(self, conversation: str, channel: str = "chat", municipality: str | None = None,

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
 from bot.frontdesk import Frontdesk
@@ -25,6 +26,7 @@ from ddh.settings import Settings
 from gateway.api.main import api_router
 from gateway.api.routes import health, sso, voice
 from gateway.chat_log import ChatLogs
+from gateway.metrics import Metrics
 from knowledge.service import Knowledge
 
 log = get_logger(__name__)
@@ -59,6 +61,7 @@ def create_app(settings: Settings, knowledge: Knowledge | None = None,
             app.state.frontdesk = await run_in_threadpool(
                 open_frontdesk, settings, app.state.knowledge)
         app.state.knowledge = app.state.frontdesk.knowledge
+        app.state.frontdesk.observers.append(app.state.metrics.observe)
         # Load BM25, the guides and the models now, not on the first citizen's question.
         await run_in_threadpool(app.state.frontdesk.warm_up)
         log.info("gateway.ready", chunks=app.state.knowledge.index.count())
@@ -90,6 +93,7 @@ def create_app(settings: Settings, knowledge: Knowledge | None = None,
     app.state.voice = None  # loaded on the first call (gateway/api/deps.py: start_voice)
     app.state.voice_adapters = voice_adapters or (None, None)
     app.state.clock = clock
+    app.state.metrics = Metrics(app.state)
     if settings.oidc_issuer:  # the sign-in round trip keeps state and nonce in a cookie
         import secrets
 
@@ -108,6 +112,12 @@ def create_app(settings: Settings, knowledge: Knowledge | None = None,
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def citizen_page() -> HTMLResponse:
         return HTMLResponse((STATIC / "index.html").read_text(encoding="utf-8"))
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        """Prometheus exposition (scraped per process)."""
+        body = await run_in_threadpool(generate_latest, app.state.metrics.registry)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/agent", response_class=HTMLResponse, include_in_schema=False)
     async def agent_console() -> HTMLResponse:

@@ -143,3 +143,29 @@ def test_a_waiting_call_goes_to_an_agent_with_a_phone(gateway):
     assert screen["type"] == "accepted" and screen["summary"] == "Opkald"
     assert connected == [("Bo Agent", "+4511223344")]
     app.state.voice = None
+
+
+def test_prometheus_metrics(gateway):
+    url, _, app = gateway
+    conv = httpx.post(f"{url}/api/chat/conversations", json={"municipality": "0849"}).json()
+
+    async def ask():
+        async with websockets.connect(url.replace("http://", "ws://") + conv["websocket"]) \
+                as ws:
+            await ws.send(json.dumps({"type": "message", "id": "m1",
+                                      "text": "jeg vil tale med en medarbejder om digital post"}))
+            while (event := json.loads(await ws.recv()))["type"] != "message" or \
+                    event["role"] != "bot":
+                pass
+
+    asyncio.run(ask())
+    text = httpx.get(f"{url}/metrics").text
+    lines = {line.split(" ")[0]: float(line.split(" ")[1]) for line in text.splitlines()
+             if line and not line.startswith("#")}
+    assert lines['ddh_actions_total{action="handoff",channel="chat"}'] >= 1
+    assert lines['ddh_conversations_total{channel="chat"}'] >= 1
+    assert lines['ddh_queue_waiting{queue="ddh"}'] >= 1
+    assert lines['ddh_turn_seconds_count{channel="chat"}'] >= 1
+    assert 'ddh_agents{state="available"}' in lines
+    assert "# TYPE ddh_ticket_deliveries gauge" in text
+    assert "# TYPE ddh_llm_fallbacks gauge" in text and "ddh_voice_calls_active" in lines

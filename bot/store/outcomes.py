@@ -298,6 +298,15 @@ class OutcomeStore:
                 s.add(CallbackContact(handoff_id=ticket["id"], phone=callback_phone,
                                       consented_at=at))
 
+    def delivery_counts(self) -> dict[str, int]:
+        """Ticket deliveries by status (pending, sent, failed)."""
+        from sqlalchemy import func
+
+        with self.sessions() as s:
+            rows = s.execute(select(TicketDelivery.status, func.count())
+                             .group_by(TicketDelivery.status))
+            return {status: n for status, n in rows}
+
     def tickets(self, limit: int = 200) -> list[dict[str, Any]]:
         """Tickets with their callback number and delivery state, newest first."""
         with self.sessions() as s:
