@@ -146,7 +146,7 @@ def test_a_waiting_call_goes_to_an_agent_with_a_phone(gateway):
 
 
 def test_prometheus_metrics(gateway):
-    url, _, app = gateway
+    url, _, _ = gateway
     conv = httpx.post(f"{url}/api/chat/conversations", json={"municipality": "0849"}).json()
 
     async def ask():
