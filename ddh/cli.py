@@ -138,6 +138,30 @@ def users_disable(username: str) -> None:
     typer.echo(f"disabled {username}")
 
 
+@app.command()
+def simulate(
+    days: Annotated[int, typer.Option(help="Days of traffic, ending today")] = 7,
+    per_day: Annotated[int, typer.Option(help="Contacts on a weekday")] = 300,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same traffic)")] = 1,
+) -> None:
+    """Drive realistic conversations through the real frontdesk (DDH's 2025 shape) into
+    the configured outcome store, so the dashboard and load tests have data."""
+    import time
+
+    from evals.traffic import TrafficSimulator
+
+    _setup()
+    desk = _frontdesk()
+    t0 = time.perf_counter()
+    report = TrafficSimulator(desk, seed).run(days, per_day)
+    if desk.store is not None:
+        desk.store.flush()
+    actions = ", ".join(f"{a} {n}" for a, n in report.actions.most_common())
+    typer.echo(f"{report.conversations} conversations, {report.turns} turns in "
+               f"{time.perf_counter() - t0:.0f} s ({actions}); handoffs answered "
+               f"{report.answered_handoffs}, abandoned {report.abandoned_handoffs}")
+
+
 class CLIError(Exception):
     """An error to print as one line and exit 1."""
 

@@ -16,6 +16,7 @@ import numpy as np
 import yaml
 
 DEV_SET = Path(__file__).resolve().parent / "retrieval" / "dev.yaml"
+HOLDOUT_SET = DEV_SET.parent / "holdout.yaml"
 
 
 @dataclass(frozen=True, slots=True)
