@@ -24,7 +24,7 @@ from ddh import __version__
 from ddh.logging import get_logger
 from ddh.settings import Settings
 from gateway.api.main import api_router
-from gateway.api.routes import health, sso, voice
+from gateway.api.routes import admin, health, sso, voice
 from gateway.chat_log import ChatLogs
 from gateway.metrics import Metrics
 from knowledge.service import Knowledge
@@ -105,6 +105,7 @@ def create_app(settings: Settings, knowledge: Knowledge | None = None,
                            same_site="lax", https_only=False, max_age=600)
     app.include_router(health.router)
     app.include_router(sso.router)
+    app.include_router(admin.router)
     app.include_router(voice.telephony_router)  # carrier paths are the contract's
     app.include_router(api_router, prefix="/api")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

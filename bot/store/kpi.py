@@ -99,12 +99,16 @@ def headline(store: OutcomeStore, f: Filters = Filters(), sl_target_s: float = 6
         "redirect_share": _ratio(redirect, contacts),
         "satisfaction_mean": round(float(sat), 2) if scores else None,
         "satisfaction_response_rate": _ratio(scores, ended),
-        "queue_wait_median_s": statistics.median(waits) if waits else None,
-        "queue_wait_p90_s": _percentile(waits, 0.9),
+        "queue_wait_median_s": round(statistics.median(waits), 1) if waits else None,
+        "queue_wait_p90_s": _round(_percentile(waits, 0.9)),
         "service_level": _ratio(sum(w <= sl_target_s for w in waits), offered),
         "service_level_target_s": sl_target_s,
         "handling_time_s": round(float(handling), 1) if ended else None,
     }
+
+
+def _round(v: float | None) -> float | None:
+    return None if v is None else round(v, 1)
 
 
 def _percentile(sorted_values: list[float], p: float) -> float | None:
@@ -130,17 +134,50 @@ def per_municipality(store: OutcomeStore, f: Filters = Filters()) -> list[dict]:
                 for m, n, b, h, t, k in rows]
 
 
-def volume_by_hour(store: OutcomeStore, f: Filters = Filters()) -> dict[tuple[int, int], int]:
-    """Contacts per (weekday 0=Monday, local hour): the heat map's cells."""
+def _hours(store: OutcomeStore, f: Filters) -> list[tuple[datetime, int, int]]:
+    """(local hour, contacts, resolved by the bot) per started UTC hour: grouping by
+    UTC hour is portable SQL; the local time is worked out here (DST included)."""
     if store.engine.dialect.name == "sqlite":
         bucket = func.strftime("%Y-%m-%dT%H:00:00+00:00", Conversation.started_at)
     else:
         bucket = func.to_char(func.date_trunc("hour", func.timezone("UTC",
                               Conversation.started_at)), 'YYYY-MM-DD"T"HH24:00:00+00:00')
     with store.sessions() as s:
-        rows = s.execute(f.apply(select(bucket, func.count(Conversation.id))).group_by(bucket))
-        cells: Counter[tuple[int, int]] = Counter()
-        for hour, n in rows:
-            local = datetime.fromisoformat(hour).astimezone(TZ)
-            cells[(local.weekday(), local.hour)] += n
+        rows = s.execute(f.apply(select(bucket, func.count(Conversation.id),
+                                        _count("resolved_bot"))).group_by(bucket))
+        return [(datetime.fromisoformat(h).astimezone(TZ), n, b or 0) for h, n, b in rows]
+
+
+def volume_by_hour(store: OutcomeStore, f: Filters = Filters()) -> dict[tuple[int, int], int]:
+    """Contacts per (weekday 0=Monday, local hour): the heat map's cells."""
+    cells: Counter[tuple[int, int]] = Counter()
+    for local, n, _ in _hours(store, f):
+        cells[(local.weekday(), local.hour)] += n
     return dict(cells)
+
+
+def daily(store: OutcomeStore, f: Filters = Filters()) -> list[dict]:
+    """Contacts and bot-resolved contacts per local day (the trend)."""
+    days: dict[str, list[int]] = {}
+    for local, n, bot in _hours(store, f):
+        day = days.setdefault(local.date().isoformat(), [0, 0])
+        day[0] += n
+        day[1] += bot
+    return [{"day": d, "contacts": n, "resolved_bot": b} for d, (n, b) in sorted(days.items())]
+
+
+def top_topics(store: OutcomeStore, f: Filters = Filters(), n: int = 10) -> list[dict]:
+    with store.sessions() as s:
+        rows = s.execute(f.apply(select(Conversation.topic, func.count(Conversation.id)))
+                         .where(Conversation.topic.is_not(None)).group_by(Conversation.topic)
+                         .order_by(func.count(Conversation.id).desc()).limit(n))
+        return [{"topic": t, "contacts": c} for t, c in rows]
+
+
+def satisfaction_distribution(store: OutcomeStore, f: Filters = Filters()) -> dict[int, int]:
+    with store.sessions() as s:
+        rows = s.execute(f.apply(select(Conversation.satisfaction, func.count()))
+                         .where(Conversation.satisfaction.is_not(None))
+                         .group_by(Conversation.satisfaction))
+        found = {int(score): n for score, n in rows}
+    return {score: found.get(score, 0) for score in range(1, 11)}

@@ -1,0 +1,81 @@
+"""The quality dashboard in real headless Chromium after a simulated week: every chart
+has data, a screenshot is kept, and a municipality's manager sees no other one."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from bot.frontdesk import Frontdesk
+from bot.store.outcomes import OutcomeStore, database_url
+from evals.traffic import TrafficSimulator
+from gateway.app import create_app
+from handoff.accounts import Accounts
+from handoff.backends import MemoryBackend
+from handoff.desk import HandoffDesk
+from tests.servers import serve_app
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+PASSWORD = "korrekt-hest-batteri"
+
+
+def test_dashboard_after_a_simulated_week(knowledge, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    store = OutcomeStore(database_url(None, tmp_path))
+    accounts = Accounts(store)
+    accounts.add("ada", "Ada Admin", "admin", None, (), PASSWORD)
+    accounts.add("jens", "Jens Manager", "manager", "0849", (), PASSWORD)
+    desk = Frontdesk(knowledge, store, handoffs=HandoffDesk(MemoryBackend()))
+    today = datetime.now(ZoneInfo("Europe/Copenhagen")).date()
+    TrafficSimulator(desk, seed=5).run(days=7, per_day=30, last_day=today)
+    with serve_app(create_app(knowledge.settings, frontdesk=desk)) as url, \
+            sync_playwright() as pw:
+        assert httpx.get(f"{url}/admin", follow_redirects=False).status_code == 303
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                     args=["--no-sandbox", "--disable-gpu"])
+
+        def signed_in(username: str):
+            page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
+            page.goto(f"{url}/agent")
+            page.get_by_label("Brugernavn").fill(username)
+            page.get_by_label("Adgangskode").fill(PASSWORD)
+            page.get_by_role("button", name="Log ind").click()
+            page.locator("#desk").wait_for()
+            page.goto(f"{url}/admin")
+            return page
+
+        admin = signed_in("ada")
+        assert admin.locator("svg.heat rect.cell").count() == 7 * 24
+        busy = admin.eval_on_selector_all("svg.heat rect.cell title",
+                                          "els => els.map(e => e.textContent)")
+        assert sum(not t.endswith(": 0") for t in busy) >= 10
+        assert admin.locator("svg.trend circle.point").count() == 7
+        assert admin.locator("svg.bars").count() == 2
+        assert admin.locator("svg.bars rect.bar").count() >= 5
+        municipalities = admin.locator("table.table tbody tr").count()
+        assert municipalities >= 5
+        assert "Aarhus" in admin.locator("table.table").inner_text()
+        ARTIFACTS.mkdir(exist_ok=True)
+        admin.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+
+        manager = signed_in("jens")
+        table = manager.locator("table.table tbody tr")
+        assert table.count() == 1 and "Jammerbugt" in table.inner_text()
+        assert "Aarhus" not in manager.content()
+        manager.goto(f"{url}/admin?municipality=0751")  # asking for another: still his own
+        assert "Aarhus" not in manager.content()
+        manager.screenshot(path=str(ARTIFACTS / "dashboard-manager.png"), full_page=True)
+        csv = manager.request.get(f"{url}/api/admin/export/conversations.csv").text()
+        rows = csv.strip().splitlines()
+        assert rows[0].startswith("id,channel,municipality") and len(rows) > 1
+        assert all(",0849," in r for r in rows[1:])  # his municipality only, no text
+        browser.close()
+    store.close()
