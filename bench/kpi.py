@@ -1,0 +1,141 @@
+"""Dashboard benchmark: the default view's queries over a million conversations.
+
+    .venv/bin/python bench/kpi.py [--conversations 1000000] [--runs 20] [--postgres]
+
+Fills a fresh outcome store (SQLite; PostgreSQL too with --postgres, using the
+throwaway server of the tests) with a year of conversations shaped like DDH's traffic
+(hours, municipalities, outcomes, handoffs with waits, scores), then times everything
+the default dashboard view computes (`gateway/api/routes/admin.py: figures`: headline
+figures, per-municipality table, daily trend, heat map, topics, satisfaction) for the
+last 28 days and for the whole year. Target: p95 <= 500 ms for the default view.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+from sqlalchemy import insert  # noqa: E402
+
+from bot.store import kpi  # noqa: E402
+from bot.store.models import Conversation, HandoffPacket  # noqa: E402
+from bot.store.outcomes import OutcomeStore  # noqa: E402
+from gateway.api.routes.admin import figures  # noqa: E402
+
+MUNICIPALITIES = ["0751", "0615", "0791", "0849", "0860", "0316", "0813", "0710", "0706"]
+TOPICS = ["mitid", "digital-post", "pas", "koerekort", "sundhedskort", "flytning",
+          "storskrald", "boligstoette", "skat", "menneske"]
+OUTCOMES = [("resolved_bot", 0.45), ("resolved_agent", 0.2), ("transfer", 0.15),
+            ("ticket", 0.05), ("redirect", 0.1), ("unresolved", 0.05)]
+HOURS_UTC = [7, 8, 8, 9, 9, 9, 10, 10, 10, 11, 11, 12, 12, 13, 14, 15, 16]
+
+
+def fill(store: OutcomeStore, n: int, end: datetime) -> None:
+    rng = random.Random(1)
+    outcomes, weights = zip(*OUTCOMES, strict=True)
+    batch: list[dict] = []
+    handoffs: list[dict] = []
+    t0 = time.perf_counter()
+    for i in range(n):
+        day = end - timedelta(days=rng.randrange(365))
+        start = day.replace(hour=rng.choice(HOURS_UTC), minute=rng.randrange(60),
+                            second=rng.randrange(60), microsecond=0)
+        outcome = rng.choices(outcomes, weights)[0]
+        cid = uuid.UUID(int=rng.getrandbits(128)).hex
+        agent = outcome == "resolved_agent"
+        batch.append({
+            "id": cid, "channel": "voice" if rng.random() < 0.7 else "chat",
+            "municipality": rng.choice(MUNICIPALITIES), "language": "da",
+            "topic": rng.choice(TOPICS), "started_at": start,
+            "ended_at": start + timedelta(seconds=rng.randrange(30, 900)),
+            "last_action": "answer", "outcome": outcome, "turns": rng.randrange(1, 5),
+            "satisfaction": rng.randrange(5, 11) if rng.random() < 0.3 else None,
+            "agent": "agent" if agent else None,
+            "queue_wait_s": rng.expovariate(1 / 60) if agent else None})
+        if agent:
+            handoffs.append({"id": f"h{i}", "conversation_id": cid, "kind": "handoff",
+                             "target": "ddh", "topic": None, "reason": "r", "summary": "s",
+                             "packet": {}, "created_at": start, "status": "done"})
+        if len(batch) == 20_000:
+            _flush(store, batch, handoffs)
+    _flush(store, batch, handoffs)
+    print(f"  filled {n:,} conversations in {time.perf_counter() - t0:.0f} s")
+
+
+def _flush(store: OutcomeStore, batch: list[dict], handoffs: list[dict]) -> None:
+    with store.sessions.begin() as s:
+        if batch:
+            s.execute(insert(Conversation), batch)
+        if handoffs:
+            s.execute(insert(HandoffPacket), handoffs)
+    batch.clear()
+    handoffs.clear()
+
+
+def time_views(store: OutcomeStore, end: datetime, runs: int) -> dict[str, list[float]]:
+    views = {
+        "default view (28 days)": kpi.Filters(end - timedelta(days=28), end),
+        "one municipality, 28 days": kpi.Filters(end - timedelta(days=28), end, "0751"),
+        "whole year": kpi.Filters(end - timedelta(days=365), end),
+    }
+    out: dict[str, list[float]] = {}
+    for name, f in views.items():
+        figures(store, f)  # warm the page cache
+        times = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            figures(store, f)
+            times.append((time.perf_counter() - t) * 1000)
+        out[name] = times
+    return out
+
+
+def report(label: str, results: dict[str, list[float]]) -> bool:
+    print(f"\n{label}")
+    for name, times in results.items():
+        print(f"  {name:28} p50 {np.percentile(times, 50):7.0f} ms   "
+              f"p95 {np.percentile(times, 95):7.0f} ms")
+    return float(np.percentile(results["default view (28 days)"], 95)) <= 500
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--conversations", type=int, default=1_000_000)
+    ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--postgres", action="store_true")
+    args = ap.parse_args()
+    end = datetime(2026, 11, 23, tzinfo=UTC)
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        store = OutcomeStore(f"sqlite:///{Path(tmp) / 'kpi.sqlite3'}")
+        print("SQLite:")
+        fill(store, args.conversations, end)
+        ok &= report(f"SQLite, {args.conversations:,} conversations",
+                     time_views(store, end, args.runs))
+        store.close()
+    if args.postgres:
+        from tests.postgres import postgres_server
+
+        with postgres_server() as url:
+            store = OutcomeStore(url)
+            print("\nPostgreSQL:")
+            fill(store, args.conversations, end)
+            ok &= report(f"PostgreSQL, {args.conversations:,} conversations",
+                         time_views(store, end, args.runs))
+            store.close()
+    print(f"\ntarget (default view p95 <= 500 ms): {'met' if ok else 'NOT met'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
