@@ -308,3 +308,26 @@ async def test_voice_handoff_holds_announces_and_puts_through(knowledge, tmp_pat
     assert said[-1] == "Nu stiller jeg dig om til Anne fra Den Digitale Hotline."
     assert twilio.requests[-1]["form"]["Twiml"] == "<Response><Dial>+4511223344</Dial></Response>"
     store.close()
+
+
+@pytest.mark.parametrize(("engine", "extra", "primary"), [
+    ("openai", {"tts_api_key": "sk-test"}, "OpenAITTSService"),
+    ("elevenlabs", {"tts_api_key": "el-test", "tts_voice": "abc123"}, "ElevenLabsTTSService"),
+    ("elevenlabs", {"tts_api_key": "el-test"}, None),  # no voice id: espeak-ng alone
+    ("openai", {}, None),  # no key: espeak-ng alone
+    ("piper", {}, None),  # no voice file: espeak-ng alone
+])
+def test_tts_engines_from_configuration(engine, extra, primary):
+    from pydantic import SecretStr
+
+    from bot.voice.tts import make_tts
+    from ddh.settings import Settings
+
+    if "tts_api_key" in extra:
+        extra = {**extra, "tts_api_key": SecretStr(extra["tts_api_key"])}
+    tts = make_tts(Settings(tts=engine, **extra), sample_rate=8000)
+    if primary is None:
+        assert isinstance(tts, EspeakTTSService)
+    else:
+        assert isinstance(tts, FallbackTTSService) and type(tts.primary).__name__ == primary
+        assert isinstance(tts.fallback, EspeakTTSService)

@@ -201,7 +201,7 @@ def make_tts(settings: Settings, sample_rate: int | None = None) -> TTSService:
         return espeak
     try:
         primary = _cloud_tts(settings, sample_rate)
-    except TTSUnavailable as exc:
+    except (TTSUnavailable, TypeError, ValueError) as exc:  # bad config never breaks calls
         logger.error(f"TTS {settings.tts} unavailable ({exc}); using espeak-ng")
         return espeak
     return FallbackTTSService(primary, espeak, first_audio_s=settings.tts_timeout_s,
