@@ -77,5 +77,14 @@ def test_dashboard_after_a_simulated_week(knowledge, tmp_path):
         rows = csv.strip().splitlines()
         assert rows[0].startswith("id,channel,municipality") and len(rows) > 1
         assert all(",0849," in r for r in rows[1:])  # his municipality only, no text
+        parquet = manager.request.get(f"{url}/api/admin/export/conversations.parquet").body()
+        import io
+
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(io.BytesIO(parquet))
+        assert table.num_rows == len(rows) - 1
+        assert set(table.column("municipality").to_pylist()) == {"0849"}
+        assert "agent" not in table.column_names  # no personal data
         browser.close()
     store.close()

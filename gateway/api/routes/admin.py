@@ -92,32 +92,51 @@ async def admin_figures(request: Request, viewer: Viewer, args: Args) -> dict[st
     return await run_in_threadpool(figures, request.app.state.frontdesk.store, f)
 
 
-@router.get("/api/admin/export/{name}.csv")
-async def export_csv(name: str, request: Request, viewer: Viewer, args: Args) -> Response:
-    store = request.app.state.frontdesk.store
+EXPORT_COLUMNS = ("id", "channel", "municipality", "topic", "started_at", "ended_at",
+                  "outcome", "turns", "queue_wait_s", "satisfaction")
+
+
+def export_rows(store: Any, f: kpi.Filters, name: str) -> tuple[tuple[str, ...], list[tuple]]:
+    """The rows of an export (no personal data: see the module docstring)."""
+    if name == "daily":
+        return ("day", "contacts", "resolved_bot"), [
+            (d["day"], d["contacts"], d["resolved_bot"]) for d in kpi.daily(store, f)]
+    if name == "conversations":
+        with store.sessions() as s:
+            rows = s.execute(f.apply(select(*(getattr(Conversation, c)
+                                              for c in EXPORT_COLUMNS)))
+                             .order_by(Conversation.started_at))
+            return EXPORT_COLUMNS, [tuple(r) for r in rows]
+    raise HTTPException(status_code=404, detail="exports: daily, conversations")
+
+
+@router.get("/api/admin/export/{name}.{fmt}")
+async def export(name: str, fmt: str, request: Request, viewer: Viewer, args: Args) -> Response:
+    """CSV for spreadsheets, Parquet for Power BI and data pipelines."""
+    if fmt not in ("csv", "parquet"):
+        raise HTTPException(status_code=404, detail="formats: csv, parquet")
     f = filters(viewer, **args)
+    cols, rows = await run_in_threadpool(export_rows, request.app.state.frontdesk.store, f,
+                                         name)
+    filename = f'attachment; filename="ddh-{name}.{fmt}"'
+    if fmt == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pylist([dict(zip(cols, r, strict=True)) for r in rows]) \
+            if rows else pa.table({c: pa.array([], pa.string()) for c in cols})
+        sink = io.BytesIO()
+        pq.write_table(table, sink)
+        return Response(sink.getvalue(), media_type="application/vnd.apache.parquet",
+                        headers={"Content-Disposition": filename})
     out = io.StringIO()
     writer = csv.writer(out)
-    if name == "daily":
-        writer.writerow(["day", "contacts", "resolved_bot"])
-        for d in await run_in_threadpool(kpi.daily, store, f):
-            writer.writerow([d["day"], d["contacts"], d["resolved_bot"]])
-    elif name == "conversations":
-        cols = ("id", "channel", "municipality", "topic", "started_at", "ended_at", "outcome",
-                "turns", "queue_wait_s", "satisfaction")
-        writer.writerow(cols)
-
-        def rows() -> list[tuple]:
-            with store.sessions() as s:
-                return list(s.execute(f.apply(select(*(getattr(Conversation, c) for c in cols)))
-                                      .order_by(Conversation.started_at)))
-        for row in await run_in_threadpool(rows):
-            writer.writerow(["" if v is None else v.isoformat() if isinstance(v, datetime)
-                             else v for v in row])
-    else:
-        raise HTTPException(status_code=404, detail="exports: daily, conversations")
-    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="ddh-{name}.csv"'})
+    writer.writerow(cols)
+    for row in rows:
+        writer.writerow(["" if v is None else v.isoformat() if isinstance(v, datetime)
+                         else v for v in row])
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": filename})
 
 
 def _pct(v: float | None) -> str:
@@ -184,6 +203,7 @@ async def dashboard(request: Request, args: Args) -> Response:
 <p class="chat__note">{escape(viewer.name)} · {period} ·
 <a href="/api/admin/export/conversations.csv?{escape(query)}">henvendelser (CSV)</a> ·
 <a href="/api/admin/export/daily.csv?{escape(query)}">pr. dag (CSV)</a> ·
+<a href="/api/admin/export/conversations.parquet?{escape(query)}">Parquet</a> ·
 <a href="/api/admin/figures?{escape(query)}">JSON</a></p>
 <section class="cards">{cards}</section>
 <section><h2>Henvendelser pr. dag</h2>{trend_svg}</section>
