@@ -25,7 +25,6 @@ import argparse
 import asyncio
 import json
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,7 +43,7 @@ from bot.frontdesk import Frontdesk, TurnInput  # noqa: E402
 from ddh.settings import Settings  # noqa: E402
 from evals.retrieval import load_queries  # noqa: E402
 from knowledge.service import Knowledge  # noqa: E402
-from tests.servers import free_port, wait_ok  # noqa: E402
+from tests.servers import ddh_serve  # noqa: E402
 
 
 def pct(values: list[float], p: float) -> float:
@@ -116,27 +115,16 @@ def main() -> int:
     data_dir = Path(os.environ.get("DDH_DATA_DIR", "var/bench")).resolve()
     texts = in_process(data_dir)
 
-    port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         db = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
-        env = {**os.environ, "DDH_DATA_DIR": str(data_dir), "DDH_DATABASE_URL": db,
+        env = {"DDH_DATA_DIR": str(data_dir), "DDH_DATABASE_URL": db,
                "DDH_LOG_LEVEL": "WARNING", "DDH_CHAT_RATE_LIMIT": "100"}
-        server = subprocess.Popen([str(Path(sys.executable).parent / "ddh"), "serve",
-                                   "--port", str(port)], cwd=ROOT, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            if not wait_ok(f"{url}/readyz", timeout=60):
-                print("server did not become ready", file=sys.stderr)
-                return 1
+        with ddh_serve(env, ready="/readyz", quiet=True) as (url, _):
             # The citizens' browsers are not on the server's cores in real life: the
             # load client yields the CPU to the server (the server was started before).
             os.nice(10)
             rtts, errors, wall = asyncio.run(load(url, texts, args.conversations, args.turns,
                                                   tuple(args.think)))
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
         with create_engine(db).connect() as conn:
             server_ms = [r[0] for r in conn.execute(text(
                 "SELECT latency_ms FROM decisions WHERE latency_ms IS NOT NULL"))]

@@ -21,7 +21,6 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import argparse
 import asyncio
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,7 +35,7 @@ import websockets  # noqa: E402
 
 from bot.store.outcomes import OutcomeStore  # noqa: E402
 from handoff.accounts import Accounts  # noqa: E402
-from tests.servers import free_port, wait_ok  # noqa: E402
+from tests.servers import ddh_serve  # noqa: E402
 
 PASSWORD = "bench-password-123"
 QUESTION = "jeg vil gerne tale med en medarbejder om min digitale post"
@@ -130,24 +129,13 @@ def main() -> int:
                 skilled.add(name)
             accounts.add(name, f"Agent {i}", "agent", None, skills, PASSWORD)
         store.close()
-        port = free_port()
-        env = {**os.environ, "DDH_DATA_DIR": str(data_dir), "DDH_DATABASE_URL": db,
+        env = {"DDH_DATA_DIR": str(data_dir), "DDH_DATABASE_URL": db,
                "DDH_LOG_LEVEL": "WARNING", "DDH_CHAT_RATE_LIMIT": "100"}
-        server = subprocess.Popen([str(Path(sys.executable).parent / "ddh"), "serve",
-                                   "--port", str(port), "--at", "2026-11-24T11:00:00+01:00"],
-                                  cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            if not wait_ok(f"{url}/readyz", timeout=90):
-                print("server did not become ready", file=sys.stderr)
-                return 1
+        with ddh_serve(env, args=("--at", "2026-11-24T11:00:00+01:00"), ready="/readyz",
+                       quiet=True) as (url, _):
             os.nice(10)  # the clients are not on the server's cores in real life
             seen, sent, errors = asyncio.run(run(url, args.agents, args.citizens, args.over,
                                                  skilled))
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
     first = [(min(seen[c].values()) - t) * 1000 for c, t in sent.items() if c in seen]
     everyone = [(max(seen[c][a] for a in skilled if a in seen[c]) - t) * 1000
                 for c, t in sent.items() if c in seen and skilled <= set(seen[c])]

@@ -38,7 +38,7 @@ import websockets  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from gateway.api.routes.voice import conversation_id  # noqa: E402
-from tests.servers import free_port, wait_ok  # noqa: E402
+from tests.servers import ddh_serve  # noqa: E402
 from tests.voice_client import TwilioCaller, synthesize  # noqa: E402
 
 QUESTIONS = [  # (question, topic): what callers ask most, in plain spoken Danish
@@ -100,25 +100,14 @@ def main() -> int:
     subprocess.run([str(Path(sys.executable).parent / "ddh"), "knowledge", "ingest"],
                    env={**os.environ, "DDH_DATA_DIR": str(data_dir),
                         "DDH_MODELS_DIR": str(models)}, check=True, cwd=ROOT)
-    port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         db = f"sqlite:///{Path(tmp) / 'voice.sqlite3'}"
-        env = {**os.environ, "DDH_DATA_DIR": str(data_dir), "DDH_MODELS_DIR": str(models),
+        env = {"DDH_DATA_DIR": str(data_dir), "DDH_MODELS_DIR": str(models),
                "DDH_DATABASE_URL": db, "DDH_LOG_LEVEL": "WARNING"}
-        server = subprocess.Popen([str(Path(sys.executable).parent / "ddh"), "serve",
-                                   "--port", str(port)], cwd=ROOT, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            if not wait_ok(f"{url}/readyz", timeout=90):
-                print("server did not become ready", file=sys.stderr)
-                return 1
+        with ddh_serve(env, ready="/readyz", quiet=True) as (url, _):
             t0 = time.monotonic()
             results = asyncio.run(run(url, args.calls, args.concurrent))
             wall = time.monotonic() - t0
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
         with create_engine(db).connect() as conn:
             topics = {row[0]: row[1] for row in conn.execute(text(
                 "SELECT conversation_id, topic FROM decisions WHERE seq = 1"))}

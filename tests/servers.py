@@ -59,12 +59,17 @@ def serve_app(app) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def ddh_serve(env: dict[str, str], timeout: float = 90) -> Iterator[tuple[str, float]]:
-    """Start `ddh serve` as a process; yield its URL and the seconds it took to be healthy."""
+def ddh_serve(env: dict[str, str], timeout: float = 90, *, args: tuple[str, ...] = (),
+              ready: str = "/healthz",
+              quiet: bool = False) -> Iterator[tuple[str, float]]:
+    """Start `ddh serve` as a process; yield its URL and the seconds until `ready`
+    answered 200. `quiet` discards its output (benchmarks: a long run's logs would fill
+    a pipe nobody reads and stall the server)."""
     port = free_port()
     t0 = time.monotonic()
-    proc = subprocess.Popen([DDH, "serve", "--port", str(port)], cwd=ROOT,
-                            env={**os.environ, **env}, stdout=subprocess.PIPE,
+    out = subprocess.DEVNULL if quiet else subprocess.PIPE
+    proc = subprocess.Popen([DDH, "serve", "--port", str(port), *args], cwd=ROOT,
+                            env={**os.environ, **env}, stdout=out,
                             stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -72,17 +77,17 @@ def ddh_serve(env: dict[str, str], timeout: float = 90) -> Iterator[tuple[str, f
             if proc.poll() is not None:
                 raise RuntimeError(f"ddh serve exited: {proc.stdout.read() if proc.stdout else ''}")
             try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                if httpx.get(f"{url}{ready}", timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
             if time.monotonic() - t0 > timeout:
-                raise RuntimeError("ddh serve did not become healthy")
+                raise RuntimeError(f"ddh serve did not answer {ready}")
             time.sleep(0.1)
         yield url, time.monotonic() - t0
     finally:
         proc.terminate()
         try:
-            proc.wait(timeout=10)
+            proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
