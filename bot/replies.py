@@ -192,7 +192,7 @@ def transfer(registry: Registry, code: str, channel: str, lang: str) -> str:
     routing = registry.routing_for(code)
     if channel == "voice":
         return t("transfer_voice", lang, name=routing.name)
-    phone = f" Ring på {_spaced(routing.phone)}." if routing.phone else ""
+    phone = f" Ring på {spaced_phone(routing.phone)}." if routing.phone else ""
     return t("transfer_chat", lang, name=routing.name, phone=phone)
 
 
@@ -213,9 +213,10 @@ def ask_municipality(registry: Registry, candidates: tuple[str, ...], evidence: 
     return t("ask_municipality", lang)
 
 
-def _spaced(phone: str | None) -> str:
-    """'+4589402000' → '89 40 20 00' (how Danes write and read numbers)."""
-    if not phone:
-        return ""
-    local = phone[3:] if phone.startswith("+45") else phone
-    return " ".join(local[i:i + 2] for i in range(0, len(local), 2))
+def spaced_phone(phone: str | None) -> str:
+    """'+4589402000' → '89 40 20 00': how Danes write a number, and how speech
+    engines read it naturally (in pairs)."""
+    digits = re.sub(r"\D", "", phone or "")
+    if digits.startswith("45") and len(digits) == 10:
+        digits = digits[2:]
+    return " ".join(digits[i:i + 2] for i in range(0, len(digits), 2))

@@ -26,9 +26,10 @@ from pipecat.services.tts_service import TTSService
 from pipecat.tests.utils import SleepFrame, run_test
 
 from bot.frontdesk import Frontdesk
+from bot.replies import spaced_phone
 from bot.store.outcomes import OutcomeStore, database_url
 from bot.voice.frames import SpeechNotUnderstoodFrame
-from bot.voice.frontdesk_stage import FrontdeskProcessor, spoken_number
+from bot.voice.frontdesk_stage import FrontdeskProcessor
 from bot.voice.speakable import speakable
 from bot.voice.stt import FrontdeskSTTService, SpeechRecognizer
 from bot.voice.tts import EspeakTTSService, FallbackTTSService
@@ -77,8 +78,10 @@ def test_speakable(text, said):
     assert speakable(text) == said
 
 
-def test_spoken_number_in_pairs():
-    assert spoken_number("+4512345678") == "12 34 56 78"
+def test_phone_numbers_in_pairs():
+    assert spaced_phone("+4512345678") == "12 34 56 78"
+    assert spaced_phone("45 12 34 56 78") == "12 34 56 78"
+    assert spaced_phone("") == ""
 
 
 def test_vocabulary_is_a_short_danish_sentence_from_the_corpus(knowledge):

@@ -19,7 +19,6 @@ closed in the frontdesk (recorded, state freed).
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -42,6 +41,7 @@ from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 
 from bot.frontdesk import Frontdesk, TurnInput, TurnResult
 from bot.intents import detect
+from bot.replies import spaced_phone
 from bot.voice.frames import SpeechNotUnderstoodFrame
 from bot.voice.speakable import speakable
 from gateway.telephony import CallInfo, CarrierError, SmsSender, Telephony
@@ -59,14 +59,6 @@ SAY = {
     "still_waiting": "Du venter stadig på en medarbejder. Du er nummer {place} i køen.",
     "connecting": "Nu stiller jeg dig om til {name} fra Den Digitale Hotline.",
 }
-
-
-def spoken_number(number: str) -> str:
-    """+4512345678 → "12 34 56 78": Danish numbers are read in pairs."""
-    digits = re.sub(r"\D", "", number)
-    if digits.startswith("45") and len(digits) == 10:
-        digits = digits[2:]
-    return " ".join(digits[i:i + 2] for i in range(0, len(digits), 2))
 
 
 class FrontdeskProcessor(FrameProcessor):
@@ -203,7 +195,7 @@ class FrontdeskProcessor(FrameProcessor):
             if state is not None and state.pending == "callback":
                 self._confirm_number = True
                 await self._say(SAY["confirm_number"].format(
-                    number=spoken_number(self.call.caller)))
+                    number=spaced_phone(self.call.caller)))
         elif result.action == "end":
             await self._end_call()
         elif result.action == "handoff" and result.handoff and \
@@ -231,7 +223,7 @@ class FrontdeskProcessor(FrameProcessor):
         except CarrierError as exc:
             logger.error(f"{self}: transfer failed: {exc}")
             await self._say(SAY["transfer_failed"].format(
-                name=f"{routing.name} Kommune", phone=spoken_number(routing.phone)))
+                name=f"{routing.name} Kommune", phone=spaced_phone(routing.phone)))
             return
         await self._end_call()  # the carrier has the call now; our media leg ends
 
