@@ -203,20 +203,10 @@ class OutcomeStore:
                        target=rec.target, reason=rec.reason, guides=rec.guides or None,
                        latency_ms=rec.latency_ms, mode=rec.mode))
         if rec.handoff:
-            h = rec.handoff
-            s.add(HandoffPacket(id=h["id"], conversation_id=rec.conversation_id, kind=h["kind"],
-                                target=h["target"], topic=h.get("topic"), reason=h["reason"],
-                                summary=h["summary"], packet=h["packet"], created_at=rec.at))
-            s.flush()
+            _add_packet(s, rec.conversation_id, rec.handoff, rec.at)
         if rec.handoff and rec.handoff["kind"] == "ticket":
-            now = datetime.now(UTC)
-            for channel, destination in rec.deliveries:
-                s.add(TicketDelivery(
-                    id=f"{rec.handoff['id']}:{channel}", handoff_id=rec.handoff["id"],
-                    channel=channel, destination=destination, status="pending", attempts=0,
-                    created_at=now,
-                    # a callback number often follows in the next turn: wait for it
-                    next_attempt_at=now + timedelta(seconds=self.ticket_grace_s)))
+            # a callback number often follows in the next turn: wait for it
+            _add_deliveries(s, rec.handoff["id"], rec.deliveries, self.ticket_grace_s)
         if rec.callback_phone and rec.handoff and rec.handoff["kind"] == "ticket":
             s.add(CallbackContact(handoff_id=rec.handoff["id"], phone=rec.callback_phone,
                                   consented_at=rec.at))
@@ -282,18 +272,8 @@ class OutcomeStore:
         """A ticket made by an agent: the packet, its deliveries (the outbox) and the
         consented callback number, in one transaction."""
         with self.sessions.begin() as s:
-            s.add(HandoffPacket(id=ticket["id"], conversation_id=conversation_id,
-                                kind="ticket", target=ticket["target"],
-                                topic=ticket.get("topic"), reason=ticket["reason"],
-                                summary=ticket["summary"], packet=ticket["packet"],
-                                created_at=at))
-            s.flush()
-            now = datetime.now(UTC)
-            for channel, destination in deliveries:
-                s.add(TicketDelivery(
-                    id=f"{ticket['id']}:{channel}", handoff_id=ticket["id"], channel=channel,
-                    destination=destination, status="pending", attempts=0, created_at=now,
-                    next_attempt_at=now))  # the agent has the number already: send now
+            _add_packet(s, conversation_id, {**ticket, "kind": "ticket"}, at)
+            _add_deliveries(s, ticket["id"], deliveries, 0.0)  # the number is known: send
             if callback_phone:
                 s.add(CallbackContact(handoff_id=ticket["id"], phone=callback_phone,
                                       consented_at=at))
@@ -360,3 +340,20 @@ class OutcomeStore:
     def close(self) -> None:
         self.flush()
         self.engine.dispose()
+
+
+def _add_packet(s: Session, conversation_id: str, h: dict[str, Any], at: datetime) -> None:
+    s.add(HandoffPacket(id=h["id"], conversation_id=conversation_id, kind=h["kind"],
+                        target=h["target"], topic=h.get("topic"), reason=h["reason"],
+                        summary=h["summary"], packet=h["packet"], created_at=at))
+    s.flush()
+
+
+def _add_deliveries(s: Session, ticket_id: str, deliveries: list[tuple[str, str]],
+                    wait_s: float) -> None:
+    """The ticket's outbox rows; the row id is the idempotency key receivers see."""
+    now = datetime.now(UTC)
+    for channel, destination in deliveries:
+        s.add(TicketDelivery(id=f"{ticket_id}:{channel}", handoff_id=ticket_id, channel=channel,
+                             destination=destination, status="pending", attempts=0,
+                             created_at=now, next_attempt_at=now + timedelta(seconds=wait_s)))
