@@ -140,10 +140,8 @@ class ConsoleHub:
     async def accept(self, account: Account, entry_id: str) -> dict[str, Any] | None:
         if account.role != "agent":
             return None  # managers and administrators watch; agents answer
-        waiting = next((w for w in self.desk.backend.waiting() if w.id == entry_id), None)
-        if waiting is not None and waiting.channel == "voice" and not account.phone:
-            return None  # a call can only be put through to an agent with a phone
-        entry = await run_in_threadpool(self.desk.accept, account.username, entry_id)
+        entry = await run_in_threadpool(self.desk.accept, account.username, entry_id,
+                                        bool(account.phone))
         if entry is None:
             return None
         if entry.channel == "voice":

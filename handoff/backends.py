@@ -26,6 +26,8 @@ class QueueBackend(Protocol):
 
     def put_agent(self, agent: Agent) -> None: ...
 
+    def agent(self, agent_id: str) -> Agent | None: ...
+
     def agents(self) -> list[Agent]: ...
 
     def ping(self) -> None: ...
@@ -63,6 +65,10 @@ class MemoryBackend:
     def put_agent(self, agent: Agent) -> None:
         with self._lock:
             self._agents[agent.id] = agent
+
+    def agent(self, agent_id: str) -> Agent | None:
+        with self._lock:
+            return self._agents.get(agent_id)
 
     def agents(self) -> list[Agent]:
         with self._lock:
@@ -109,6 +115,10 @@ class RedisBackend:
 
     def put_agent(self, agent: Agent) -> None:
         self.r.hset(self.k_agents, agent.id, agent.to_json())
+
+    def agent(self, agent_id: str) -> Agent | None:
+        raw = self.r.hget(self.k_agents, agent_id)
+        return Agent.from_json(raw) if raw else None
 
     def agents(self) -> list[Agent]:
         return [Agent.from_json(v) for v in self.r.hvals(self.k_agents)]

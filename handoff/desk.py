@@ -78,7 +78,7 @@ class HandoffDesk:
         self.backend.put_agent(agent)
 
     def agent(self, agent_id: str) -> Agent | None:
-        return next((a for a in self.backend.agents() if a.id == agent_id), None)
+        return self.backend.agent(agent_id)
 
     def set_state(self, agent_id: str, state: str) -> Agent:
         if state not in AGENT_STATES:
@@ -104,13 +104,15 @@ class HandoffDesk:
         now = self.clock()
         return [w for w in order(self.backend.waiting()) if may_take(agent, w, now, self.rules)]
 
-    def accept(self, agent_id: str, entry_id: str) -> Waiting | None:
-        """Take a conversation; None if another agent was quicker or it is not theirs."""
+    def accept(self, agent_id: str, entry_id: str, takes_calls: bool = True) -> Waiting | None:
+        """Take a conversation; None if another agent was quicker, it is not theirs, or
+        it is a call and the agent has no phone to put it through to."""
         agent = self.agent(agent_id)
         if agent is None:
             return None
         entry = next((w for w in self.backend.waiting() if w.id == entry_id), None)
-        if entry is None or not may_take(agent, entry, self.clock(), self.rules):
+        if entry is None or not may_take(agent, entry, self.clock(), self.rules) or \
+                (entry.channel == "voice" and not takes_calls):
             return None
         claimed = self.backend.claim(entry_id, agent_id)
         if claimed is not None:

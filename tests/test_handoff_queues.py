@@ -133,6 +133,7 @@ def test_backend_presence_round_trip(backend):
     backend.put_agent(Agent("a1", "Anne", ("ddh", "0751"), ("pas", "mitid"), "busy", T0))
     (agent,) = backend.agents()
     assert agent.queues == ("ddh", "0751") and agent.state == "busy"
+    assert backend.agent("a1") == agent and backend.agent("nobody") is None
     backend.enqueue(w("gone"))
     assert backend.remove("gone") and not backend.remove("gone")
 
