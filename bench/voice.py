@@ -69,9 +69,7 @@ async def one_call(url: str, sid: str, question: str) -> float | None:
     params = dict(re.findall(r'<Parameter name="(\w+)" value="([^"]*)"', r.text))
     async with websockets.connect(stream) as ws:
         caller = TwilioCaller(ws, call_sid=sid)
-        t0 = time.monotonic()
-        await caller.start(params)
-        await caller.wait_for_bot(t0, timeout=90)
+        await caller.answered(params, timeout=90)
         await caller.send_audio(synthesize(question, speed=140))
         spoke = time.monotonic()
         await caller.wait_for_bot(spoke, timeout=60)

@@ -111,6 +111,12 @@ class TwilioCaller(_Listener):
                                       "channels": 1}}}))
         self._reader = asyncio.create_task(self._read())
 
+    async def answered(self, params: dict[str, str], timeout: float = 60) -> np.ndarray:
+        """Start the call and listen to the whole greeting; returns its audio."""
+        t0 = time.monotonic()
+        await self.start(params)
+        return await self.wait_for_bot(t0, timeout=timeout)
+
     async def _read(self) -> None:
         try:
             async for raw in self.ws:
