@@ -20,6 +20,7 @@ from bot.intents import Cues, detect, satisfaction_score, subject_text, words
 from bot.language import detect_language
 from bot.llm import LLM
 from bot.municipality import Detection, MunicipalityDetector
+from bot.notices import NoticeBoard
 from bot.numbers import without_numbers
 from bot.policy import escalate
 from bot.redaction import redact, strip_labels
@@ -79,8 +80,11 @@ class TurnResult:
 class Frontdesk:
     def __init__(self, knowledge: Knowledge, store: OutcomeStore | None = None, *,
                  min_similarity: float = 0.86, min_lexical: float = 1.5,
-                 llm: LLM | None = None, handoffs: HandoffDesk | None = None) -> None:
+                 llm: LLM | None = None, handoffs: HandoffDesk | None = None,
+                 notices: NoticeBoard | None = None) -> None:
         self.llm = llm
+        # Crisis notices live in the store; without one there are none.
+        self.notices = notices or (NoticeBoard(store) if store is not None else None)
         self.handoffs = handoffs
         # Called after every turn with (channel, action, seconds, first turn?).
         self.observers: list[Callable[[str, str, float, bool], None]] = []
@@ -215,6 +219,7 @@ class Frontdesk:
             municipality_source=state.municipality_source, reason=decision.reason,
             target=decision.target, guides=guides, pii_kinds=sorted(red.kinds),
             outcome=state.outcome, conversation_topic=state.last_topic,
+            notice_id=state.notice_id,
             ended=decision.action == "end", satisfaction=state.satisfaction,
             handoff=decision.handoff if decision.new_handoff else None, mode=decision.mode,
             # with a new ticket; or given now for the ticket made earlier
@@ -321,6 +326,10 @@ class Frontdesk:
             return self._end(state, lang)
         if cues.thanks and not cues.needs_person and not cues.question:
             return self._end(state, lang)
+        if pending == "notice" and state.notice_question and state.municipality:
+            # The municipality asked for a crisis notice is known now: back to the question.
+            text, state.notice_question = state.notice_question, None
+            cues = detect(text)
         if cues.greeting_only or (cues.vague and not cues.needs_person):
             return Decision("clarify", None, replies.t("how_help", lang),
                              "greeting or a request for help without a subject")
@@ -333,6 +342,10 @@ class Frontdesk:
         query = subject_text(text) if need else text
         if state.municipality_turn == state.turns and state.municipality_source == "postal_code":
             query = without_numbers(query)  # the number was the postal code
+        if self.notices is not None and words(query):
+            crisis = self._from_notice(state, query, need, at, lang)
+            if crisis is not None:
+                return crisis
         hits, confident = self._search(state, query, subject=bool(need)) if words(query) \
             else ([], False)
         topic = hits[0].guide.topic if confident else None
@@ -376,6 +389,29 @@ class Frontdesk:
         state.pending = "helped"
         return Decision("answer", guide.topic, replies.answer(guide, state.channel, lang),
                          f"guide {guide.id} answers it", hits, guide=guide)
+
+    def _from_notice(self, state: ConversationState, query: str, need: str | None,
+                     at: datetime, lang: str) -> Decision | None:
+        """A live crisis notice of the citizen's municipality answers at once; asked for
+        a person, the escalation carries the crisis topic (queue priority)."""
+        assert self.notices is not None
+        notice = self.notices.match(query, state.municipality, at)
+        if notice is None:
+            return None
+        if state.municipality is None:  # some municipality has one: is it theirs?
+            if state.clarifications >= 2:
+                return None
+            state.clarifications += 1
+            state.pending, state.notice_question = "notice", query
+            return Decision("clarify", "krise", replies.t("notice_where", lang),
+                             f"crisis notice {notice.id} may apply: municipality unknown")
+        state.notice_id = notice.id
+        if need:
+            return self.escalate_to_person(state, "krise", need, at, lang)
+        state.pending = "helped"
+        return Decision("answer", "krise",
+                         replies.notice(self.registry, notice, state.channel, lang),
+                         f"crisis notice {notice.id} answers it")
 
     def _need(self, cues: Cues, pending: str | None) -> str | None:
         if cues.not_helped or (pending == "helped" and cues.no and not cues.question):

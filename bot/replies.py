@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bot.schedule import spoken_when
 from knowledge.guide import Guide
+
+if TYPE_CHECKING:
+    from bot.notices import Notice
 from knowledge.registry import Registry
 
 AUTHORITY_CONTACT = {
@@ -29,6 +33,12 @@ T = {
         "en": "Hi, I am a digital assistant (AI) for {who} – not a human. I answer in Danish.",
     },
     "helped": {"da": "Hjalp det?", "en": "Did that help?"},
+    "notice": {"da": "Vigtig besked fra {who}:",
+               "en": "Important notice from {who} (in Danish):"},
+    "notice_where": {"da": "Der er en aktuel besked fra en kommune om det. Hvilken kommune "
+                           "bor du i?",
+                     "en": "A municipality has a current notice about this. Which "
+                           "municipality do you live in?"},
     "sms_offer": {"da": "Jeg kan sende dig linket på sms.",
                   "en": "I can text you the link."},
     "steps": {"da": "Sådan gør du:", "en": "How to do it:"},
@@ -163,6 +173,14 @@ def answer(guide: Guide, channel: str, lang: str) -> str:
     parts.append(f"{t('more', lang)} {guide.url}")
     parts.append(t("helped", lang))
     return "\n\n".join(parts)
+
+
+def notice(registry: Registry, n: Notice, channel: str, lang: str) -> str:
+    """A crisis notice in the municipality's words; on the phone kept to what a caller
+    can take in (about 25 seconds of speech)."""
+    text = brief(n.text, 2 * VOICE_WORDS) if channel == "voice" else n.text
+    who = f"{registry.municipalities[n.municipality].name} Kommune"
+    return f"{t('notice', lang, who=who)} {n.title.rstrip('.')}. {text} {t('helped', lang)}"
 
 
 def redirect(registry: Registry, topic: str, guide: Guide | None, channel: str,

@@ -37,6 +37,8 @@ class ConversationState:
     waiting_id: str | None = None  # the handoff this conversation waits in a queue for
     satisfaction: int | None = None
     ended: bool = False
+    notice_id: str | None = None  # the crisis notice that answered (bot/notices.py)
+    notice_question: str | None = None  # asked before the municipality was known
     disclosed: bool = False  # the AI disclosure has been given (EU AI Act art. 50)
 
 

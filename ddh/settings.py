@@ -135,6 +135,15 @@ class Settings(BaseSettings):
     queue_handle_time_s: float = Field(
         default=300.0, gt=0, description="Average handling time, for expected waits"
     )
+    service_level_target_s: float = Field(
+        default=60.0, gt=0, description="Service level: answered within this many seconds"
+    )
+    service_level_goal: float = Field(
+        default=0.8, gt=0, lt=1, description="Share to answer within the target (staffing)"
+    )
+    staffing_history_weeks: int = Field(
+        default=4, ge=1, le=52, description="Weeks of handoffs the staffing forecast uses"
+    )
 
     # Single sign-on for municipal staff (gateway/api/routes/sso.py).
     oidc_issuer: str | None = Field(

@@ -2,7 +2,8 @@
 
 There is a queue for DDH and one for each municipality that answers in the console.
 The rules (DOMAIN.md, "Operations"):
-- crisis topics first, then first come, first served;
+- crisis topics first, then first come, first served; a crisis is open to every
+  agent on duty at once, whatever their queue or skills (DOMAIN.md: beredskab);
 - skills: an agent with the topic's skill gets the conversation first; after
   `skill_wait_s` anyone serving that queue may take it;
 - overflow: an entry in a municipality's own queue that has waited `overflow_wait_s`
@@ -77,7 +78,7 @@ def order(entries: list[Waiting]) -> list[Waiting]:
 
 def serves(agent: Agent, entry: Waiting, now: float, rules: RoutingRules) -> bool:
     """May this agent take this entry now (queue and overflow; skills aside)?"""
-    if entry.queue in agent.queues:
+    if entry.queue in agent.queues or entry.priority:
         return True
     return entry.queue != "ddh" and "ddh" in agent.queues and \
         now - entry.enqueued_at >= rules.overflow_wait_s
@@ -86,7 +87,7 @@ def serves(agent: Agent, entry: Waiting, now: float, rules: RoutingRules) -> boo
 def may_take(agent: Agent, entry: Waiting, now: float, rules: RoutingRules) -> bool:
     if not serves(agent, entry, now, rules):
         return False
-    skilled = entry.topic is None or entry.topic in agent.skills
+    skilled = entry.topic is None or entry.topic in agent.skills or bool(entry.priority)
     return skilled or now - entry.enqueued_at >= rules.skill_wait_s
 
 

@@ -87,6 +87,27 @@ def forecast(history: Iterable[datetime], first_day: date, last_day: date) -> di
     return {slot: n / days[slot.weekday] for slot, n in counts.items() if days[slot.weekday]}
 
 
+@dataclass(frozen=True)
+class Interval:
+    """One half hour of a day's staffing plan."""
+
+    start: datetime  # local
+    contacts: float  # forecast
+    agents: int  # needed for the service level
+
+
+def day_plan(fc: dict[Slot, float], day: date, handle_s: float, target_s: float,
+             level: float) -> list[Interval]:
+    """The day's half hours that expect contacts, with the agents each needs."""
+    out = []
+    for minute in range(0, 24 * 60, 30):
+        start = datetime(day.year, day.month, day.day, minute // 60, minute % 60, tzinfo=TZ)
+        calls = fc.get(Slot(day.weekday(), minute), 0.0)
+        if calls > 0:
+            out.append(Interval(start, calls, agents_needed(calls, handle_s, target_s, level)))
+    return out
+
+
 def jumpseat(waiting: int, on_duty: int, calls_per_interval: float, handle_s: float,
              target_s: float, level: float) -> str:
     """The live signal: "leave" (one agent can go), "more" (one more is needed) or

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from bot.frontdesk import Frontdesk
+from bot.frontdesk import Frontdesk, TurnInput
 from bot.store.outcomes import OutcomeStore, database_url
 from evals.traffic import TrafficSimulator
 from gateway.app import create_app
@@ -60,14 +60,35 @@ def test_dashboard_after_a_simulated_week(knowledge, tmp_path):
         assert admin.locator("svg.trend circle.point").count() == 7
         assert admin.locator("svg.bars").count() == 2
         assert admin.locator("svg.bars rect.bar").count() >= 5
-        municipalities = admin.locator("table.table tbody tr").count()
+        municipalities = admin.locator("table.municipalities tbody tr").count()
         assert municipalities >= 5
-        assert "Aarhus" in admin.locator("table.table").inner_text()
+        assert "Aarhus" in admin.locator("table.municipalities").inner_text()
+        assert admin.locator("#bemanding table.staffing tbody tr").count() >= 1
+        assert admin.locator("#bemanding .signal").count() == 1
+
+        # Beredskab: the administrator publishes a notice from the dashboard; a citizen
+        # asks; the notice's volume rises on the open page without a reload.
+        admin.get_by_label("Overskrift").fill("Forurenet drikkevand i Aabybro")
+        admin.get_by_label("Tekst til borgerne").fill(
+            "Kog vandet i fem minutter, før du drikker det. Vi giver besked, når det er rent.")
+        admin.get_by_label("Ord borgerne bruger (komma)").fill("drikkevand, vandet fra hanen")
+        admin.locator("#notice-form").get_by_label("Kommune (kode)").fill("0849")
+        admin.get_by_role("button", name="Udsend besked").click()
+        row = admin.locator("table.notices tbody tr", has_text="Aabybro")
+        row.wait_for()
+        assert row.locator("td.contacts").inner_text() == "0"
+        reply = desk.handle(TurnInput("beredskab-1", "kan jeg drikke vandet fra hanen?",
+                                      "chat", "0849"))
+        assert reply.topic == "krise" and "Kog vandet" in reply.reply
+        admin.wait_for_function(
+            "() => [...document.querySelectorAll('table.notices td.contacts')]"
+            ".some(td => td.textContent === '1')", timeout=15_000)
         ARTIFACTS.mkdir(exist_ok=True)
         admin.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
 
         manager = signed_in("jens")
-        table = manager.locator("table.table tbody tr")
+        assert "Aabybro" in manager.locator("table.notices").inner_text()  # his own
+        table = manager.locator("table.municipalities tbody tr")
         assert table.count() == 1 and "Jammerbugt" in table.inner_text()
         assert "Aarhus" not in manager.content()
         manager.goto(f"{url}/admin?municipality=0751")  # asking for another: still his own

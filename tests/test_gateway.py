@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 import httpx
@@ -45,7 +46,7 @@ def test_readyz_is_503_with_reason_when_index_is_empty(tmp_path, registry, embed
         assert ready.status_code == 503 and "empty" in ready.json()["reason"]
 
 
-def test_ddh_serve_builds_index_then_starts_fast(tmp_path):
+def test_ddh_serve_builds_index_then_reuses_it(tmp_path):
     corpus = tmp_path / "guides"
     shutil.copytree(EXPORTS / "markdown", corpus)
     env = {"DDH_DATA_DIR": str(tmp_path / "var"), "DDH_GUIDES_DIR": str(corpus)}
@@ -54,7 +55,19 @@ def test_ddh_serve_builds_index_then_starts_fast(tmp_path):
         hits = httpx.get(f"{url}/api/knowledge/search",
                          params={"q": "gammel sofa storskrald", "municipality": "0615"}).json()
         assert hits[0]["id"] == "test-fixture-storskrald"
-    # Second start: the index exists, nothing is embedded, and it is up well under 10 s.
-    with ddh_serve(env) as (url, seconds):
+    # Second start: the index exists and is opened as it is, nothing is embedded or
+    # written again (the start-up time is a figure of bench/, not of a test).
+    def writes() -> int:
+        db = sqlite3.connect(tmp_path / "var" / "chroma" / "chroma.sqlite3")
+        try:
+            return db.execute("SELECT max(seq_id) FROM embeddings").fetchone()[0]
+        finally:
+            db.close()
+
+    before = writes()
+    with ddh_serve(env) as (url, _):
         assert httpx.get(f"{url}/readyz").status_code == 200
-    assert seconds < 10, f"cold start took {seconds:.1f} s"
+        hits = httpx.get(f"{url}/api/knowledge/search",
+                         params={"q": "gammel sofa storskrald", "municipality": "0615"}).json()
+        assert hits[0]["id"] == "test-fixture-storskrald"
+    assert before and writes() == before

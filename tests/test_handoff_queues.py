@@ -173,3 +173,12 @@ def test_handoff_tells_the_citizen_their_place(knowledge):
     assert front.close("c1")
     assert desk.place(second.handoff["id"])[0] == 1
     assert desk.next_for("a1").conversation == "c2"
+
+
+def test_a_crisis_is_open_to_every_agent_at_once():
+    """Beredskab: a crisis in Viborg's own queue goes to any agent on duty, without
+    the overflow wait or the skill."""
+    crisis = w("k", queue="0791", topic="krise", priority=1)
+    assert next_for(MITID_AGENT, [crisis], T0 + 1, RULES).id == "k"
+    assert next_for(AARHUS_AGENT, [crisis], T0 + 1, RULES).id == "k"
+    assert next_for(AARHUS_AGENT, [w("v", queue="0791", topic="pas")], T0 + 1, RULES) is None

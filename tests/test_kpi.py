@@ -3,12 +3,23 @@ PostgreSQL)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import delete, func, select, update
 
-from bot.store.kpi import Filters, headline, per_municipality, volume_by_hour
+from bot.store import rollup
+from bot.store.kpi import (
+    Filters,
+    breakdown,
+    dashboard,
+    headline,
+    per_municipality,
+    volume_by_hour,
+)
+from bot.store.models import Conversation, KpiHour, KpiState
 from bot.store.outcomes import EndRecord, OutcomeStore, TurnRecord, database_url
 
 TZ = ZoneInfo("Europe/Copenhagen")
@@ -113,3 +124,69 @@ def test_filters_and_municipality_table(store):
 def test_volume_heat_map_is_in_local_time(store):
     cells = volume_by_hour(store)
     assert cells == {(0, 9): 8, (0, 10): 1, (1, 14): 1}
+
+
+def test_breakdowns_use_the_same_definitions(store):
+    by_weekday = {r["weekday"]: r for r in breakdown(store, by="weekday")}
+    assert by_weekday[0]["contacts"] == 9 and by_weekday[1]["contacts"] == 1
+    assert by_weekday[1]["transfer_rate"] == 1.0  # c7, the only Tuesday contact
+    by_channel = {r["channel"]: r for r in breakdown(store, by="channel")}
+    assert by_channel["voice"]["contacts"] == 2 and by_channel["voice"]["ticket_rate"] == 0.5
+    assert by_channel["chat"]["queue_wait_median_s"] == 60.0
+    assert [r["contacts"] for r in breakdown(store, by="topic")] == [10]
+    assert [(r["week"], r["contacts"]) for r in breakdown(store, by="week")] == [("2026-W48", 10)]
+    assert [(r["hour"], r["contacts"]) for r in breakdown(store, by="hour")] == \
+        [(9, 8), (10, 1), (14, 1)]
+    with pytest.raises(ValueError):
+        breakdown(store, by="agent")
+
+
+def test_concurrent_refreshes_leave_one_copy(store):
+    """Every conversation marked as just written; eight refreshers race; the figures
+    are those of the fixture, not doubled."""
+    with store.sessions.begin() as s:
+        s.execute(update(Conversation).values(updated_at=datetime.now(UTC)))
+    before = headline(store)
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda _: rollup.refresh(store), range(8)))
+    assert headline(store, refresh=False) == before
+    with store.sessions() as s:
+        assert s.scalar(select(func.sum(KpiHour.contacts))) == 10
+
+
+def test_the_roll_up_follows_new_writes(tmp_path):
+    """A refresh recomputes only the hours whose conversations changed: a new contact
+    in an hour already rolled up, and a score given later to an old one, both count."""
+    s = OutcomeStore(database_url(None, tmp_path))
+    fixture(s)
+    assert headline(s)["contacts"] == 10
+    assert rollup.refresh(s) == 3  # all three hours were written inside the overlap
+    turn(s, "c11", MON + timedelta(minutes=20), "answer", "resolved_bot", municipality="0791")
+    turn(s, "c3", MON + timedelta(hours=1), "answer", "resolved_bot", satisfaction=3, seq=2)
+    h = headline(s)
+    assert h["contacts"] == 11 and h["bot_resolution"] == round(4 / 11, 4)
+    assert h["satisfaction_mean"] == round((9 + 7 + 3) / 3, 2)
+    assert volume_by_hour(s)[(0, 9)] == 9
+    s.close()
+
+
+def test_an_existing_store_is_rolled_up_on_first_read(tmp_path):
+    """Rows written before the roll-up existed (or bulk-loaded) are all counted."""
+    s = OutcomeStore(database_url(None, tmp_path))
+    fixture(s)
+    with s.sessions.begin() as db:
+        db.execute(delete(KpiState))
+        db.execute(delete(KpiHour))
+    assert headline(s) == headline(s, refresh=False)
+    assert headline(s)["contacts"] == 10
+    s.close()
+
+
+def test_the_dashboard_reads_agree_with_each_figure(store):
+    """The dashboard's combined read (bench/kpi.py times it) gives the same figures."""
+    view = dashboard(store)
+    assert view["headline"] == headline(store)
+    assert view["municipalities"] == per_municipality(store)
+    assert {(c["weekday"], c["hour"]): c["contacts"] for c in view["heat_map"]} == \
+        volume_by_hour(store)
+    assert view["satisfaction"][9] == 1 and sum(view["satisfaction"].values()) == 2

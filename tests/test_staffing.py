@@ -11,6 +11,7 @@ import pytest
 from handoff.staffing import (
     Slot,
     agents_needed,
+    day_plan,
     erlang_c,
     forecast,
     jumpseat,
@@ -67,3 +68,65 @@ def test_jumpseat_signal():
     assert jumpseat(0, need + 2, 100, 180, 20, 0.8) == "leave"
     assert jumpseat(0, need, 100, 180, 20, 0.8) == "ok"
     assert jumpseat(3, need - 1, 100, 180, 20, 0.8) == "more"
+
+
+def test_day_plan_covers_the_half_hours_with_contacts():
+    fc = {Slot(0, 540): 100.0, Slot(0, 570): 1.5, Slot(1, 540): 7.0}
+    plan = day_plan(fc, date(2026, 11, 23), 180, 20, 0.8)  # a Monday
+    assert [(i.start.hour, i.start.minute) for i in plan] == [(9, 0), (9, 30)]
+    assert plan[0].agents == 14  # as hand-checked above: 100 calls, 3 min, 80 % in 20 s
+    assert plan[1].agents == agents_needed(1.5, 180, 20, 0.8) >= 1
+    assert plan[0].start.tzinfo is not None and plan[0].contacts == 100.0
+
+
+def test_staffing_view_over_http(knowledge, tmp_path):
+    """Four weeks of handoffs on today's weekday, ten per half hour: the view plans
+    every half hour with Erlang C's agents, counts the agents on duty, and signals."""
+    from datetime import UTC, timedelta
+
+    import httpx
+
+    from bot.frontdesk import Frontdesk
+    from bot.store.models import Conversation, HandoffPacket
+    from bot.store.outcomes import OutcomeStore, database_url
+    from gateway.app import create_app
+    from handoff.accounts import Accounts
+    from handoff.backends import MemoryBackend
+    from handoff.desk import HandoffDesk
+    from handoff.queues import Agent
+    from tests.servers import serve_app
+
+    store = OutcomeStore(database_url(None, tmp_path))
+    Accounts(store).add("ada", "Ada Admin", "admin", None, (), "korrekt-hest-batteri")
+    today = datetime.now(TZ).date()
+    with store.sessions.begin() as s:
+        for week in range(1, 5):
+            day = today - timedelta(weeks=week)
+            for minute in range(0, 24 * 60, 30):
+                for k in range(10):
+                    at = datetime(day.year, day.month, day.day, minute // 60, minute % 60,
+                                  k, tzinfo=TZ).astimezone(UTC)
+                    cid = f"c{week}-{minute}-{k}"
+                    s.add(Conversation(id=cid, channel="chat", started_at=at, turns=1,
+                                       municipality="0751"))
+                    s.add(HandoffPacket(id=f"h{cid}", conversation_id=cid, kind="handoff",
+                                        target="ddh", reason="r", summary="s", packet={},
+                                        created_at=at))
+    desk = HandoffDesk(MemoryBackend())
+    desk.register(Agent("anne", "Anne", ("ddh",), (), "available"))
+    desk.register(Agent("bo", "Bo", ("ddh",), (), "away"))
+    frontdesk = Frontdesk(knowledge, store, handoffs=desk)
+    with serve_app(create_app(knowledge.settings, frontdesk=frontdesk)) as url:
+        c = httpx.Client(base_url=url)
+        assert c.get("/api/admin/staffing").status_code == 401
+        c.post("/api/agent/login", json={"username": "ada", "password": "korrekt-hest-batteri"})
+        view = c.get("/api/admin/staffing").json()
+        page = c.get("/admin").text
+    needed = agents_needed(10, 300, 60, 0.8)
+    assert len(view["intervals"]) == 48
+    assert {i["contacts"] for i in view["intervals"]} == {10.0}
+    assert {i["agents_needed"] for i in view["intervals"]} == {needed} and needed > 1
+    assert (view["agents_on_duty"], view["waiting"], view["forecast_now"]) == (1, 0, 10.0)
+    assert view["signal"] == "more"  # one agent where Erlang C asks for more
+    assert "Der mangler én medarbejder nu." in page and "1 logget ind nu" in page
+    store.close()

@@ -57,6 +57,9 @@ class Conversation(Base):
     satisfaction: Mapped[int | None] = mapped_column(Integer)
     agent: Mapped[str | None] = mapped_column(String(64))
     queue_wait_s: Mapped[float | None] = mapped_column(Float)
+    notice_id: Mapped[str | None] = mapped_column(String(40), index=True)  # crisis notice
+    # Stamped on every write (bot/store/rollup.py): which hours' roll-ups are stale.
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
 
 class Turn(Base):
@@ -103,7 +106,7 @@ class HandoffPacket(Base):
     reason: Mapped[str] = mapped_column(Text)
     summary: Mapped[str] = mapped_column(Text)
     packet: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)  # staffing
     status: Mapped[str] = mapped_column(String(16), default="open")
 
 
@@ -181,3 +184,73 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(40))
     object: Mapped[str] = mapped_column(String(200))
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class KpiHour(Base):
+    """The dashboard's hourly roll-up: one row per started UTC hour, municipality,
+    channel and topic ('' where unknown), counting contacts (conversations with a
+    citizen turn). Rebuilt from `conversations` by bot/store/rollup.py."""
+
+    __tablename__ = "kpi_hours"
+
+    hour: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    municipality: Mapped[str] = mapped_column(String(4), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(64), primary_key=True)
+    contacts: Mapped[int] = mapped_column(Integer)
+    resolved_bot: Mapped[int] = mapped_column(Integer)
+    resolved_agent: Mapped[int] = mapped_column(Integer)
+    transfers: Mapped[int] = mapped_column(Integer)
+    tickets: Mapped[int] = mapped_column(Integer)
+    redirects: Mapped[int] = mapped_column(Integer)
+    handed_off: Mapped[int] = mapped_column(Integer)
+    answered: Mapped[int] = mapped_column(Integer)
+    ended: Mapped[int] = mapped_column(Integer)
+    handling_s: Mapped[float] = mapped_column(Float)  # sum over ended contacts
+    scores: Mapped[int] = mapped_column(Integer)
+    score_sum: Mapped[int] = mapped_column(Integer)
+
+
+class KpiValue(Base):
+    """Distributions behind medians and percentiles: how many contacts of an hour had
+    each value of a measure ('wait': queue wait in whole seconds of answered handoffs;
+    'score': satisfaction 1-10)."""
+
+    __tablename__ = "kpi_values"
+
+    hour: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    municipality: Mapped[str] = mapped_column(String(4), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(64), primary_key=True)
+    measure: Mapped[str] = mapped_column(String(8), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class KpiState(Base):
+    """Book-keeping of the roll-up (the time of the last refresh)."""
+
+    __tablename__ = "kpi_state"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CrisisNotice(Base):
+    """A municipality's crisis notice (beredskab): what the frontdesk tells citizens who
+    ask about the incident, until it expires. Changes are audited in `audit_log`."""
+
+    __tablename__ = "crisis_notices"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    municipality: Mapped[str] = mapped_column(String(4), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)  # citizen-facing, Danish
+    keywords: Mapped[list[str]] = mapped_column(JSON)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    created_by: Mapped[str] = mapped_column(String(120))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str] = mapped_column(String(120))
+    # When it stopped (expiry, or ended early) and that was audited; None while live.
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -29,6 +29,7 @@ from bot.store.models import (
     TicketDelivery,
     Turn,
 )
+from bot.store.rollup import install_stamp
 from ddh.logging import get_logger
 
 log = get_logger(__name__)
@@ -60,6 +61,7 @@ class TurnRecord:
     ended: bool = False
     satisfaction: int | None = None
     handoff: dict[str, Any] | None = None  # id, kind, target, topic, reason, summary, packet
+    notice_id: str | None = None  # a crisis notice answered the conversation
     callback_phone: str | None = None  # consented; stored apart, only with a ticket
     # A new ticket's destinations, (channel, address): written to the delivery outbox
     # in the same transaction as the ticket (handoff/tickets.py delivers them).
@@ -108,6 +110,7 @@ class OutcomeStore:
                 cur.execute("PRAGMA foreign_keys=ON")
                 cur.close()
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        install_stamp(self.sessions)
         self._pending: deque[TurnRecord | EndRecord] = deque()
         self._lock = threading.Lock()
         upgrade(self.engine)
@@ -183,6 +186,7 @@ class OutcomeStore:
         conv.municipality = rec.municipality or conv.municipality
         conv.municipality_source = rec.municipality_source or conv.municipality_source
         conv.topic = rec.conversation_topic or conv.topic
+        conv.notice_id = rec.notice_id or conv.notice_id
         conv.language = rec.language or conv.language
         conv.last_action = rec.action
         conv.turns = max(conv.turns or 0, rec.seq)
@@ -236,6 +240,7 @@ class OutcomeStore:
             return {
                 "id": conv.id, "channel": conv.channel, "municipality": conv.municipality,
                 "language": conv.language, "topic": conv.topic, "outcome": conv.outcome,
+                "notice_id": conv.notice_id,
                 "started_at": conv.started_at, "ended_at": conv.ended_at,
                 "satisfaction": conv.satisfaction, "turns": conv.turns,
                 "agent": conv.agent, "queue_wait_s": conv.queue_wait_s,

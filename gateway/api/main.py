@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from gateway.api.routes import agent, chat, console, knowledge, voice
+from gateway.api.routes import agent, chat, console, knowledge, notices, voice
 
 api_router = APIRouter()
 api_router.include_router(knowledge.router)
@@ -10,3 +10,4 @@ api_router.include_router(chat.router)
 api_router.include_router(voice.router)
 api_router.include_router(agent.router)
 api_router.include_router(console.router)
+api_router.include_router(notices.router)

@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from bot.store import kpi
 from bot.store.models import Conversation
 from gateway import charts
+from gateway.api.routes import notices, staffing
 from gateway.api.routes.agent import COOKIE, get_accounts
 from handoff.accounts import Account
 
@@ -74,22 +75,21 @@ def _args(start: date | None = Query(None), end: date | None = Query(None),
 Args = Annotated[FilterArgs, Depends(_args)]
 
 
-def figures(store: Any, f: kpi.Filters) -> dict[str, Any]:
-    return {
-        "headline": kpi.headline(store, f),
-        "municipalities": kpi.per_municipality(store, f),
-        "daily": kpi.daily(store, f),
-        "heat_map": [{"weekday": d, "hour": h, "contacts": n}
-                     for (d, h), n in sorted(kpi.volume_by_hour(store, f).items())],
-        "topics": kpi.top_topics(store, f),
-        "satisfaction": kpi.satisfaction_distribution(store, f),
-    }
+def figures(store: Any, f: kpi.Filters, sl_target_s: float = 60.0) -> dict[str, Any]:
+    return kpi.dashboard(store, f, sl_target_s)
 
 
 @router.get("/api/admin/figures")
 async def admin_figures(request: Request, viewer: Viewer, args: Args) -> dict[str, Any]:
     f = filters(viewer, **args)
-    return await run_in_threadpool(figures, request.app.state.frontdesk.store, f)
+    return await run_in_threadpool(figures, request.app.state.frontdesk.store, f,
+                                   request.app.state.settings.service_level_target_s)
+
+
+@router.get("/api/admin/staffing")
+async def admin_staffing(request: Request, viewer: Viewer) -> dict[str, Any]:
+    """Today's forecast, the agents it needs and the live jumpseat signal (wallboards)."""
+    return await run_in_threadpool(staffing.view, request, viewer)
 
 
 EXPORT_COLUMNS = ("id", "channel", "municipality", "topic", "started_at", "ended_at",
@@ -153,7 +153,12 @@ async def dashboard(request: Request, args: Args) -> Response:
         raise
     f = filters(viewer, **args)
     registry = request.app.state.frontdesk.registry
-    data = await run_in_threadpool(figures, request.app.state.frontdesk.store, f)
+    data = await run_in_threadpool(figures, request.app.state.frontdesk.store, f,
+                                   request.app.state.settings.service_level_target_s)
+    staff = await run_in_threadpool(staffing.view, request, viewer)
+    board = request.app.state.frontdesk.notices
+    volumes = await run_in_threadpool(board.volumes, viewer.municipality if
+                                      viewer.role == "manager" else None)
     h = data["headline"]
     def shown(k: str) -> str:
         if k.endswith(("rate", "share", "sag", "resolution", "level")):
@@ -182,6 +187,11 @@ async def dashboard(request: Request, args: Args) -> Response:
         '<label>Kommune (kode) <input name="municipality" size="5" '
         f'value="{escape(f.municipality or "")}"></label>')
     chosen = {c: " selected" if f.channel == c else "" for c in ("chat", "voice")}
+    names = {c: m.name for c, m in registry.municipalities.items()  # a manager: their own
+             if viewer.role == "admin" or c == viewer.municipality}
+    live = "".join(
+        f'<p class="crisis" role="alert">Beredskab: {escape(v["title"])} · '
+        f'{v["contacts"]} henvendelser</p>' for v in volumes if v["live"])
     trend_svg = charts.trend(data["daily"], "Henvendelser pr. dag")
     heat_svg = charts.heat_map(heat, "Henvendelser pr. ugedag og time")
     topic_svg = charts.bars(topics, "De hyppigste emner")
@@ -206,13 +216,16 @@ async def dashboard(request: Request, args: Args) -> Response:
 <a href="/api/admin/export/conversations.parquet?{escape(query)}">Parquet</a> ·
 <a href="/api/admin/figures?{escape(query)}">JSON</a></p>
 <section class="cards">{cards}</section>
+{live}
 <section><h2>Henvendelser pr. dag</h2>{trend_svg}</section>
 <section><h2>Hvornår borgerne henvender sig</h2>{heat_svg}</section>
-<section><h2>Pr. kommune</h2><table class="table"><thead><tr><th>Kommune</th>
+<section><h2>Pr. kommune</h2><table class="table municipalities"><thead><tr><th>Kommune</th>
 <th>Sendt</th><th>Løst af botten</th><th>Til medarbejder</th><th>Omstillet</th><th>Sager</th>
 </tr></thead><tbody>{rows}</tbody></table></section>
 <section><h2>Emner</h2>{topic_svg}</section>
 <section><h2>Tilfredshed (1–10)</h2>{score_svg}</section>
-</main></body></html>"""
+{staffing.section(staff)}
+{notices.section(viewer, volumes, names)}
+</main><script src="/static/admin.js" defer></script></body></html>"""
     await run_in_threadpool(get_accounts(request).audit, viewer, "view_dashboard", scope)
     return HTMLResponse(page)
