@@ -37,9 +37,9 @@ import numpy as np  # noqa: E402
 import websockets  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
+from evals.caller import TwilioCaller, synthesize  # noqa: E402
 from gateway.api.routes.voice import conversation_id  # noqa: E402
 from tests.servers import ddh_serve  # noqa: E402
-from tests.voice_client import TwilioCaller, synthesize  # noqa: E402
 
 QUESTIONS = [  # (question, topic): what callers ask most, in plain spoken Danish
     ("Jeg kan ikke logge på med MitID.", "mitid"),

@@ -260,6 +260,22 @@ class LLM:
 
         return self._run("summarize", run)
 
+    def judge(self, system: str, data: dict[str, Any]) -> dict[str, Any] | None:
+        """A JSON verdict on `data` (the evaluation's judge, evals/faithfulness.py);
+        None on failure."""
+        def run() -> dict[str, Any]:
+            raw = self._chat(system, P.data_block(data, "Reply with the JSON object only."),
+                             True)
+            try:
+                out = json.loads(_FENCE.sub("", raw.strip()))
+            except ValueError as exc:
+                raise _Fallback("malformed", "not JSON") from exc
+            if not isinstance(out, dict):
+                raise _Fallback("malformed", "not a JSON object")
+            return out
+
+        return self._run("judge", run)
+
     # --- plumbing ----------------------------------------------------------------------
 
     def _run(self, operation: str, fn: Callable[[], T]) -> T | None:

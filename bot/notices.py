@@ -28,7 +28,7 @@ from bot.store.models import AuditEntry, Conversation, CrisisNotice
 from bot.store.outcomes import OutcomeStore
 from knowledge.text import analyse
 
-KEEP_RECENT = timedelta(days=7)  # ended notices still listed (and matched in replays)
+KEEP_RECENT = timedelta(days=7)  # ended notices still listed on the dashboard
 
 
 class NoticeError(ValueError):
@@ -102,8 +102,7 @@ class NoticeBoard:
     def _load(self) -> list[Notice]:
         now = datetime.now(UTC)
         with self.store.sessions.begin() as s:
-            rows = s.scalars(select(CrisisNotice).where(
-                CrisisNotice.expires_at > now - KEEP_RECENT)).all()
+            rows = s.scalars(select(CrisisNotice)).all()  # a few a year: all of them
             for row in rows:
                 if row.ended_at is None and row.expires_at <= now:
                     row.ended_at = row.expires_at
@@ -186,8 +185,8 @@ class NoticeBoard:
         """Live and recent notices with the contacts they answered: in all, and in the
         last hour (read from the conversations as they are written: live)."""
         now = now or datetime.now(UTC)
-        notices = [n for n in self.notices()
-                   if municipality is None or n.municipality == municipality]
+        notices = [n for n in self.notices() if n.expires_at > now - KEEP_RECENT and
+                   (municipality is None or n.municipality == municipality)]
         if not notices:
             return []
         ids = [n.id for n in notices]

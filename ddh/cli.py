@@ -308,55 +308,117 @@ def chat(
 
 @eval_app.command("run")
 def eval_run(
-    files: Annotated[list[Path], typer.Argument(help="Scenario files (YAML)")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+    files: Annotated[list[Path], typer.Argument(help="Suite files (YAML)")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
+    report: Annotated[Path | None, typer.Option(
+        "--report", help="Write report.json, report.md and report.html here")] = None,
+    compare_modes: Annotated[bool, typer.Option(
+        "--compare-modes", help="Run in the grounded and the LLM mode")] = False,
+    mode: Annotated[str, typer.Option(
+        help="grounded, or llm (default: llm when DDH_LLM_BASE_URL is set)")] = "",
 ) -> None:
-    """Run scenario suites through the frontdesk; exit 1 when a threshold is not met."""
+    """Run evaluation suites through the frontdesk; exit 1 when a threshold fails."""
     import tempfile
 
-    from bot.frontdesk import Frontdesk
-    from bot.store.outcomes import OutcomeStore, database_url
-    from evals.runner import load_suite, run_suite
+    from evals import report as reports
+    from evals.runner import MODES, EvalContext, run_file
+    from evals.suite import SuiteError, load
     from knowledge.service import Knowledge
 
     _setup()
+    settings = get_settings()
     for f in files:
         if not f.is_file():
-            raise CLIError(f"no such scenario file: {f}")
-        load_suite(f)
-    settings = get_settings()
+            raise CLIError(f"no such suite file: {f}")
+        try:
+            load(f)
+        except SuiteError as exc:
+            raise CLIError(str(exc)) from None
+    if mode and mode not in MODES:
+        raise CLIError(f"unknown mode {mode!r} (grounded or llm)")
+    modes = MODES if compare_modes else (mode or ("llm" if settings.llm_base_url
+                                                   else "grounded"),)
+    if "llm" in modes and not settings.llm_base_url:
+        raise CLIError("the LLM mode needs DDH_LLM_BASE_URL (an OpenAI-compatible endpoint)")
     knowledge = Knowledge.open(settings)
     if knowledge.index.count() == 0:
         knowledge.refresh_index()
-    failed: list[str] = []
-    report = []
-    with tempfile.TemporaryDirectory() as tmp:
-        store = OutcomeStore(database_url(None, Path(tmp)))
-        frontdesk = Frontdesk(knowledge, store, min_similarity=settings.answer_min_similarity,
-                              min_lexical=settings.answer_min_lexical)
+    results = []
+    with tempfile.TemporaryDirectory() as tmp, _progress(not as_json) as progress:
+        ctx = EvalContext(settings, knowledge, Path(tmp))
         for f in files:
-            result = run_suite(frontdesk, f)
-            metrics = result.metrics()
-            misses = result.failed_thresholds()
-            failed += [f"{f}: {m}" for m in misses]
-            report.append({"file": str(f), "metrics": metrics, "thresholds": result.thresholds,
-                           "failed_thresholds": misses,
-                           "turns": [{"scenario": t.scenario, "turn": t.index, "text": t.text,
-                                      "expect": t.expect, "got": {k: t.got.get(k) for k in (
-                                          "action", "topic", "municipality")},
-                                      "failures": t.failures} for t in result.turns]})
-            if not as_json:
-                typer.echo(f"{f}: " + ", ".join(f"{k} {v}" for k, v in metrics.items()))
-                for t in result.turns:
-                    if t.failures:
-                        typer.echo(f"  FAIL {t.scenario} #{t.index} {t.text!r}: "
-                                   + "; ".join(t.failures))
-        store.close()
+            try:
+                results += run_file(ctx, f, modes, progress)
+            except SuiteError as exc:
+                raise CLIError(str(exc)) from None
     if as_json:
-        typer.echo(json.dumps(report, ensure_ascii=False, default=str))
+        typer.echo(json.dumps(reports.stdout_json(results), ensure_ascii=False, default=str))
+    else:
+        reports.print_tables(results)
+    if report is not None:
+        paths = reports.write(results, report)
+        typer.echo(f"report: {paths['html']}", err=True)
+    failed = [f"{r.key}: {f}" for r in results for f in r.failed]
     for line in failed:
         typer.echo(f"threshold not met: {line}", err=True)
     if failed:
+        raise typer.Exit(1)
+
+
+def _progress(enabled: bool):
+    """A progress bar per suite on stderr (a terminal only; quiet in CI logs)."""
+    import contextlib
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    if not enabled or not console.is_terminal:
+        return contextlib.nullcontext(lambda label, total: (lambda n: None))
+
+    @contextlib.contextmanager
+    def bars():
+        with Progress("[progress.description]{task.description}", BarColumn(),
+                      MofNCompleteColumn(), TimeElapsedColumn(), console=console,
+                      transient=True) as p:
+            def start(label: str, total: int):
+                task = p.add_task(label, total=total)
+                return lambda n: p.advance(task, n)
+            yield start
+
+    return bars()
+
+
+@eval_app.command("compare")
+def eval_compare(
+    old: Annotated[Path, typer.Argument(help="report.json of the earlier run")],
+    new: Annotated[Path, typer.Argument(help="report.json of the later run")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """Regressions and improvements per scenario between two runs; exit 1 on any
+    regression."""
+    from evals import report as reports
+
+    _setup()
+    try:
+        diff = reports.compare(reports.read(old), reports.read(new))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise CLIError(f"cannot read the reports: {exc}") from None
+    if as_json:
+        typer.echo(json.dumps(diff, ensure_ascii=False))
+    else:
+        for s in diff["suites"]:
+            if s.get("new"):
+                typer.echo(f"{s['key']}: new in {new}")
+                continue
+            changes = ", ".join(f"{k} {v:+g}" for k, v in s["metric_changes"].items())
+            typer.echo(f"{s['key']}: {len(s['regressions'])} regressed, "
+                       f"{len(s['improvements'])} improved" + (f"; {changes}" if changes else ""))
+            for item in s["regressions"]:
+                typer.echo(f"  REGRESSED {item}")
+            for item in s["improvements"]:
+                typer.echo(f"  improved  {item}")
+    if diff["regressions"]:
         raise typer.Exit(1)
 
 
@@ -424,7 +486,7 @@ def knowledge_check() -> None:
 
 def main() -> None:
     """Console-script entry: run Typer, turning expected failures into one stderr line."""
-    from evals.runner import ScenarioError
+    from evals.suite import SuiteError
     from knowledge.guide import GuideError
     from knowledge.registry import RegistryError
 
@@ -434,7 +496,7 @@ def main() -> None:
         sys.exit(rc if isinstance(rc, int) else 0)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except (CLIError, RegistryError, GuideError, ScenarioError, ValueError, OSError) as exc:
+    except (CLIError, RegistryError, GuideError, SuiteError, ValueError, OSError) as exc:
         print(f"ddh: error: {exc}", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:

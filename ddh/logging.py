@@ -1,8 +1,9 @@
 """Structured logging: key=value on a console, JSON lines in production.
 
 stdlib logging is routed through structlog so that library logs (uvicorn, chromadb)
-and ours share one format. Log events never contain citizen text in clear: the
-frontdesk passes only redacted text to the logger.
+and ours share one format; pipecat's loguru logs are passed to stdlib logging too, at
+the same level, instead of printing DEBUG lines of their own. Log events never contain
+citizen text in clear: the frontdesk passes only redacted text to the logger.
 """
 
 from __future__ import annotations
@@ -42,6 +43,25 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
     root.setLevel(level.upper())
     for noisy in ("chromadb.telemetry", "httpx", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    _route_loguru(level)
+
+
+def _route_loguru(level: str) -> None:
+    try:
+        from loguru import logger
+    except ImportError:  # the voice extras are not installed
+        return
+
+    from bot.redaction import redact
+
+    def to_stdlib(message: object) -> None:
+        # pipecat logs what callers said (transcripts, at DEBUG): redacted like ours.
+        record = message.record  # type: ignore[attr-defined]
+        logging.getLogger(record["name"] or "loguru").log(
+            max(record["level"].no, logging.DEBUG), redact(record["message"]).text)
+
+    logger.remove()
+    logger.add(to_stdlib, level=level.upper(), format="{message}")
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

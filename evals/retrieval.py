@@ -11,9 +11,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import yaml
+
+from evals.suite import Item, SuiteReport, ratio
 
 DEV_SET = Path(__file__).resolve().parent / "retrieval" / "dev.yaml"
 HOLDOUT_SET = DEV_SET.parent / "holdout.yaml"
@@ -77,3 +80,33 @@ def evaluate(name: str, search: Callable[[LabelledQuery], Sequence[str]],
         if rank != 1:
             score.misses.append((lq, topics[:3]))
     return score
+
+
+def run(knowledge: Any, path: Path, data: dict[str, Any],
+        progress: Callable[[int], None] = lambda n: None) -> SuiteReport:
+    """The retrieval suite: the hybrid retriever on every labelled query (one item
+    each); hit@1/3/5, MRR and latency, and hit@3 per style (typed, voice, English…)."""
+    queries = load_queries(path)
+    items: list[Item] = []
+
+    def search(lq: LabelledQuery) -> list[str]:
+        topics = [h.guide.topic for h in knowledge.retriever.search(lq.q, lq.municipality, k=5)]
+        progress(1)
+        return topics
+
+    score = evaluate("hybrid", search, queries)
+    missed = {id(lq): top for lq, top in score.misses}
+    for i, (lq, rr) in enumerate(zip(queries, score.reciprocal_ranks, strict=True)):
+        rank = round(1 / rr) if rr else None
+        items.append(Item(f"q{i + 1}", rank is not None and rank <= 3, {
+            "q": lq.q, "topic": lq.topic, "style": lq.style, "rank": rank,
+            "top": missed.get(id(lq))}))
+    metrics: dict[str, Any] = {"queries": score.n, "hit_at_1": round(score.hit_at(1), 4),
+                               "hit_at_3": round(score.hit_at(3), 4),
+                               "hit_at_5": round(score.hit_at(5), 4),
+                               "mrr": round(score.mrr, 4), "p95_ms": round(score.latency(95), 1)}
+    for style in sorted({lq.style for lq in queries}):
+        mine = [it for it in items if it.detail["style"] == style]
+        metrics[f"hit_at_3_{style}"] = ratio(sum(it.passed for it in mine), len(mine))
+    return SuiteReport("retrieval", str(path), "-", metrics, dict(data.get("thresholds") or {}),
+                       items)

@@ -1,134 +1,213 @@
-"""Scenario evaluation: conversations through the real frontdesk, scored per turn.
+"""`ddh eval run`: every suite file through the same frontdesk as the channels.
 
-Scenario files follow CONTRACT.md §2. Every scenario is a fresh conversation; each
-turn's expectation (`action`, `topic`, `municipality`, `target`, `reply_contains`)
-is checked, and the file's thresholds decide the exit code of `ddh eval run`.
+Each suite runs against a fresh, throwaway outcome store, in the grounded mode, in the
+LLM mode, or both (`--compare-modes`); suites that do not depend on the mode
+(retrieval, privacy's redaction, voice) run once. The LLM mode uses the configured
+endpoint (`DDH_LLM_BASE_URL`); with it, the routing suite's answers are also judged
+for faithfulness (evals/faithfulness.py). The privacy suite's end-to-end check always
+runs the LLM mode against a local OpenAI-compatible endpoint that records what it is
+sent (evals/fake_llm.py), so "no raw CPR in a language-model request" is checked on
+every run, with or without a real model.
 """
 
 from __future__ import annotations
 
+import io
+import json
+import logging
+import shutil
+import time
 import uuid
-from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
+from sqlalchemy import select
 
 from bot.frontdesk import Frontdesk, TurnInput
+from bot.llm import LLM
+from bot.schedule import TZ
+from bot.store.models import Base
+from bot.store.outcomes import OutcomeStore, database_url
+from ddh.settings import Settings
+from evals import faithfulness, injection, privacy, retrieval, routing, voice
+from evals.suite import SuiteError, SuiteReport, load
+from knowledge.service import Knowledge
 
-METRICS = ("action", "topic", "municipality", "target", "reply")
+MODES = ("grounded", "llm")
+Progress = Callable[[str, int], Callable[[int], None]]  # (label, total) → advance(n)
+AT = datetime(2026, 11, 24, 10, 15, tzinfo=TZ)  # privacy check: a staffed weekday
+
+
+def _no_progress(label: str, total: int) -> Callable[[int], None]:
+    return lambda n: None
 
 
 @dataclass
-class TurnOutcome:
-    scenario: str
-    index: int
-    text: str
-    expect: dict[str, Any]
-    got: dict[str, Any]
-    failures: list[str] = field(default_factory=list)
+class EvalContext:
+    settings: Settings
+    knowledge: Knowledge
+    tmp: Path
 
-    @property
-    def passed(self) -> bool:
-        return not self.failures
+    def llm(self, settings: Settings | None = None) -> LLM:
+        s = settings or self.settings
+        if not s.llm_base_url:
+            raise SuiteError("the LLM mode needs DDH_LLM_BASE_URL (an OpenAI-compatible "
+                             "endpoint)")
+        return LLM(s)
 
+    def store(self) -> OutcomeStore:
+        return OutcomeStore(database_url(None, self.tmp / uuid.uuid4().hex))
 
-@dataclass
-class SuiteResult:
-    file: str
-    turns: list[TurnOutcome] = field(default_factory=list)
-    thresholds: dict[str, float] = field(default_factory=dict)
+    def frontdesk(self, mode: str, knowledge: Knowledge | None = None,
+                  llm: LLM | None = None) -> Frontdesk:
+        if mode == "llm" and llm is None:
+            llm = self.llm()
+        return Frontdesk(knowledge or self.knowledge, self.store(),
+                         min_similarity=self.settings.answer_min_similarity,
+                         min_lexical=self.settings.answer_min_lexical, llm=llm)
 
-    def accuracy(self, metric: str) -> float | None:
-        checked = [t for t in self.turns if (metric == "reply" and "reply_contains" in t.expect)
-                   or metric in t.expect]
-        if not checked:
-            return None
-        ok = [t for t in checked if not any(f.startswith(metric) for f in t.failures)]
-        return len(ok) / len(checked)
-
-    def metrics(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"turns": len(self.turns),
-                               "scenarios": len({t.scenario for t in self.turns})}
-        for m in METRICS:
-            acc = self.accuracy(m)
-            if acc is not None:
-                out[f"{m}_accuracy"] = round(acc, 4)
-        by_scenario: dict[str, bool] = defaultdict(lambda: True)
-        for t in self.turns:
-            by_scenario[t.scenario] &= t.passed
-        out["scenario_pass_rate"] = round(sum(by_scenario.values()) / max(len(by_scenario), 1), 4)
-        return out
-
-    def failed_thresholds(self) -> list[str]:
-        m = self.metrics()
-        out = []
-        for name, minimum in self.thresholds.items():
-            value = m.get(name)
-            if value is None or value < float(minimum):
-                out.append(f"{name} {value} < {minimum}")
-        return out
+    def with_guides(self, source: Path) -> Knowledge:
+        """A throwaway copy of the index with the guides under `source` added (the
+        injection suite's planted guides); the real index is never touched."""
+        data_dir = self.tmp / f"index-{uuid.uuid4().hex[:8]}"
+        data_dir.mkdir()
+        if self.settings.chroma_url is None and self.settings.chroma_path.is_dir():
+            shutil.copytree(self.settings.chroma_path, data_dir / "chroma")  # embed only new
+        settings = self.settings.model_copy(update={
+            "data_dir": data_dir, "chroma_url": None,
+            "extra_guide_sources": [*self.settings.extra_guide_sources, source]})
+        k = Knowledge.open(settings, self.knowledge.registry, self.knowledge.embedder)
+        k.refresh_index()
+        return k
 
 
-class ScenarioError(ValueError):
-    """A scenario file that does not follow the format."""
+def run_file(ctx: EvalContext, path: Path, modes: tuple[str, ...],
+             progress: Progress = _no_progress) -> list[SuiteReport]:
+    kind, data = load(path)
+    out: list[SuiteReport] = []
+    t0 = time.perf_counter()
+    if kind == "routing":
+        routing.validate(path, data)
+        for mode in modes:
+            desk = ctx.frontdesk(mode)
+            out.append(routing.run(desk, path, data, mode, progress(
+                f"routing ({mode})", len(data["scenarios"]))))
+            _llm_figures(desk, out[-1])
+            if mode == "llm" and desk.llm is not None:
+                answered = sum(i.detail["got"]["action"] == "answer" for i in out[-1].items)
+                out.append(faithfulness.judge(
+                    desk.llm, ctx.knowledge, out[-1], dict(data.get("judge_thresholds") or {}),
+                    progress("faithfulness (judge)", answered)))
+            desk.store.close()
+    elif kind == "retrieval":
+        out.append(retrieval.run(ctx.knowledge, path, data,
+                                 progress("retrieval", len(data["queries"]))))
+    elif kind == "privacy":
+        cprs = [s for s in data["sentences"] if any(p["kind"] == "cpr" for p in
+                                                    s.get("pii") or [])]
+        check = progress("privacy (store, logs, LLM requests)", len(cprs))
+        out.append(privacy.run(path, data, lambda s: end_to_end(ctx, s, check),
+                               progress("privacy (redaction)", len(data["sentences"]))))
+    elif kind == "injection":
+        injection.validate(path, data)
+        planted = injection.write_planted(data, ctx.tmp / f"planted-{uuid.uuid4().hex[:8]}")
+        knowledge = ctx.with_guides(planted) if planted else ctx.knowledge
+        for mode in modes:
+            desk = ctx.frontdesk(mode, knowledge)
+            out.append(injection.run(desk, path, data, mode, progress(
+                f"injection ({mode})", len(data["attempts"]))))
+            _llm_figures(desk, out[-1])
+            desk.store.close()
+    else:  # voice
+        from gateway.app import create_app
+
+        voice.validate(path, data)
+        desk = ctx.frontdesk("grounded")
+        app = create_app(ctx.settings, frontdesk=desk)
+        out.append(voice.run(desk, app, path, data,
+                             progress("voice", len(data["questions"]))))
+        desk.store.close()
+    for r in out:
+        r.seconds = time.perf_counter() - t0
+    return out
 
 
-def load_suite(path: Path) -> dict[str, Any]:
+def _llm_figures(desk: Frontdesk, report: SuiteReport) -> None:
+    """In the LLM mode: how often the model was used, and why it was not."""
+    if desk.llm is None:
+        return
+    m = desk.llm.metrics.snapshot()
+    report.metrics |= {"llm_calls": m["calls"], "llm_ok": m["ok"]} | {
+        f"llm_fallback_{k}": v for k, v in m["fallbacks"].items() if v}
+
+
+# --- privacy: what reaches the store, the logs and a language model ---------------------
+
+
+@contextmanager
+def captured_logs() -> Iterator[io.StringIO]:
+    """Everything logged meanwhile, at every level, rendered as the logs would be."""
+    import structlog
+
+    buf = io.StringIO()
+    handler = logging.StreamHandler(buf)
+    handler.setFormatter(structlog.stdlib.ProcessorFormatter(processors=[
+        structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+        structlog.processors.JSONRenderer(ensure_ascii=False)]))
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ScenarioError(f"{path}: {exc}") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("scenarios"), list):
-        raise ScenarioError(f"{path}: needs a list under 'scenarios'")
-    for i, s in enumerate(data["scenarios"]):
-        if not isinstance(s, dict) or not s.get("id") or not isinstance(s.get("turns"), list):
-            raise ScenarioError(f"{path}: scenario #{i + 1} needs an id and turns")
-        for j, t in enumerate(s["turns"]):
-            if not isinstance(t, dict) or not isinstance(t.get("text"), str):
-                raise ScenarioError(f"{path}: {s['id']} turn {j + 1} needs text")
-    return data
+        yield buf
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
 
 
-def _parse_at(value: Any) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value))
+def dump(store: OutcomeStore) -> str:
+    """Every row of every table of the store, as text."""
+    lines = []
+    with store.sessions() as s:
+        for table in Base.metadata.sorted_tables:
+            lines += [json.dumps([str(v) for v in row], ensure_ascii=False)
+                      for row in s.execute(select(table))]
+    return "\n".join(lines)
 
 
-def _check(expect: dict[str, Any], got: dict[str, Any]) -> list[str]:
-    failures = []
-    for key in ("action", "topic", "municipality"):
-        if key in expect and expect[key] != got.get(key):
-            failures.append(f"{key}: expected {expect[key]!r}, got {got.get(key)!r}")
-    if "target" in expect:
-        target = (got.get("handoff") or {}).get("target")
-        if expect["target"] != target:
-            failures.append(f"target: expected {expect['target']!r}, got {target!r}")
-    for needle in expect.get("reply_contains") or []:
-        if str(needle).lower() not in (got.get("reply") or "").lower():
-            failures.append(f"reply: missing {needle!r}")
-    return failures
+def end_to_end(ctx: EvalContext, sentences: list[dict[str, Any]],
+               advance: Callable[[int], None]) -> dict[str, Any]:
+    """Each sentence with a CPR number as a citizen's turn (voice when it was spoken),
+    in the LLM mode against a recording endpoint; then the raw numbers are looked for
+    in the store, the logs and the recorded requests."""
+    from evals.fake_llm import FakeOpenAI, Reply
 
-
-def run_suite(frontdesk: Frontdesk, path: Path) -> SuiteResult:
-    data = load_suite(path)
-    result = SuiteResult(str(path), thresholds=dict(data.get("thresholds") or {}))
-    run = uuid.uuid4().hex[:8]
-    for s in data["scenarios"]:
-        conversation = f"eval-{run}-{s['id']}"
-        for i, t in enumerate(s["turns"]):
-            turn = TurnInput(conversation=conversation, text=t["text"],
-                             channel=t.get("channel", s.get("channel", "chat")),
-                             municipality=s.get("municipality") if i == 0 else None,
-                             called_number=s.get("called_number") if i == 0 else None,
-                             at=_parse_at(t.get("at", s.get("at"))))
-            got = frontdesk.handle(turn).contract()
-            expect = dict(t.get("expect") or {})
-            result.turns.append(TurnOutcome(s["id"], i + 1, t["text"], expect, got,
-                                            _check(expect, got)))
-    return result
+    cprs = [p["text"] for s in sentences for p in s.get("pii") or [] if p["kind"] == "cpr"]
+    with FakeOpenAI() as fake, captured_logs() as logs:
+        fake.default = Reply(status=503)  # every operation falls back: all are sent anyway
+        llm = ctx.llm(ctx.settings.model_copy(update={"llm_base_url": fake.url,
+                                                      "llm_timeout_s": 2.0}))
+        desk = ctx.frontdesk("llm", llm=llm)
+        for i, s in enumerate(sentences):
+            cid = f"privacy-{i}"
+            channel = "voice" if s.get("form") == "spoken" else "chat"
+            desk.handle(TurnInput(cid, s["text"], channel, "0751", None, AT))
+            desk.handle(TurnInput(cid, "jeg vil gerne tale med en medarbejder", channel,
+                                  None, None, AT))  # a handoff: summary, packet, queue
+            desk.close(cid)
+            advance(1)
+        desk.store.flush()
+        requests = "\n".join(r.body.decode("utf-8", "replace") + json.dumps(
+            r.json, ensure_ascii=False) for r in fake.requests)
+        stored = dump(desk.store)
+        desk.store.close()
+        llm.close()
+    return {"cpr_checked": len(cprs), "llm_requests": len(fake.requests),
+            "log_lines": logs.getvalue().count("\n"),
+            "raw_cpr_in_store": privacy.leaks(cprs, stored),
+            "raw_cpr_in_logs": privacy.leaks(cprs, logs.getvalue()),
+            "raw_cpr_in_llm_requests": privacy.leaks(cprs, requests)}

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Install everything (as scripts/install.sh --test) and run the whole test suite:
-# lint, the corpus check and pytest. What .ci/run calls.
+# lint, the corpus check, pytest, and the fast evaluation suites (routing, retrieval,
+# privacy, injection; grounded mode) with their thresholds. What .ci/run calls.
+# The evaluation report is kept in test-artifacts/eval/ (report.html, .md, .json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh --test
@@ -8,3 +10,6 @@ export OPENBLAS_NUM_THREADS=1
 .venv/bin/ruff check .
 .venv/bin/ddh knowledge check
 .venv/bin/python -m pytest -q "$@"
+.venv/bin/ddh eval run --mode grounded --report test-artifacts/eval \
+  evals/scenarios/routing.yaml evals/retrieval/dev.yaml evals/retrieval/holdout.yaml \
+  evals/privacy/sentences.yaml evals/injection/attempts.yaml

@@ -13,7 +13,7 @@ from bot.frontdesk import Frontdesk, TurnInput
 from bot.llm import LLM
 from bot.store.outcomes import OutcomeStore, database_url
 from ddh.settings import Settings
-from tests.fake_openai import FakeOpenAI, Reply
+from evals.fake_llm import FakeOpenAI, Reply
 
 AT = datetime.fromisoformat("2026-11-24T10:15:00+01:00")
 

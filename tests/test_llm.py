@@ -18,8 +18,8 @@ from structlog.testing import capture_logs
 from bot import llm_prompts
 from bot.llm import LLM, Answer, Understanding
 from ddh.settings import Settings
+from evals.fake_llm import FakeOpenAI, Recorded, Reply
 from knowledge.guide import Guide
-from tests.fake_openai import FakeOpenAI, Recorded, Reply
 
 TOPICS = [
     {"slug": "pas", "name": "Pas", "about": "new or renewed passport"},

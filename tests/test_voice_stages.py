@@ -34,9 +34,9 @@ from bot.voice.speakable import speakable
 from bot.voice.stt import FrontdeskSTTService, SpeechRecognizer
 from bot.voice.tts import EspeakTTSService, FallbackTTSService
 from bot.voice.vocabulary import vocabulary
+from evals.caller import synthesize
 from gateway.telephony import CallInfo, OutboxSms, OutboxTelephony, TwilioTelephony, _TwilioREST
 from tests.fake_twilio import fake_twilio
-from tests.voice_client import synthesize
 
 TZ = ZoneInfo("Europe/Copenhagen")
 WEEKDAY_MORNING = datetime(2026, 11, 24, 10, 0, tzinfo=TZ)

@@ -29,12 +29,12 @@ from bot.replies import answer
 from bot.store.outcomes import OutcomeStore, database_url
 from bot.stt_model import model_dir
 from bot.voice.speakable import speakable
+from evals.caller import TwilioCaller, synthesize, transcribe, ulaw_decode, ulaw_encode
 from gateway.api.routes.voice import conversation_id
 from gateway.app import create_app
 from gateway.telephony import OutboxSms, OutboxTelephony
 from tests.conftest import MODELS
 from tests.servers import serve_app
-from tests.voice_client import TwilioCaller, synthesize, transcribe, ulaw_decode, ulaw_encode
 
 TZ = ZoneInfo("Europe/Copenhagen")
 

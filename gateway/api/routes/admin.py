@@ -86,6 +86,17 @@ async def admin_figures(request: Request, viewer: Viewer, args: Args) -> dict[st
                                    request.app.state.settings.service_level_target_s)
 
 
+@router.get("/api/admin/breakdown")
+async def admin_breakdown(request: Request, viewer: Viewer, args: Args,
+                          by: str = Query("day", pattern="^(day|week|month|hour|weekday|"
+                                          "municipality|channel|topic)$")) -> list[dict]:
+    """Every headline figure per day, week, month, hour, weekday, municipality, channel
+    or topic (local time)."""
+    f = filters(viewer, **args)
+    return await run_in_threadpool(kpi.breakdown, request.app.state.frontdesk.store, f, by,
+                                   request.app.state.settings.service_level_target_s)
+
+
 @router.get("/api/admin/staffing")
 async def admin_staffing(request: Request, viewer: Viewer) -> dict[str, Any]:
     """Today's forecast, the agents it needs and the live jumpseat signal (wallboards)."""

@@ -1,7 +1,8 @@
 """A scripted, OpenAI-compatible chat-completions server on a real loopback socket.
 
 Tests of the LLM mode talk to it through the real `openai` client, so timeouts, HTTP
-errors and malformed bodies happen on the wire as they would with a real endpoint.
+errors and malformed bodies happen on the wire as they would with a real endpoint; the
+privacy suite uses it to capture every request the LLM mode sends.
 Each request takes the next scripted reply (a `Reply`, or a function of the request
 for a "model" that obeys instructions planted in its input); every request is
 recorded so tests can assert what was sent.
@@ -69,6 +70,7 @@ class FakeOpenAI:
     def __init__(self) -> None:
         self.requests: list[Recorded] = []
         self._queue: deque[Reply | Responder] = deque()
+        self.default: Reply | Responder | None = None  # when nothing is scripted
         self._closing = False
         self._sock: socket.socket | None = None
         self._server: uvicorn.Server | None = None
@@ -92,9 +94,10 @@ class FakeOpenAI:
             data = {}
         rec = Recorded(request.url.path, dict(request.headers), body, data)
         self.requests.append(rec)
-        if not self._queue:
+        if not self._queue and self.default is None:
             return JSONResponse({"error": {"message": "no scripted reply"}}, status_code=500)
-        step = self._queue.popleft()
+        step = self._queue.popleft() if self._queue else self.default
+        assert step is not None
         reply = step if isinstance(step, Reply) else step(rec)
         end = time.monotonic() + reply.delay
         while time.monotonic() < end and not self._closing:  # interruptible on shutdown
