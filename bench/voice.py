@@ -22,7 +22,6 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse
 import asyncio
-import re
 import subprocess
 import sys
 import tempfile
@@ -32,49 +31,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import httpx  # noqa: E402
 import numpy as np  # noqa: E402
-import websockets  # noqa: E402
+import yaml  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from evals.caller import TwilioCaller, synthesize  # noqa: E402
+from evals.voice import call  # noqa: E402
 from gateway.api.routes.voice import conversation_id  # noqa: E402
 from tests.servers import ddh_serve  # noqa: E402
 
-QUESTIONS = [  # (question, topic): what callers ask most, in plain spoken Danish
-    ("Jeg kan ikke logge på med MitID.", "mitid"),
-    ("Jeg har brug for et nyt kørekort.", "koerekort"),
-    ("Jeg har mistet mit sundhedskort.", "sundhedskort"),
-    ("Hvordan bestiller jeg et nyt pas?", "pas"),
-    ("Jeg kan ikke finde min digitale post.", "digital-post"),
-    ("Jeg skal flytte. Hvordan melder jeg flytning?", "flytning"),
-    ("Hvordan søger jeg om boligstøtte?", "boligstoette"),
-    ("Jeg vil gerne tale med en medarbejder.", "menneske"),
-    ("Hvordan skifter jeg min læge?", "laegevalg"),
-    ("Hvornår bliver mit storskrald hentet?", "storskrald"),
-    ("Jeg vil gerne skifte min NemKonto.", "nemkonto"),
-    ("Hvordan får jeg et blåt EU-sygesikringskort?", "eu-sygesikring"),
-]
+# What callers ask most, in plain spoken Danish: the voice suite's questions.
+QUESTIONS = [(q["text"], q["topic"]) for q in yaml.safe_load(
+    (ROOT / "evals" / "voice" / "questions.yaml").read_text(encoding="utf-8"))["questions"]]
 
 
 def pct(values: list[float], p: float) -> float:
     return float(np.percentile(values, p)) if values else float("nan")
-
-
-async def one_call(url: str, sid: str, question: str) -> float | None:
-    r = httpx.post(f"{url}/voice/twilio/incoming", data={"CallSid": sid, "From": "+4512345678",
-                                                    "To": "+4570000000"}, timeout=30)
-    r.raise_for_status()
-    stream = re.search(r'<Stream url="([^"]+)"', r.text).group(1)
-    params = dict(re.findall(r'<Parameter name="(\w+)" value="([^"]*)"', r.text))
-    async with websockets.connect(stream) as ws:
-        caller = TwilioCaller(ws, call_sid=sid)
-        await caller.answered(params, timeout=90)
-        await caller.send_audio(synthesize(question, speed=140))
-        spoke = time.monotonic()
-        await caller.wait_for_bot(spoke, timeout=60)
-        first = caller.first_sound_after(spoke)
-        return None if first is None else first - spoke
 
 
 async def run(url: str, calls: int, concurrent: int) -> list[tuple[str, str, float | None]]:
@@ -82,7 +53,7 @@ async def run(url: str, calls: int, concurrent: int) -> list[tuple[str, str, flo
     out: list[tuple[str, str, float | None]] = []
     for i in range(0, len(jobs), concurrent):
         batch = jobs[i:i + concurrent]
-        lat = await asyncio.gather(*(one_call(url, sid, q) for sid, q, _ in batch))
+        lat = await asyncio.gather(*(call(url, sid, q) for sid, q, _ in batch))
         out += [(sid, topic, latency) for (sid, _, topic), latency in zip(batch, lat,
                                                                           strict=True)]
     return out

@@ -57,9 +57,12 @@ THANKS = _rx(r"tak", r"tusind tak", r"mange tak", r"tak for hjælpen", r"thanks?
              r"super", r"perfekt", r"fint", r"godt", r"det hjalp", r"det var det", r"farvel",
              r"hej hej", r"bye", r"goodbye", r"det var alt", r"ikke mere", r"nej tak", r"great",
              r"det er fint", r"så er jeg klar", r"that'?s all", r"that helped", r"vi ses",
-             r"for hjælpen", r"for svaret", r"for det", r"skal du have", r"for your help")
+             r"for hjælpen", r"for svaret", r"for det", r"skal du have", r"for your help",
+             r"det var (?:lige )?(?:det|hvad) jeg (?:skulle bruge|manglede|ledte efter|søgte)",
+             r"nu ved jeg det", r"det kan jeg bruge", r"that'?s what i needed")
 GREETING = _rx(r"hej", r"hejsa", r"goddag", r"godmorgen", r"god morgen", r"godaften",
-               r"hallo", r"halløj", r"hi", r"hello", r"dav", r"davs", r"good morning")
+               r"hallo", r"halløj", r"hi", r"hello", r"dav", r"davs", r"good morning",
+               r"(?:is )?any(?:one|body) there", r"er der nogen(?: der hører mig)?")
 YES = _rx(r"ja", r"jo", r"jep", r"jeps", r"ja tak", r"gerne", r"yes", r"yep", r"ok", r"okay",
           r"det vil jeg gerne", r"meget gerne", r"sure", r"please")
 NO = _rx(r"nej", r"nope", r"no", r"ikke rigtig", r"nej ikke rigtig")

@@ -2,8 +2,10 @@
 
 Scenario files follow CONTRACT.md §2. Every scenario is a fresh conversation; each
 turn's expectation (`action`, `topic`, `municipality`, `target`, `reply_contains`)
-is checked. Metrics: accuracy per expectation kind over the turns that state it, and
-the share of scenarios whose every turn passed.
+is checked. A file may also list crisis `notices` (municipality, title, text,
+keywords, from, until) that are published in the run's throwaway store first.
+Metrics: accuracy per expectation kind over the turns that state it, and the share of
+scenarios whose every turn passed.
 """
 
 from __future__ import annotations
@@ -22,6 +24,11 @@ METRICS = ("action", "topic", "municipality", "target", "reply")
 
 
 def validate(path: Path, data: dict[str, Any]) -> None:
+    for i, n in enumerate(data.get("notices") or []):
+        if not isinstance(n, dict) or not all(n.get(k) for k in (
+                "municipality", "title", "text", "from", "until")):
+            raise SuiteError(f"{path}: notice #{i + 1} needs municipality, title, text, "
+                             "from and until")
     for i, s in enumerate(data["scenarios"]):
         if not isinstance(s, dict) or not s.get("id") or not isinstance(s.get("turns"), list):
             raise SuiteError(f"{path}: scenario #{i + 1} needs an id and turns")
@@ -57,6 +64,12 @@ def run(frontdesk: Frontdesk, path: Path, data: dict[str, Any], mode: str,
         progress: Callable[[int], None] = lambda n: None) -> SuiteReport:
     """Every scenario's turns in order; one item per turn."""
     validate(path, data)
+    for n in data.get("notices") or []:
+        if frontdesk.notices is None:
+            raise SuiteError(f"{path}: crisis notices need an outcome store")
+        frontdesk.notices.publish("eval", n["municipality"], n["title"], n["text"],
+                                  _parse_at(n["until"]), n.get("keywords"),
+                                  at=_parse_at(n["from"]))
     items: list[Item] = []
     run_id = uuid.uuid4().hex[:8]
     for s in data["scenarios"]:

@@ -53,7 +53,10 @@ def validate(path: Path, data: dict[str, Any]) -> None:
             raise SuiteError(f"{path}: question #{i + 1} needs text and topic")
 
 
-async def _call(url: str, sid: str, question: str, municipality: str | None) -> float | None:
+async def call(url: str, sid: str, question: str,
+               municipality: str | None = None) -> float | None:
+    """One call that asks `question`; seconds from the end of the question to the first
+    audio of the answer (None: no answer). Also what bench/voice.py dials."""
     from evals.caller import TwilioCaller, synthesize
 
     async with httpx.AsyncClient(timeout=30) as client:
@@ -89,7 +92,7 @@ def run(frontdesk: Frontdesk, app: Any, path: Path, data: dict[str, Any],
     with serve_app(app) as url:
         for i, q in enumerate(questions):
             sid = f"CAeval{time.time_ns()}{i:03d}"
-            results.append((sid, asyncio.run(_call(url, sid, q["text"], q.get("municipality")))))
+            results.append((sid, asyncio.run(call(url, sid, q["text"], q.get("municipality")))))
             progress(1)
     frontdesk.store.flush()
     items: list[Item] = []

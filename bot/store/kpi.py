@@ -30,7 +30,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, func, select
 
 from bot.store import rollup
 from bot.store.models import Conversation, KpiHour, KpiValue
@@ -57,30 +57,26 @@ class Filters:
     channel: str | None = None
 
     def apply(self, q: Select) -> Select:
-        """The filter on raw conversations (exports)."""
-        conds = [Conversation.turns >= 1]
-        if self.start is not None:
-            conds.append(Conversation.started_at >= self.start)
-        if self.end is not None:
-            conds.append(Conversation.started_at < self.end)
-        if self.municipality:
-            conds.append(Conversation.municipality == self.municipality)
-        if self.channel:
-            conds.append(Conversation.channel == self.channel)
-        return q.where(and_(*conds))
+        """The filter on raw conversations (exports): contacts only."""
+        c = Conversation
+        return q.where(c.turns >= 1, *self._conditions(c.started_at, c.municipality,
+                                                        c.channel))
 
     def on(self, table: type[KpiHour] | type[KpiValue], q: Select) -> Select:
-        """The same filter on a roll-up table."""
+        """The same filter on a roll-up table (whose rows are contacts already)."""
+        return q.where(*self._conditions(table.hour, table.municipality, table.channel))
+
+    def _conditions(self, time: Any, municipality: Any, channel: Any) -> list[Any]:
         conds = []
         if self.start is not None:
-            conds.append(table.hour >= self.start)
+            conds.append(time >= self.start)
         if self.end is not None:
-            conds.append(table.hour < self.end)
+            conds.append(time < self.end)
         if self.municipality:
-            conds.append(table.municipality == self.municipality)
+            conds.append(municipality == self.municipality)
         if self.channel:
-            conds.append(table.channel == self.channel)
-        return q.where(*conds)
+            conds.append(channel == self.channel)
+        return conds
 
 
 @dataclass
