@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -104,6 +104,30 @@ async def test_greets_with_ai_disclosure_then_answers(desk, tmp_path):
     assert stage.results[0].action == "answer" and stage.results[0].topic == "mitid"
     assert "https" not in said[1] and said[1].endswith("Hjalp det?")
     assert len(said[1].split()) <= 45  # short on the phone
+
+
+async def test_a_crisis_notice_is_spoken_and_nothing_is_texted(desk, tmp_path):
+    """Beredskab in the call's own stage: a caller from Favrskov asks about the water
+    (as speech recognition hands it over) and hears the notice, briefly; "ja" after it
+    sends no SMS, since a notice has no link."""
+    from bot.notices import NoticeBoard
+
+    NoticeBoard(desk.store).publish(
+        "jens", "0710", "Forurenet drikkevand i Hinnerup",
+        "Der er fundet bakterier i drikkevandet i Hinnerup. Kog vandet i fem minutter, før "
+        "du drikker det. Vi skriver på favrskov.dk, når vandet er rent igen.",
+        WEEKDAY_MORNING + timedelta(days=1), ["drikkevand", "vandet fra hanen"],
+        at=WEEKDAY_MORNING - timedelta(hours=1))
+    stage = stage_for(desk, tmp_path, municipality="0710")
+    down, _ = await run_test(stage, frames_to_send=[
+        SleepFrame(0.3), TranscriptionFrame("øh er der noget galt med drikkevandet", "", ""),
+        SleepFrame(1.0), TranscriptionFrame("ja", "", ""), SleepFrame(1.0)])
+    said = spoken(down)
+    assert (stage.results[0].action, stage.results[0].topic) == ("answer", "krise")
+    notice = next(t for t in said if "Hinnerup" in t)
+    assert "Favrskov Kommune" in notice and "Kog vandet" in notice and "https" not in notice
+    assert "favrskov punktum dk" in notice  # spoken, not spelled as a domain
+    assert not OutboxSms(tmp_path / "sms.jsonl").outbox.read()
 
 
 async def test_yes_to_sms_texts_the_link_to_the_caller(desk, tmp_path):
