@@ -275,12 +275,16 @@ class Frontdesk:
         text = strip_labels(text)
         hits = retriever.search(text, state.municipality, k=5 if subject else 3)
         if subject:
+            intent = hits[0] if hits and hits[0].guide.topic in GENERIC_TOPICS else None
             hits = [h for h in hits if h.guide.topic not in GENERIC_TOPICS][:3]
             top = hits[0] if hits else None
             # The subject must share a term with the guide: a residue like "jeg skal
-            # nogen" is close in meaning to everything and names nothing.
+            # nogen" is close in meaning to everything and names nothing. And when an
+            # intent's guide ("følg din sag") matches the residue on more terms than any
+            # subject does, the residue is about the request itself, not a subject.
             ok = top is not None and top.lexical >= self.min_lexical / 2 and (
-                not retriever.has_dense or top.dense >= self.min_similarity - 0.04)
+                not retriever.has_dense or top.dense >= self.min_similarity - 0.04) and (
+                intent is None or intent.lexical <= top.lexical)
             return hits, ok
         if self.is_confident(hits[0] if hits else None):
             return hits, True

@@ -29,7 +29,7 @@ import numpy as np
 
 from knowledge.guide import Guide
 from knowledge.index import GuideIndex
-from knowledge.text import analyse
+from knowledge.text import analyse, split_compound
 
 # bm25s sets its own logger to DEBUG on import and logs every index build.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -128,7 +128,8 @@ class HybridRetriever:
 
     def _lexical(self, query_tokens: list[str],
                  municipality: str | None) -> dict[str, float]:
-        tokens = [t for t in query_tokens if t in self._vocab]
+        tokens = [part for t in query_tokens for part in (
+            [t] if t in self._vocab else split_compound(t, self._vocab))]
         if not tokens or not self._chunk_guide:
             return {}
         scores = np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)

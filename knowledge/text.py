@@ -33,3 +33,32 @@ def analyse(text: str) -> list[str]:
     """Tokens for BM25 and feature hashing: lower-cased, stop words out, stemmed, folded."""
     tokens = _TOKEN.findall(text.lower())
     return [_stem(t) for t in tokens if t not in _STOP and (len(t) > 1 or t.isdigit())]
+
+
+def split_compound(token: str, vocabulary: set[str] | frozenset[str]) -> list[str]:
+    """A compound the corpus never uses whole, as two parts it does use.
+
+    Danish writes compounds as one word ("vuggestuepladsen", "drikkevandet"), and a
+    citizen's compound is often one the guides never wrote ("vuggestue" ... "plads").
+    For a stemmed token that is not in the vocabulary, the longest first part whose
+    stem is in it, with a second part (after an optional linking s or e, as in
+    "sundhed-s-kort") whose stem is in it too, each at least three letters; [] when no
+    such split exists.
+    """
+    for i in range(len(token) - 3, 2, -1):
+        head = _known(token[:i], vocabulary)
+        if head is None:
+            continue
+        rest = token[i:]
+        for tail in (rest, rest[1:]) if rest[0] in "se" else (rest,):
+            found = _known(tail, vocabulary) if len(tail) >= 3 else None
+            if found is not None:
+                return [head, found]
+    return []
+
+
+def _known(part: str, vocabulary: set[str] | frozenset[str]) -> str | None:
+    for candidate in (part, _stem(part)):
+        if candidate in vocabulary:
+            return candidate
+    return None

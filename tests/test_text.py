@@ -15,3 +15,14 @@ def test_stop_words_and_fillers_are_dropped():
 def test_slugify():
     assert slugify("Bestil nyt sundhedskort!") == "bestil-nyt-sundhedskort"
     assert slugify("Kørekort og påhæng") == "koerekort-og-paahaeng"
+
+
+def test_compounds_the_corpus_does_not_use_whole_are_split():
+    from knowledge.text import split_compound
+
+    vocab = set(analyse("vuggestue plads drikke vand sundhed kort"))
+    assert split_compound(analyse("vuggestuepladsen")[0], vocab) == \
+        analyse("vuggestue plads")
+    assert split_compound(analyse("sundhedskortet")[0], vocab) == analyse("sundhed kort")
+    assert split_compound("xyzzy", vocab) == []
+    assert split_compound(analyse("kortvand")[0], {"kort"}) == []  # both parts, or none
