@@ -37,6 +37,7 @@ from knowledge.service import Knowledge
 
 log = get_logger(__name__)
 CHANNELS = ("chat", "voice")
+CHANNEL_SOURCES = ("widget", "called_number")
 @dataclass(frozen=True)
 class TurnInput:
     conversation: str
@@ -253,7 +254,8 @@ class Frontdesk:
     def _set_municipality(self, state: ConversationState, found: Detection) -> None:
         state.municipality = found.code
         state.municipality_source = found.source
-        state.municipality_turn = state.turns
+        # 0: the channel said it (the widget's page, the number called), not the citizen.
+        state.municipality_turn = 0 if found.source in CHANNEL_SOURCES else state.turns
         state.candidates = ()
 
     def is_confident(self, hit: Hit | None) -> bool:

@@ -155,3 +155,12 @@ def test_number_without_a_callback_request_is_not_kept(desk, store):
              "jeg vil tale med en medarbejder", municipality="0615", at=TUE_EVENING)
     assert r[1].action == "ticket" and "skriv dit telefonnummer" in r[1].reply
     assert store.callback_for(r[1].handoff["id"]) is None
+
+
+def test_a_municipality_from_the_channel_is_not_thanked_for(desk):
+    """The widget's page (or the number called) names the municipality, not the
+    citizen: an unclear first message is asked again, not met with "du bor i …"."""
+    (r,) = talk(desk, "qwerty asdf zxcv", municipality="0751")
+    assert r.action == "clarify" and "du bor i" not in r.reply
+    (r,) = talk(desk, "8000")  # the citizen's own postal code is acknowledged
+    assert r.action == "clarify" and "du bor i Aarhus Kommune" in r.reply
