@@ -47,6 +47,19 @@ async def _send_tickets(app: FastAPI) -> None:
         await asyncio.sleep(settings.ticket_poll_s)
 
 
+async def _roll_up(app: FastAPI) -> None:
+    """Bring the dashboard's roll-up up to date at start-up, in the background: after an
+    upgrade of a large store the first one covers every hour (bot/store/rollup.py) and
+    should not be paid for by the first manager who opens the dashboard."""
+    from bot.store import rollup
+
+    try:
+        hours = await asyncio.to_thread(rollup.refresh, app.state.frontdesk.store)
+        log.info("rollup.refreshed", hours=hours)
+    except Exception as exc:  # the dashboard refreshes on its next read anyway
+        log.error("rollup.failed", error=str(exc)[:200])
+
+
 def create_app(settings: Settings, knowledge: Knowledge | None = None,
                frontdesk: Frontdesk | None = None,
                voice_adapters: tuple[Any, Any] | None = None,
@@ -67,9 +80,12 @@ def create_app(settings: Settings, knowledge: Knowledge | None = None,
         log.info("gateway.ready", chunks=app.state.knowledge.index.count())
         sender = asyncio.create_task(_send_tickets(app)) \
             if app.state.frontdesk.store is not None else None
+        rollup = asyncio.create_task(_roll_up(app)) \
+            if app.state.frontdesk.store is not None else None
         yield
-        if sender is not None:
-            sender.cancel()
+        for task in (sender, rollup):
+            if task is not None:
+                task.cancel()
         if getattr(app.state, "console", None) is not None:
             app.state.console.close()
         if getattr(app.state, "webrtc", None) is not None:  # browser calls still open
