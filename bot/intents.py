@@ -152,10 +152,17 @@ def words(text: str) -> int:
     return len([w for w in FILLER.split(text) if w])
 
 
+# How long a citizen has waited ("i 5 uger", "tre dage") is not what they ask about.
+SPAN = re.compile(r"(?<![\wæøå])(?:i |for |over )?(?:\d+|en|et|to|tre|fire|fem|seks|syv|otte|"
+                  r"ni|ti|flere|mange|nogle|snart|over) (?:uger?|ugers|dage?|dages|måneder?|"
+                  r"måneders|år|timer?)(?![\wæøå])", re.IGNORECASE)
+
+
 def subject_text(text: str) -> str:
-    """The text without the request for a person, case or complaint phrases: its subject."""
+    """The text without the request for a person, case or complaint phrases, and without
+    how long the citizen has waited: its subject."""
     rest = strip_labels(text)
-    for p in (PERSON, OWN_CASE, NOT_HELPED, GREETING, THANKS):
+    for p in (PERSON, OWN_CASE, NOT_HELPED, GREETING, THANKS, SPAN):
         rest = p.sub(" ", rest)
     rest = re.sub(r"(?<![\wæøå])(jeg vil gerne|jeg vil|kan jeg|vil gerne|gerne|om|angående|"
                   r"vedrørende|omkring|i forbindelse med)(?![\wæøå])", " ", rest, flags=re.I)

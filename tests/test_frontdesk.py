@@ -164,3 +164,25 @@ def test_a_municipality_from_the_channel_is_not_thanked_for(desk):
     assert r.action == "clarify" and "du bor i" not in r.reply
     (r,) = talk(desk, "8000")  # the citizen's own postal code is acknowledged
     assert r.action == "clarify" and "du bor i Aarhus Kommune" in r.reply
+
+
+@pytest.mark.parametrize(("text", "subject"), [
+    ("jeg vil gerne tale med en medarbejder om mit pas", "mit pas"),
+    ("hvad er status på min sag? jeg har ikke hørt noget i 5 uger", None),
+    ("jeg har ventet tre uger på mit kørekort, kan jeg tale med en person", "kørekort"),
+])
+def test_the_subject_of_an_escalation_is_not_how_long_they_waited(text, subject):
+    from bot.intents import subject_text
+
+    rest = subject_text(text)
+    assert not any(w in rest for w in ("uger", " 5 ", "tre "))
+    assert subject is None or subject in rest
+
+
+def test_own_case_after_weeks_goes_to_the_municipality(desk):
+    """Frederikshavn's own phone has closed at 13:00 on a Wednesday: a question about
+    one's own case (no subject) becomes a ticket to the municipality."""
+    at = datetime.fromisoformat("2026-11-25T13:00:00+01:00")
+    (r,) = talk(desk, "hvad er status på min sag? jeg har ikke hørt noget i 5 uger",
+                municipality="0813", at=at)
+    assert (r.action, r.topic, r.handoff["target"]) == ("ticket", "sagsstatus", "0813")
