@@ -306,9 +306,18 @@ def chat(
         typer.echo(f"[{r.action} · {r.topic or '-'} · {r.municipality or '-'}]\n{r.reply}\n")
 
 
+_EVALS = Path(__file__).resolve().parent.parent / "evals"
+# What `ddh eval run` runs without files (and CI runs): everything but the voice suite,
+# which takes minutes of real-time phone calls.
+FAST_SUITES = [_EVALS / "scenarios" / "routing.yaml", _EVALS / "retrieval" / "dev.yaml",
+               _EVALS / "retrieval" / "holdout.yaml", _EVALS / "privacy" / "sentences.yaml",
+               _EVALS / "injection" / "attempts.yaml"]
+
+
 @eval_app.command("run")
 def eval_run(
-    files: Annotated[list[Path], typer.Argument(help="Suite files (YAML)")],
+    files: Annotated[list[Path] | None, typer.Argument(
+        help="Suite files (YAML); default: the fast suites CI runs")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
     report: Annotated[Path | None, typer.Option(
         "--report", help="Write report.json, report.md and report.html here")] = None,
@@ -327,6 +336,7 @@ def eval_run(
 
     _setup()
     settings = get_settings()
+    files = files or FAST_SUITES
     for f in files:
         if not f.is_file():
             raise CLIError(f"no such suite file: {f}")
