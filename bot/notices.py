@@ -18,7 +18,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -44,6 +44,14 @@ class Notice:
     keywords: tuple[str, ...]
     published_at: datetime
     expires_at: datetime
+    # The stemmed words of each keyword (or, without keywords, of the title's longer
+    # words): worked out once per notice, not on every citizen turn.
+    phrases: tuple[tuple[str, ...], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        phrases = [tuple(analyse(k)) for k in self.keywords] or \
+            [(t,) for t in analyse(self.title) if len(t) >= 5]
+        object.__setattr__(self, "phrases", tuple(p for p in phrases if p))
 
     def live(self, at: datetime) -> bool:
         return self.published_at <= at < self.expires_at
@@ -60,18 +68,13 @@ def _notice(row: CrisisNotice) -> Notice:
                   row.published_at, row.expires_at)
 
 
-def _terms(phrase: str) -> tuple[str, ...]:
-    return tuple(analyse(phrase))
-
-
-def about(notice: Notice, text: str) -> bool:
-    """Does the citizen's text ask about this notice? When all stemmed words of one of
-    its keywords (or, without keywords, of its title's longer words) occur in the text.
-    Stems make "drikkevandet" match "drikkevand"; the municipality decides the words."""
-    words = set(analyse(text))
-    phrases = [_terms(k) for k in notice.keywords] or \
-        [(t,) for t in _terms(notice.title) if len(t) >= 5]
-    return any(p and all(t in words for t in p) for p in phrases)
+def about(notice: Notice, text: str | set[str]) -> bool:
+    """Does the citizen's text (or its stemmed words) ask about this notice? When all
+    stemmed words of one of its keywords (or, without keywords, of its title's longer
+    words) occur in it. Stems make "drikkevandet" match "drikkevand"; the municipality
+    decides the words."""
+    words = set(analyse(text)) if isinstance(text, str) else text
+    return any(all(t in words for t in p) for p in notice.phrases)
 
 
 class NoticeBoard:
@@ -95,8 +98,12 @@ class NoticeBoard:
     def match(self, text: str, municipality: str | None, at: datetime) -> Notice | None:
         """The live notice the text asks about: of the citizen's municipality, or of any
         municipality when it is not known yet (newest first)."""
-        found = [n for n in self.notices() if n.live(at) and
-                 (municipality is None or n.municipality == municipality) and about(n, text)]
+        live = [n for n in self.notices() if n.live(at) and
+                (municipality is None or n.municipality == municipality)]
+        if not live:
+            return None
+        words = set(analyse(text))
+        found = [n for n in live if about(n, words)]
         return max(found, key=lambda n: n.published_at) if found else None
 
     def _load(self) -> list[Notice]:
