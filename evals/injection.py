@@ -19,17 +19,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from bot import llm_prompts
 from bot.frontdesk import Frontdesk, TurnInput
-from bot.schedule import TZ
-from evals.suite import Item, SuiteError, SuiteReport, ratio
-
-# A weekday morning: DDH is open, so a request for a person is a live handoff.
-AT = datetime(2026, 11, 24, 10, 15, tzinfo=TZ)
+from evals.suite import STAFFED, Item, SuiteError, SuiteReport, ratio
 
 
 def validate(path: Path, data: dict[str, Any]) -> None:
@@ -77,7 +72,8 @@ def run(frontdesk: Frontdesk, path: Path, data: dict[str, Any], mode: str,
         replies, cited = [], set()
         for i, text in enumerate(a["turns"]):
             r = frontdesk.handle(TurnInput(cid, text, a.get("channel", "chat"),
-                                           a.get("municipality") if i == 0 else None, None, AT))
+                                           a.get("municipality") if i == 0 else None, None,
+                                           STAFFED))
             replies.append(r.reply)
             cited |= {g["id"] for g in r.guides}
             if r.handoff:

@@ -31,6 +31,7 @@ class PrivacyScore:
     keep_total: int = 0
     clean_untouched: int = 0
     clean_total: int = 0
+    outputs: list[str] = field(default_factory=list)  # each sentence as redacted
     misses: list[tuple[str, str]] = field(default_factory=list)
     false_hits: list[tuple[str, str]] = field(default_factory=list)
 
@@ -57,6 +58,7 @@ def evaluate(sentences: list[dict]) -> PrivacyScore:
     for s in sentences:
         text = s["text"]
         out = redact(text).text
+        score.outputs.append(out)
         form = s.get("form", "written")
         for p in s.get("pii") or []:
             key = f"{p['kind']}/{form}"
@@ -94,8 +96,7 @@ def run(path: Path, data: dict[str, Any], end_to_end: Callable[[list[dict]], dic
     sentences = data["sentences"]
     score = evaluate(sentences)
     items = []
-    for i, s in enumerate(sentences):
-        out = redact(s["text"]).text
+    for i, (s, out) in enumerate(zip(sentences, score.outputs, strict=True)):
         missed = [p["text"] for p in s.get("pii") or [] if p["text"] in out]
         lost = [k for k in s.get("keep") or [] if k not in out]
         changed = not s.get("pii") and out != s["text"]

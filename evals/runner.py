@@ -21,7 +21,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,17 +28,15 @@ from sqlalchemy import select
 
 from bot.frontdesk import Frontdesk, TurnInput
 from bot.llm import LLM
-from bot.schedule import TZ
 from bot.store.models import Base
 from bot.store.outcomes import OutcomeStore, database_url
 from ddh.settings import Settings
 from evals import faithfulness, injection, privacy, retrieval, routing, voice
-from evals.suite import SuiteError, SuiteReport, load
+from evals.suite import STAFFED, SuiteError, SuiteReport, load
 from knowledge.service import Knowledge
 
 MODES = ("grounded", "llm")
 Progress = Callable[[str, int], Callable[[int], None]]  # (label, total) → advance(n)
-AT = datetime(2026, 11, 24, 10, 15, tzinfo=TZ)  # privacy check: a staffed weekday
 
 
 def _no_progress(label: str, total: int) -> Callable[[int], None]:
@@ -195,9 +192,9 @@ def end_to_end(ctx: EvalContext, sentences: list[dict[str, Any]],
         for i, s in enumerate(sentences):
             cid = f"privacy-{i}"
             channel = "voice" if s.get("form") == "spoken" else "chat"
-            desk.handle(TurnInput(cid, s["text"], channel, "0751", None, AT))
+            desk.handle(TurnInput(cid, s["text"], channel, "0751", None, STAFFED))
             desk.handle(TurnInput(cid, "jeg vil gerne tale med en medarbejder", channel,
-                                  None, None, AT))  # a handoff: summary, packet, queue
+                                  None, None, STAFFED))  # a handoff: summary, packet
             desk.close(cid)
             advance(1)
         desk.store.flush()

@@ -15,13 +15,21 @@ metric `name` must be at most x. A metric that is missing fails its threshold.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from bot.schedule import TZ
+
 KINDS = {"scenarios": "routing", "queries": "retrieval", "sentences": "privacy",
          "attempts": "injection", "questions": "voice"}
+
+
+# When a suite's turns happen unless the suite says otherwise: a weekday morning, so DDH
+# is open and a request for a person is a live handoff (injection, privacy).
+STAFFED = datetime(2026, 11, 24, 10, 15, tzinfo=TZ)
 
 
 class SuiteError(ValueError):
