@@ -33,8 +33,8 @@ import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 import websockets  # noqa: E402
 
-from bot.store.outcomes import OutcomeStore  # noqa: E402
 from handoff.accounts import Accounts  # noqa: E402
+from store.outcomes import OutcomeStore  # noqa: E402
 from tests.servers import ddh_serve  # noqa: E402
 
 PASSWORD = "bench-password-123"

@@ -9,7 +9,7 @@ the default dashboard view computes (`gateway/api/routes/admin.py: figures`: hea
 figures, per-municipality table, daily trend, heat map, topics, satisfaction) for the
 last 28 days and for the whole year. Between two reads, a few new contacts are written
 through the store (live traffic), so each read also refreshes the roll-up's current
-hour (bot/store/rollup.py). Target: p95 <= 500 ms for the default view.
+hour (store/rollup.py). Target: p95 <= 500 ms for the default view.
 """
 
 from __future__ import annotations
@@ -30,11 +30,11 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
-from bot.store import kpi  # noqa: E402
-from bot.store.models import Conversation, HandoffPacket  # noqa: E402
-from bot.store.outcomes import OutcomeStore, TurnRecord  # noqa: E402
-from bot.store.rollup import refresh  # noqa: E402
 from gateway.api.routes.admin import figures  # noqa: E402
+from store import kpi  # noqa: E402
+from store.models import Conversation, HandoffPacket  # noqa: E402
+from store.outcomes import OutcomeStore, TurnRecord  # noqa: E402
+from store.rollup import refresh  # noqa: E402
 
 MUNICIPALITIES = ["0751", "0615", "0791", "0849", "0860", "0316", "0813", "0710", "0706"]
 TOPICS = ["mitid", "digital-post", "pas", "koerekort", "sundhedskort", "flytning",

@@ -21,19 +21,19 @@ from bot.language import detect_language
 from bot.llm import LLM
 from bot.municipality import Detection, MunicipalityDetector
 from bot.notices import NoticeBoard
-from bot.numbers import without_numbers
 from bot.policy import escalate
-from bot.redaction import redact, strip_labels
 from bot.schedule import TZ, Schedule
 from bot.state import ConversationState, ConversationStates, merge_outcome
-from bot.store.outcomes import EndRecord, OutcomeStore, TurnRecord
 from ddh.logging import get_logger
+from ddh.numbers import without_numbers
+from ddh.redaction import redact, strip_labels
 from handoff.desk import HandoffDesk
 from handoff.packet import build_packet
 from handoff.tickets import destinations
 from knowledge.guide import Guide
 from knowledge.retrieval import Hit
 from knowledge.service import Knowledge
+from store.outcomes import EndRecord, OutcomeStore, TurnRecord
 
 log = get_logger(__name__)
 CHANNELS = ("chat", "voice")

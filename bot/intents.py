@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.numbers import word_value
-from bot.redaction import strip_labels
+from ddh.numbers import word_value
+from ddh.redaction import strip_labels
 
 
 def _rx(*parts: str) -> re.Pattern[str]:

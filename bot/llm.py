@@ -15,7 +15,7 @@ HTTP error, which the metrics need.
 Model output is never trusted: it is parsed and validated structurally (topic from
 the given list, citations from the given guides, links only to cited guides, numbers
 and contact details only as they appear in the guides) and discarded when it repeats
-the system prompt's canary. Everything sent is passed through `bot.redaction` again,
+the system prompt's canary. Everything sent is passed through `ddh.redaction` again,
 although the caller has already redacted it.
 """
 
@@ -33,8 +33,8 @@ import openai
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot import llm_prompts as P
-from bot.redaction import LABELS, find_personal_data, redact
 from ddh.logging import get_logger
+from ddh.redaction import LABELS, find_personal_data, redact
 from ddh.settings import Settings
 from knowledge.guide import Guide
 

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from bot.numbers import number_runs, spoken_thousands
+from ddh.numbers import number_runs, spoken_thousands
 from knowledge.registry import Registry
 from knowledge.routing import normalise_number
 

@@ -24,9 +24,9 @@ from typing import Any
 
 from sqlalchemy import case, func, select
 
-from bot.store.models import AuditEntry, Conversation, CrisisNotice
-from bot.store.outcomes import OutcomeStore
 from knowledge.text import analyse
+from store.models import AuditEntry, Conversation, CrisisNotice
+from store.outcomes import OutcomeStore
 
 KEEP_RECENT = timedelta(days=7)  # ended notices still listed on the dashboard
 

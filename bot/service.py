@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from bot.frontdesk import Frontdesk
 from bot.llm import LLM
-from bot.store.outcomes import OutcomeStore, database_url
 from ddh.settings import Settings
 from handoff.desk import HandoffDesk
 from knowledge.service import Knowledge
+from store.outcomes import OutcomeStore, database_url
 
 
 def open_store(settings: Settings) -> OutcomeStore:

@@ -1,4 +1,4 @@
-"""Cross-cutting pieces of the DDH frontdesk: settings, logging and the `ddh` CLI.
+"""The ground floor of the DDH frontdesk: settings, logging and redaction.
 
 OpenBLAS and the embedding engine's OpenMP threads fight over the cores when both
 spin up (p95 query latency went from 16 ms to over 1 s in measurements), so the

@@ -52,7 +52,7 @@ def _route_loguru(level: str) -> None:
     except ImportError:  # the voice extras are not installed
         return
 
-    from bot.redaction import redact
+    from ddh.redaction import redact
 
     def to_stdlib(message: object) -> None:
         # pipecat logs what callers said (transcripts, at DEBUG): redacted like ours.

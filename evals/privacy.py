@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from bot.redaction import redact
+from ddh.redaction import redact
 from evals.suite import Item, SuiteReport, ratio
 
 CORPUS = Path(__file__).resolve().parent / "privacy" / "sentences.yaml"
@@ -81,7 +81,7 @@ def evaluate(sentences: list[dict]) -> PrivacyScore:
 
 def digits_of(text: str) -> str:
     """The digits a CPR was written or spoken with ("nul et to" → "012")."""
-    from bot.numbers import number_runs
+    from ddh.numbers import number_runs
 
     runs = number_runs(text, min_words=1)
     spoken = "".join(r.digits for r in runs)

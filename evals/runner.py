@@ -28,12 +28,12 @@ from sqlalchemy import select
 
 from bot.frontdesk import Frontdesk, TurnInput
 from bot.llm import LLM
-from bot.store.models import Base
-from bot.store.outcomes import OutcomeStore, database_url
 from ddh.settings import Settings
 from evals import faithfulness, injection, privacy, retrieval, routing, voice
 from evals.suite import STAFFED, SuiteError, SuiteReport, load
 from knowledge.service import Knowledge
+from store.models import Base
+from store.outcomes import OutcomeStore, database_url
 
 MODES = ("grounded", "llm")
 Progress = Callable[[str, int], Callable[[int], None]]  # (label, total) → advance(n)

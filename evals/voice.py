@@ -26,8 +26,8 @@ import websockets
 from sqlalchemy import select
 
 from bot.frontdesk import Frontdesk
-from bot.store.models import Decision, Turn
 from evals.suite import Item, SuiteError, SuiteReport, ratio
+from store.models import Decision, Turn
 
 _WORD = re.compile(r"[0-9a-zæøåéü]+")
 

@@ -49,9 +49,9 @@ async def _send_tickets(app: FastAPI) -> None:
 
 async def _roll_up(app: FastAPI) -> None:
     """Bring the dashboard's roll-up up to date at start-up, in the background: after an
-    upgrade of a large store the first one covers every hour (bot/store/rollup.py) and
+    upgrade of a large store the first one covers every hour (store/rollup.py) and
     should not be paid for by the first manager who opens the dashboard."""
-    from bot.store import rollup
+    from store import rollup
 
     try:
         hours = await asyncio.to_thread(rollup.refresh, app.state.frontdesk.store)

@@ -1,7 +1,7 @@
 """Server-rendered SVG charts for the dashboard: no JavaScript, no CDN, print-friendly.
 
 Each chart is a plain inline <svg> with a <title> per mark (screen readers and hover)
-and a caption, built from the figures `bot/store/kpi.py` computes.
+and a caption, built from the figures `store/kpi.py` computes.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from bot.frontdesk import Frontdesk
-from bot.redaction import redact
+from ddh.redaction import redact
 from gateway.chat_log import ChatLogs, ConversationLog
 from handoff.accounts import Account, Accounts
 from handoff.desk import HandoffDesk

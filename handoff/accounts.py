@@ -24,8 +24,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 
-from bot.store.models import AuditEntry, LoginSession, User
-from bot.store.outcomes import OutcomeStore
+from store.models import AuditEntry, LoginSession, User
+from store.outcomes import OutcomeStore
 
 ROLES = ("agent", "manager", "admin")
 SESSION_TTL = timedelta(hours=10)  # a shift

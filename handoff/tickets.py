@@ -30,9 +30,9 @@ from typing import Any
 import httpx
 from sqlalchemy import or_, select, update
 
-from bot.store.models import CallbackContact, HandoffPacket, TicketDelivery
-from bot.store.outcomes import OutcomeStore
 from ddh.logging import get_logger
+from store.models import CallbackContact, HandoffPacket, TicketDelivery
+from store.outcomes import OutcomeStore
 
 log = get_logger(__name__)
 LEASE = timedelta(seconds=120)

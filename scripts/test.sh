@@ -10,5 +10,5 @@ export OPENBLAS_NUM_THREADS=1
 .venv/bin/ruff check .
 .venv/bin/ddh knowledge check
 .venv/bin/python -m pytest -q "$@"
-# Without files, `ddh eval run` runs the fast suites: all but voice (ddh/cli.py FAST_SUITES).
+# Without files, `ddh eval run` runs the fast suites: all but voice (cli/main.py FAST_SUITES).
 .venv/bin/ddh eval run --mode grounded --report test-artifacts/eval

@@ -14,11 +14,11 @@ import pytest
 import websockets
 
 from bot.frontdesk import Frontdesk
-from bot.store.outcomes import OutcomeStore, TurnRecord, database_url
 from gateway.app import create_app
 from handoff.accounts import AccountError, Accounts
 from handoff.backends import MemoryBackend
 from handoff.desk import HandoffDesk
+from store.outcomes import OutcomeStore, TurnRecord, database_url
 from tests.servers import DDH, serve_app
 
 PASSWORD = "korrekt-hest-batteri"

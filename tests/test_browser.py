@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from bot.frontdesk import Frontdesk
-from bot.store.outcomes import OutcomeStore, database_url
 from gateway.app import create_app
+from store.outcomes import OutcomeStore, database_url
 from tests.servers import serve_app
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -12,12 +12,12 @@ import httpx
 import pytest
 
 from bot.frontdesk import Frontdesk, TurnInput
-from bot.store.outcomes import OutcomeStore, database_url
 from evals.traffic import TrafficSimulator
 from gateway.app import create_app
 from handoff.accounts import Accounts
 from handoff.backends import MemoryBackend
 from handoff.desk import HandoffDesk
+from store.outcomes import OutcomeStore, database_url
 from tests.servers import serve_app
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

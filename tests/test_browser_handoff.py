@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.frontdesk import Frontdesk
-from bot.store.outcomes import OutcomeStore, database_url
 from gateway.app import create_app
 from handoff.accounts import Accounts
 from handoff.backends import MemoryBackend
 from handoff.desk import HandoffDesk
+from store.outcomes import OutcomeStore, database_url
 from tests.servers import serve_app
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -10,8 +10,8 @@ import pytest
 import websockets
 
 from bot.frontdesk import Frontdesk
-from bot.store.outcomes import OutcomeStore, database_url
 from gateway.app import create_app
+from store.outcomes import OutcomeStore, database_url
 from tests.servers import serve_app
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 
 from bot.frontdesk import Frontdesk, TurnInput
-from bot.store.outcomes import OutcomeStore, database_url
+from store.outcomes import OutcomeStore, database_url
 
 TUE_DAY = datetime.fromisoformat("2026-11-24T10:15:00+01:00")
 TUE_EVENING = datetime.fromisoformat("2026-11-24T20:15:00+01:00")

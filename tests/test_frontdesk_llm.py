@@ -11,9 +11,9 @@ import pytest
 
 from bot.frontdesk import Frontdesk, TurnInput
 from bot.llm import LLM
-from bot.store.outcomes import OutcomeStore, database_url
 from ddh.settings import Settings
 from evals.fake_llm import FakeOpenAI, Reply
+from store.outcomes import OutcomeStore, database_url
 
 AT = datetime.fromisoformat("2026-11-24T10:15:00+01:00")
 

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import delete, func, select, update
 
-from bot.store import rollup
-from bot.store.kpi import (
+from store import rollup
+from store.kpi import (
     Filters,
     breakdown,
     dashboard,
@@ -19,8 +19,8 @@ from bot.store.kpi import (
     per_municipality,
     volume_by_hour,
 )
-from bot.store.models import Conversation, KpiHour, KpiState
-from bot.store.outcomes import EndRecord, OutcomeStore, TurnRecord, database_url
+from store.models import Conversation, KpiHour, KpiState
+from store.outcomes import EndRecord, OutcomeStore, TurnRecord, database_url
 
 TZ = ZoneInfo("Europe/Copenhagen")
 MON = datetime(2026, 11, 23, 9, 0, tzinfo=TZ)  # a Monday, 09:00 local (08:00 UTC)

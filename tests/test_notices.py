@@ -14,12 +14,12 @@ from sqlalchemy import select
 from bot.frontdesk import Frontdesk, TurnInput
 from bot.notices import NoticeBoard, NoticeError, about
 from bot.schedule import TZ
-from bot.store.models import AuditEntry
-from bot.store.outcomes import OutcomeStore, database_url
 from gateway.app import create_app
 from handoff.accounts import Accounts
 from handoff.backends import MemoryBackend
 from handoff.desk import HandoffDesk
+from store.models import AuditEntry
+from store.outcomes import OutcomeStore, database_url
 from tests.servers import serve_app
 
 WATER = ("Forurenet drikkevand i Hinnerup",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.redaction import redact, valid_cpr_date
+from ddh.redaction import redact, valid_cpr_date
 from evals.privacy import evaluate, load
 
 

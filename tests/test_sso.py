@@ -6,9 +6,9 @@ import httpx
 from pydantic import SecretStr
 
 from bot.frontdesk import Frontdesk
-from bot.store.outcomes import OutcomeStore, database_url
 from gateway.app import create_app
 from handoff.accounts import Accounts
+from store.outcomes import OutcomeStore, database_url
 from tests.fake_oidc import FakeIdP
 from tests.servers import serve_app
 

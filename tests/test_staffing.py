@@ -87,13 +87,13 @@ def test_staffing_view_over_http(knowledge, tmp_path):
     import httpx
 
     from bot.frontdesk import Frontdesk
-    from bot.store.models import Conversation, HandoffPacket
-    from bot.store.outcomes import OutcomeStore, database_url
     from gateway.app import create_app
     from handoff.accounts import Accounts
     from handoff.backends import MemoryBackend
     from handoff.desk import HandoffDesk
     from handoff.queues import Agent
+    from store.models import Conversation, HandoffPacket
+    from store.outcomes import OutcomeStore, database_url
     from tests.servers import serve_app
 
     store = OutcomeStore(database_url(None, tmp_path))

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import inspect
 
-from bot.store.outcomes import OutcomeStore, TurnRecord, database_url
+from store.outcomes import OutcomeStore, TurnRecord, database_url
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
@@ -98,7 +98,7 @@ def test_migrations_match_the_models(tmp_path):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from bot.store.models import Base
+    from store.models import Base
 
     store = OutcomeStore(database_url(None, tmp_path))
     with store.engine.connect() as conn:

@@ -15,8 +15,8 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from bot.frontdesk import Frontdesk, TurnInput
-from bot.store.outcomes import OutcomeStore, TurnRecord, database_url
 from handoff.tickets import SmtpConfig, TicketOutbox, signature
+from store.outcomes import OutcomeStore, TurnRecord, database_url
 from tests.servers import free_port
 
 SECRET = "s3cret"

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 from bot.frontdesk import Frontdesk
-from bot.store.kpi import headline, per_municipality, volume_by_hour
-from bot.store.outcomes import OutcomeStore, database_url
 from evals.traffic import TrafficSimulator
 from handoff.backends import MemoryBackend
 from handoff.desk import HandoffDesk
+from store.kpi import headline, per_municipality, volume_by_hour
+from store.outcomes import OutcomeStore, database_url
 
 
 def test_a_week_of_traffic_fills_the_figures(knowledge, tmp_path):

@@ -27,7 +27,6 @@ from pipecat.tests.utils import SleepFrame, run_test
 
 from bot.frontdesk import Frontdesk
 from bot.replies import spaced_phone
-from bot.store.outcomes import OutcomeStore, database_url
 from bot.voice.frames import SpeechNotUnderstoodFrame
 from bot.voice.frontdesk_stage import FrontdeskProcessor
 from bot.voice.speakable import speakable
@@ -36,6 +35,7 @@ from bot.voice.tts import EspeakTTSService, FallbackTTSService
 from bot.voice.vocabulary import vocabulary
 from evals.caller import synthesize
 from gateway.telephony import CallInfo, OutboxSms, OutboxTelephony, TwilioTelephony, _TwilioREST
+from store.outcomes import OutcomeStore, database_url
 from tests.fake_twilio import fake_twilio
 
 TZ = ZoneInfo("Europe/Copenhagen")

@@ -26,13 +26,13 @@ import websockets
 
 from bot.frontdesk import Frontdesk
 from bot.replies import answer
-from bot.store.outcomes import OutcomeStore, database_url
 from bot.stt_model import model_dir
 from bot.voice.speakable import speakable
 from evals.caller import TwilioCaller, synthesize, transcribe, ulaw_decode, ulaw_encode
 from gateway.api.routes.voice import conversation_id
 from gateway.app import create_app
 from gateway.telephony import OutboxSms, OutboxTelephony
+from store.outcomes import OutcomeStore, database_url
 from tests.conftest import MODELS
 from tests.servers import serve_app
 
@@ -86,7 +86,7 @@ def conversation_of(store: OutcomeStore) -> list[dict]:
     """The voice conversations in the store, oldest first."""
     from sqlalchemy import select
 
-    from bot.store.models import Conversation
+    from store.models import Conversation
 
     with store.sessions() as s:
         ids = s.scalars(select(Conversation.id).where(Conversation.channel == "voice")

@@ -11,11 +11,11 @@ import httpx
 import pytest
 
 from bot.frontdesk import Frontdesk
-from bot.store.outcomes import OutcomeStore, database_url
 from bot.stt_model import model_dir
 from evals.caller import WebRTCCaller, synthesize, transcribe
 from gateway.app import create_app
 from gateway.telephony import OutboxSms, OutboxTelephony
+from store.outcomes import OutcomeStore, database_url
 from tests.conftest import MODELS
 from tests.servers import serve_app
 

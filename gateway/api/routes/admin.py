@@ -21,12 +21,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from bot.store import kpi
-from bot.store.models import Conversation
 from gateway import charts
 from gateway.api.routes import notices, staffing
 from gateway.api.routes.agent import COOKIE, get_accounts
 from handoff.accounts import Account
+from store import kpi
+from store.models import Conversation
 
 router = APIRouter(tags=["admin"])
 TZ = ZoneInfo("Europe/Copenhagen")

@@ -17,9 +17,9 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy import select
 
-from bot.store.models import Conversation, HandoffPacket
 from handoff.accounts import Account
 from handoff.staffing import TZ, day_plan, forecast, jumpseat, slot_of
+from store.models import Conversation, HandoffPacket
 
 SIGNALS = {"leave": "Én medarbejder kan gå (jumpseat).",
            "more": "Der mangler én medarbejder nu.",

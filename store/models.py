@@ -58,7 +58,7 @@ class Conversation(Base):
     agent: Mapped[str | None] = mapped_column(String(64))
     queue_wait_s: Mapped[float | None] = mapped_column(Float)
     notice_id: Mapped[str | None] = mapped_column(String(40), index=True)  # crisis notice
-    # Stamped on every write (bot/store/rollup.py): which hours' roll-ups are stale.
+    # Stamped on every write (store/rollup.py): which hours' roll-ups are stale.
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
 
@@ -189,7 +189,7 @@ class AuditEntry(Base):
 class KpiHour(Base):
     """The dashboard's hourly roll-up: one row per started UTC hour, municipality,
     channel and topic ('' where unknown), counting contacts (conversations with a
-    citizen turn). Rebuilt from `conversations` by bot/store/rollup.py."""
+    citizen turn). Rebuilt from `conversations` by store/rollup.py."""
 
     __tablename__ = "kpi_hours"
 

@@ -4,7 +4,7 @@ Why: straight from `conversations`, the dashboard's default view over a million
 conversations took 2.9 s at p95 (bench/kpi.py), because every figure visited every
 contact of the period, scattered over the table. The roll-up keeps, per started UTC
 hour × municipality × channel × topic, the counts and sums the KPI definitions need
-(bot/store/kpi.py), and the distributions of waits and scores for medians and
+(store/kpi.py), and the distributions of waits and scores for medians and
 percentiles; the dashboard reads only these rows.
 
 Freshness: every write of a conversation stamps its `updated_at` (a session hook
@@ -43,11 +43,11 @@ from sqlalchemy import (
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.store.models import Conversation, HandoffPacket, KpiHour, KpiState, KpiValue
 from ddh.logging import get_logger
+from store.models import Conversation, HandoffPacket, KpiHour, KpiState, KpiValue
 
 if TYPE_CHECKING:
-    from bot.store.outcomes import OutcomeStore
+    from store.outcomes import OutcomeStore
 
 log = get_logger(__name__)
 OVERLAP = timedelta(minutes=10)

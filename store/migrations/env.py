@@ -1,11 +1,11 @@
-"""Alembic environment: the URL comes from the caller (`bot.store.migrate.upgrade`)."""
+"""Alembic environment: the URL comes from the caller (`store.migrate.upgrade`)."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from bot.store.models import Base
+from store.models import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from bot.numbers import number_runs
+from ddh.numbers import number_runs
 
 LABELS = {"cpr": "[CPR]", "phone": "[TELEFON]", "email": "[EMAIL]", "card": "[KORT]"}
 LABEL_RE = re.compile("|".join(re.escape(label) for label in LABELS.values()))

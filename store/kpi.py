@@ -14,7 +14,7 @@ Definitions (DOMAIN.md, "Quality data"); a *contact* is a conversation in the pe
   / contacts handed off (an unanswered one never met it);
 - handling time: mean seconds from a contact's start to its end (ended contacts).
 
-Figures are read from the hourly roll-up (bot/store/rollup.py), refreshed first, so a
+Figures are read from the hourly roll-up (store/rollup.py), refreshed first, so a
 period is made of whole hours: an hour belongs to it when the hour starts inside it.
 Hours, days, weeks and months are those of Europe/Copenhagen (the heat map is in the
 hours people live by; the roll-up's UTC hours are converted here, DST included).
@@ -32,9 +32,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
 
-from bot.store import rollup
-from bot.store.models import Conversation, KpiHour, KpiValue
-from bot.store.outcomes import OutcomeStore
+from store import rollup
+from store.models import Conversation, KpiHour, KpiValue
+from store.outcomes import OutcomeStore
 
 TZ = ZoneInfo("Europe/Copenhagen")
 SUMS = ("contacts", "resolved_bot", "resolved_agent", "transfers", "tickets", "redirects",

@@ -20,8 +20,9 @@ from sqlalchemy import create_engine, event, select
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.store.migrate import upgrade
-from bot.store.models import (
+from ddh.logging import get_logger
+from store.migrate import upgrade
+from store.models import (
     CallbackContact,
     Conversation,
     Decision,
@@ -29,8 +30,7 @@ from bot.store.models import (
     TicketDelivery,
     Turn,
 )
-from bot.store.rollup import install_stamp
-from ddh.logging import get_logger
+from store.rollup import install_stamp
 
 log = get_logger(__name__)
 
