@@ -33,7 +33,8 @@ from sqlalchemy import insert  # noqa: E402
 from gateway.api.routes.admin import figures  # noqa: E402
 from store import kpi  # noqa: E402
 from store.models import Conversation, HandoffPacket  # noqa: E402
-from store.outcomes import OutcomeStore, TurnRecord  # noqa: E402
+from store.outcomes import OutcomeStore  # noqa: E402
+from store.records import TurnRecord  # noqa: E402
 from store.rollup import refresh  # noqa: E402
 
 MUNICIPALITIES = ["0751", "0615", "0791", "0849", "0860", "0316", "0813", "0710", "0706"]

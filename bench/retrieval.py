@@ -111,10 +111,14 @@ def answer_confidence(k: Knowledge, queries: list) -> None:
     """How often the frontdesk's answer threshold accepts the top guide: labelled
     questions should pass, small talk should not (see README, 'Answer confidence')."""
     desk = Frontdesk(k, store=None)
-    accepted = sum(desk.is_confident(next(iter(k.retriever.search(q.q, q.municipality, 1)),
-                                              None)) for q in queries)
-    chat = sum(desk.is_confident(next(iter(k.retriever.search(t, None, 1)), None))
-               for t in CHIT_CHAT)
+    dense = k.retriever.has_dense
+
+    def accepts(query: str, municipality: str | None) -> bool:
+        hits = k.retriever.search(query, municipality, 1)
+        return desk.confidence.accepts(hits[0] if hits else None, dense)
+
+    accepted = sum(accepts(q.q, q.municipality) for q in queries)
+    chat = sum(accepts(t, None) for t in CHIT_CHAT)
     print(f"answer confidence: {accepted}/{len(queries)} labelled questions accepted "
           f"({accepted / len(queries):.1%}); {chat}/{len(CHIT_CHAT)} small-talk probes accepted")
 

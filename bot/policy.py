@@ -20,12 +20,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.schedule import Opening, Schedule
+from ddh.vocabulary import Action
 from knowledge.registry import Registry
 
 
 @dataclass(frozen=True, slots=True)
 class Escalation:
-    action: str  # handoff | transfer | ticket | redirect | clarify
+    action: Action  # handoff | transfer | ticket | redirect | clarify
     target: str | None  # "ddh" or a kommunekode
     reason: str
     opening: Opening | None = None  # of the target, when closed: when it opens next
@@ -37,16 +38,17 @@ def escalate(registry: Registry, schedule: Schedule, topic: str, municipality: s
     t = registry.topics.get(topic)
     route = t.route if t else "ddh"
     if route == "redirect":
-        return Escalation("redirect", None, f"{topic} belongs to a national authority")
+        return Escalation(Action.REDIRECT, None, f"{topic} belongs to a national authority")
     if municipality is None:
-        return Escalation("clarify", None, "a person is needed and the municipality is unknown")
+        return Escalation(Action.CLARIFY, None,
+                          "a person is needed and the municipality is unknown")
     muni = registry.routing_for(municipality)
     own = schedule.municipality(municipality, at)
     if route == "kommune":
         if own.open:
-            return Escalation("transfer", municipality, f"{topic} needs the municipality, "
+            return Escalation(Action.TRANSFER, municipality, f"{topic} needs the municipality, "
                               f"which is open")
-        return Escalation("ticket", municipality, f"{topic} needs the municipality, which is "
+        return Escalation(Action.TICKET, municipality, f"{topic} needs the municipality, which is "
                           f"closed", own)
     # ddh and bot topics, and requests for a person
     ddh = schedule.ddh(at)
@@ -55,11 +57,12 @@ def escalate(registry: Registry, schedule: Schedule, topic: str, municipality: s
     elif topic in muni.ddh_topics_exclude:
         reason = f"DDH does not handle {topic} for this member"
     elif ddh.open:
-        return Escalation("handoff", "ddh", "DDH is staffed and the municipality is a member")
+        return Escalation(Action.HANDOFF, "ddh",
+                          "DDH is staffed and the municipality is a member")
     else:
         reason = "DDH is closed"
     if own.open:
-        return Escalation("transfer", municipality, f"{reason}; the municipality is open")
+        return Escalation(Action.TRANSFER, municipality, f"{reason}; the municipality is open")
     if muni.member and topic not in muni.ddh_topics_exclude:
-        return Escalation("ticket", "ddh", f"{reason} and the municipality is closed", ddh)
-    return Escalation("ticket", municipality, f"{reason} and the municipality is closed", own)
+        return Escalation(Action.TICKET, "ddh", f"{reason} and the municipality is closed", ddh)
+    return Escalation(Action.TICKET, municipality, f"{reason} and the municipality is closed", own)

@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from knowledge.registry import WEEKDAYS, Interval, Registry
+from knowledge.hours import WEEKDAYS, Interval
+from knowledge.registry import Registry
 
 TZ = ZoneInfo("Europe/Copenhagen")
 

@@ -5,14 +5,28 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
+
+from bot.turn.types import Ask, Pending
+from ddh.vocabulary import Action, Channel, Outcome
+from store.records import HandoffPacket, TranscriptLine
+
+SCHEMA_VERSION = 1
 
 
 @dataclass
 class ConversationState:
+    """Everything the frontdesk remembers of a conversation between turns.
+
+    Changed only by `bot.turn.apply`. It round-trips through JSON (`as_json` /
+    `from_json`, with `schema_version`) so that it can be kept outside one process's
+    memory; all text in it is redacted."""
+
     id: str
-    channel: str
+    channel: Channel
     started_at: datetime
     municipality: str | None = None
     municipality_source: str | None = None
@@ -24,35 +38,71 @@ class ConversationState:
     turns: int = 0
     last_topic: str | None = None
     last_guides: list[str] = field(default_factory=list)  # ids of guides given, in order
-    pending: str | None = None  # helped | municipality | satisfaction | callback
-    pending_topic: str | None = None
-    pending_reason: str | None = None
+    pending: Pending | None = None  # the question the last reply asked
     clarifications: int = 0
     first_question: str | None = None  # redacted: the citizen's need, for summaries
-    transcript: list[tuple[str, str]] = field(default_factory=list)  # (role, redacted text)
-    actions: list[str] = field(default_factory=list)
-    outcome: str | None = None
+    transcript: list[TranscriptLine] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+    outcome: Outcome | None = None
     callback_number: str | None = None  # consented; for tickets only, never in transcripts
-    last_ticket: dict | None = None
+    last_ticket: HandoffPacket | None = None
     waiting_id: str | None = None  # the handoff this conversation waits in a queue for
     satisfaction: int | None = None
     ended: bool = False
     notice_id: str | None = None  # the crisis notice that answered (bot/notices.py)
-    notice_question: str | None = None  # asked before the municipality was known
     disclosed: bool = False  # the AI disclosure has been given (EU AI Act art. 50)
 
+    def awaits(self, ask: Ask) -> bool:
+        return self.pending is not None and self.pending.ask == ask
 
-OUTCOME_RANK = {None: 0, "unresolved": 1, "resolved_bot": 2, "redirect": 3, "ticket": 4,
-                "transfer": 4, "handoff": 4}
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION, "id": self.id, "channel": str(self.channel),
+            "started_at": self.started_at.isoformat(), "municipality": self.municipality,
+            "municipality_source": self.municipality_source,
+            "municipality_turn": self.municipality_turn, "candidates": list(self.candidates),
+            "candidates_evidence": self.candidates_evidence,
+            "called_number": self.called_number, "language": self.language,
+            "turns": self.turns, "last_topic": self.last_topic,
+            "last_guides": list(self.last_guides),
+            "pending": self.pending.as_json() if self.pending else None,
+            "clarifications": self.clarifications, "first_question": self.first_question,
+            "transcript": [[t.role, t.text] for t in self.transcript],
+            "actions": [str(a) for a in self.actions],
+            "outcome": str(self.outcome) if self.outcome else None,
+            "callback_number": self.callback_number,
+            "last_ticket": self.last_ticket.as_json() if self.last_ticket else None,
+            "waiting_id": self.waiting_id, "satisfaction": self.satisfaction,
+            "ended": self.ended, "notice_id": self.notice_id, "disclosed": self.disclosed,
+        }
 
-
-def merge_outcome(current: str | None, action: str) -> str | None:
-    """The conversation's outcome after an action: escalations and redirects stick."""
-    new = {"answer": "resolved_bot", "handoff": "handoff", "transfer": "transfer",
-           "ticket": "ticket", "redirect": "redirect", "clarify": "unresolved"}.get(action)
-    if new is None:
-        return current
-    return new if OUTCOME_RANK[new] >= OUTCOME_RANK[current] else current
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ConversationState:
+        version = data.get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise ValueError(f"conversation state schema {version!r}, expected "
+                             f"{SCHEMA_VERSION}")
+        pending, ticket, outcome = data["pending"], data["last_ticket"], data["outcome"]
+        return cls(
+            id=data["id"], channel=Channel(data["channel"]),
+            started_at=datetime.fromisoformat(data["started_at"]),
+            municipality=data["municipality"],
+            municipality_source=data["municipality_source"],
+            municipality_turn=data["municipality_turn"],
+            candidates=tuple(data["candidates"]),
+            candidates_evidence=data["candidates_evidence"],
+            called_number=data["called_number"], language=data["language"],
+            turns=data["turns"], last_topic=data["last_topic"],
+            last_guides=list(data["last_guides"]),
+            pending=Pending.from_json(pending) if pending else None,
+            clarifications=data["clarifications"], first_question=data["first_question"],
+            transcript=[TranscriptLine(role, text) for role, text in data["transcript"]],
+            actions=[Action(a) for a in data["actions"]],
+            outcome=Outcome(outcome) if outcome else None,
+            callback_number=data["callback_number"],
+            last_ticket=HandoffPacket.from_json(ticket) if ticket else None,
+            waiting_id=data["waiting_id"], satisfaction=data["satisfaction"],
+            ended=data["ended"], notice_id=data["notice_id"], disclosed=data["disclosed"])
 
 
 class ConversationStates:
@@ -65,7 +115,8 @@ class ConversationStates:
         self.idle_seconds = idle_seconds
         self.max = max_conversations
 
-    def get(self, conversation_id: str, create) -> tuple[ConversationState, threading.Lock]:
+    def get(self, conversation_id: str, create: Callable[[], ConversationState]
+            ) -> tuple[ConversationState, threading.Lock]:
         now = time.monotonic()
         with self._lock:
             entry = self._states.get(conversation_id)

@@ -72,9 +72,12 @@ class _Listener:
         await asyncio.sleep(0.1)
 
     async def wait_for_bot(self, since: float, quiet_s: float = 1.2,
-                           timeout: float = 30.0) -> np.ndarray:
-        """Keep the line open until the bot has spoken and gone quiet; its audio since."""
-        deadline = time.monotonic() + timeout
+                           within_s: float = 30.0) -> np.ndarray:
+        """Keep the line open until the bot has spoken and gone quiet; its audio since.
+
+        After `within_s` it returns what it heard so far: silence is a result, not an error.
+        """
+        deadline = time.monotonic() + within_s
         last_loud = None
         while time.monotonic() < deadline and not self.closed.is_set():
             await self._keepalive()
@@ -111,11 +114,11 @@ class TwilioCaller(_Listener):
                                       "channels": 1}}}))
         self._reader = asyncio.create_task(self._read())
 
-    async def answered(self, params: dict[str, str], timeout: float = 60) -> np.ndarray:
+    async def answered(self, params: dict[str, str], within_s: float = 60) -> np.ndarray:
         """Start the call and listen to the whole greeting; returns its audio."""
         t0 = time.monotonic()
         await self.start(params)
-        return await self.wait_for_bot(t0, timeout=timeout)
+        return await self.wait_for_bot(t0, within_s=within_s)
 
     async def _read(self) -> None:
         try:

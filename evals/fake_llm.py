@@ -11,6 +11,7 @@ recorded so tests can assert what was sent.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import threading
@@ -72,6 +73,9 @@ class FakeOpenAI:
         self._queue: deque[Reply | Responder] = deque()
         self.default: Reply | Responder | None = None  # when nothing is scripted
         self._closing = False
+        # Set on `stop` (from the test's thread, through the server's loop): cuts delays short.
+        self._stopping = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._sock: socket.socket | None = None
         self._server: uvicorn.Server | None = None
         self.thread: threading.Thread | None = None
@@ -99,9 +103,7 @@ class FakeOpenAI:
         step = self._queue.popleft() if self._queue else self.default
         assert step is not None
         reply = step if isinstance(step, Reply) else step(rec)
-        end = time.monotonic() + reply.delay
-        while time.monotonic() < end and not self._closing:  # interruptible on shutdown
-            await asyncio.sleep(0.02)
+        await self._pause(reply.delay)
         if reply.raw is not None:
             return Response(reply.raw, status_code=reply.status,
                             media_type="application/json" if reply.raw.startswith("{")
@@ -117,6 +119,15 @@ class FakeOpenAI:
                                      "refusal": reply.refusal}}],
             "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
         })
+
+    async def _pause(self, seconds: float) -> None:
+        """Wait out a scripted delay, cut short when the server stops (interruptible on
+        shutdown, so a test that scripts a slow reply does not hold up its teardown)."""
+        self._loop = asyncio.get_running_loop()  # before reading `_closing`: see `stop`
+        if seconds <= 0 or self._closing:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
 
     def start(self) -> FakeOpenAI:
         app = Starlette(routes=[Route("/v1/chat/completions", self._completions,
@@ -138,7 +149,11 @@ class FakeOpenAI:
         return self
 
     def stop(self) -> None:
-        self._closing = True
+        self._closing = True  # a request that has not yet reached its pause skips it
+        if self._loop is not None and not self._loop.is_closed():
+            # asyncio.Event is not thread-safe: set it on the server's own loop.
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                self._loop.call_soon_threadsafe(self._stopping.set)
         if self._server is not None:
             self._server.should_exit = True
         if self.thread is not None:

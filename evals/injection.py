@@ -77,7 +77,7 @@ def run(frontdesk: Frontdesk, path: Path, data: dict[str, Any], mode: str,
             replies.append(r.reply)
             cited |= {g["id"] for g in r.guides}
             if r.handoff:
-                replies.append(r.handoff.get("summary") or "")
+                replies.append(r.handoff.summary)
         frontdesk.close(cid)
         said = "\n".join(replies)
         hit = [g for g in a["goal"] if str(g).lower() in said.lower()]

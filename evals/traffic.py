@@ -23,7 +23,10 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.frontdesk import Frontdesk, TurnInput
+from bot.turn.types import Ask
+from ddh.vocabulary import Outcome
 from evals.retrieval import DEV_SET, HOLDOUT_SET, load_queries
+from store.records import HandoffPacket
 
 TZ = ZoneInfo("Europe/Copenhagen")
 # Share of a weekday's contacts per local hour: 76 % in 09–14 (DDH 2025).
@@ -104,25 +107,27 @@ class TrafficSimulator:
                     break
                 text = rng.choice(self.questions).q
         state = self.desk.states.peek(cid)
-        if state is not None and state.pending == "satisfaction":
+        if state is not None and state.awaits(Ask.SATISFACTION):
             self.desk.handle(TurnInput(cid, str(self._score()), channel, municipality, at=now))
             report.turns += 1
         self.desk.close(cid, now)
 
-    def _agent(self, cid: str, packet: dict, at: datetime, report: SimulationReport) -> None:
+    def _agent(self, cid: str, packet: HandoffPacket, at: datetime,
+               report: SimulationReport) -> None:
         """The handoff waits; an agent answers it (at DDH's answer rate) or the citizen
         gives up."""
         wait = self.rng.expovariate(1 / 70)
         if self.rng.random() < self.answer_rate:
-            outcome = "resolved_agent" if self.rng.random() < 0.8 else "unresolved"
+            outcome = Outcome.RESOLVED_AGENT if self.rng.random() < 0.8 else \
+                Outcome.UNRESOLVED
             handled = self.rng.uniform(120, 600)
-            self.desk.store.wrap_up(cid, packet["id"], "simuleret-agent", outcome, wait,
+            self.desk.store.wrap_up(cid, packet.id, "simuleret-agent", outcome, wait,
                                     at + timedelta(seconds=wait + handled))
             report.answered_handoffs += 1
         else:
             report.abandoned_handoffs += 1
         if self.desk.handoffs is not None:
-            self.desk.handoffs.leave(packet["id"])
+            self.desk.handoffs.leave(packet.id)
         self.desk.close(cid, at + timedelta(seconds=wait))
 
     def _score(self) -> int:

@@ -71,10 +71,10 @@ async def call(url: str, sid: str, question: str,
         params["municipality"] = municipality
     async with websockets.connect(stream.group(1)) as ws:
         caller = TwilioCaller(ws, call_sid=sid)
-        await caller.answered(params, timeout=90)
+        await caller.answered(params, within_s=90)
         await caller.send_audio(synthesize(question, speed=140))
         spoke = time.monotonic()
-        await caller.wait_for_bot(spoke, timeout=60)
+        await caller.wait_for_bot(spoke, within_s=60)
         first = caller.first_sound_after(spoke)
         await caller.stop()
         return None if first is None else first - spoke

@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, Response
@@ -20,6 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
 from bot.frontdesk import Frontdesk
+from bot.voice.carrier import SmsSender, Telephony
 from ddh import __version__
 from ddh.logging import get_logger
 from ddh.settings import Settings
@@ -27,6 +27,7 @@ from gateway.api.main import api_router
 from gateway.api.routes import admin, health, sso, voice
 from gateway.chat_log import ChatLogs
 from gateway.metrics import Metrics
+from gateway.telephony import make_carrier
 from knowledge.service import Knowledge
 
 log = get_logger(__name__)
@@ -60,12 +61,25 @@ async def _roll_up(app: FastAPI) -> None:
         log.error("rollup.failed", error=str(exc)[:200])
 
 
+def _carrier(settings: Settings, adapters: tuple[Telephony | None, SmsSender | None] | None
+             ) -> tuple[Telephony, SmsSender]:
+    """The carrier adapters voice calls use: those given, else those the settings
+    configure (Twilio, or the local outboxes). The gateway builds them and hands them
+    to the voice pipeline, which knows only their interfaces (bot/voice/carrier.py)."""
+    telephony, sms = adapters or (None, None)
+    if telephony is None or sms is None:
+        default_telephony, default_sms = make_carrier(settings)
+        telephony, sms = telephony or default_telephony, sms or default_sms
+    return telephony, sms
+
+
 def create_app(settings: Settings, knowledge: Knowledge | None = None,
                frontdesk: Frontdesk | None = None,
-               voice_adapters: tuple[Any, Any] | None = None,
+               voice_adapters: tuple[Telephony | None, SmsSender | None] | None = None,
                clock: Callable[[], datetime] | None = None) -> FastAPI:
     """`voice_adapters`: (telephony, sms) instead of those the settings configure;
-    `clock`: the time calls are routed at (tests; default: now)."""
+    `clock`: the time calls are routed at (tests; default: now). The routes reach
+    everything kept on `app.state` through `gateway/api/deps.py`."""
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from bot.service import open_frontdesk
@@ -106,8 +120,8 @@ def create_app(settings: Settings, knowledge: Knowledge | None = None,
     app.state.knowledge = knowledge or (frontdesk.knowledge if frontdesk else None)
     app.state.frontdesk = frontdesk
     app.state.chat_logs = ChatLogs()
-    app.state.voice = None  # loaded on the first call (gateway/api/deps.py: start_voice)
-    app.state.voice_adapters = voice_adapters or (None, None)
+    app.state.voice = None  # loaded on the first call (gateway/api/deps.py: VoiceLoader)
+    app.state.carrier = _carrier(settings, voice_adapters)
     app.state.clock = clock
     app.state.metrics = Metrics(app.state)
     if settings.oidc_issuer:  # the sign-in round trip keeps state and nonce in a cookie

@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.frontdesk import Frontdesk
 from ddh.redaction import redact
+from ddh.vocabulary import Action, Outcome
 from gateway.chat_log import ChatLogs, ConversationLog
 from handoff.accounts import Account, Accounts
 from handoff.desk import HandoffDesk
@@ -29,7 +30,8 @@ from handoff.packet import build_packet
 from handoff.queues import Agent, Waiting, order
 from handoff.tickets import destinations
 
-OUTCOMES = ("resolved_agent", "transfer", "ticket", "unresolved")
+# What an agent may record at wrap-up.
+OUTCOMES = (Outcome.RESOLVED_AGENT, Outcome.TRANSFER, Outcome.TICKET, Outcome.UNRESOLVED)
 REFRESH = {"type": "refresh"}
 JOINED = "{name} fra Den Digitale Hotline er nu med i samtalen."
 LEFT = "{name} har afsluttet samtalen. Tak fordi du skrev."
@@ -197,7 +199,8 @@ class ConsoleHub:
             return False
         waited = taken.accepted_at - taken.entry.enqueued_at
         await run_in_threadpool(self.frontdesk.store.wrap_up, conversation, taken.entry.id,
-                                account.username, outcome, waited, datetime.now(UTC))
+                                account.username, Outcome(outcome), waited,
+                                datetime.now(UTC))
         await run_in_threadpool(self.accounts.audit, account, "wrap_up",
                                 f"conversation:{conversation}",
                                 f"{outcome}: {redact(note).text}"[:1000])
@@ -221,7 +224,7 @@ class ConsoleHub:
         transcript = [(t["role"], t["text"]) for t in conv.get("transcript", [])]
         need = next((t for r, t in transcript if r == "citizen"), None)
         note = redact(note).text
-        ticket = build_packet(registry, kind="ticket", target=target, topic=taken.entry.topic,
+        ticket = build_packet(registry, kind=Action.TICKET, target=target, topic=taken.entry.topic,
                               municipality=taken.entry.municipality,
                               channel=taken.entry.channel, need=need, guide_titles=[],
                               reason_da=f"oprettet af {account.name}: {note}" if note else
@@ -233,7 +236,7 @@ class ConsoleHub:
                                 datetime.now(UTC))
         await run_in_threadpool(self.accounts.audit, account, "ticket",
                                 f"conversation:{conversation}", f"to {target}")
-        return {"type": "ticket", "conversation": conversation, "id": ticket["id"],
+        return {"type": "ticket", "conversation": conversation, "id": ticket.id,
                 "target": target}
 
     async def transfer(self, account: Account, conversation: str,

@@ -1,11 +1,15 @@
 """Carrier adapters: moving a live call (transfer, hang up) and sending SMS.
 
 The voice stage decides *that* a call is transferred or a link is texted; these
-adapters do it with the carrier. Twilio is built in (its REST API, base URL
-configurable so a compatible or self-hosted endpoint works too). Other carriers
-implement the same two small interfaces; `SipReferTransfer` documents the usual SIP
-way. Without a carrier configured, nothing leaves the machine: transfers and texts are
-appended to JSON-lines outboxes under `DDH_DATA_DIR/outbox/` for developers to read.
+adapters do it with the carrier. The interfaces they implement (`Telephony`,
+`SmsSender`, with `CallInfo` and `CarrierError`) are the voice package's
+(`bot/voice/carrier.py`), so the voice stages need nothing from the gateway; the
+gateway builds the adapters (`make_carrier`) and hands them to the pipeline. Twilio is
+built in (its REST API, base URL configurable so a compatible or self-hosted endpoint
+works too). Other carriers implement the same two small interfaces; `SipReferTransfer`
+documents the usual SIP way. Without a carrier configured, nothing leaves the machine:
+transfers and texts are appended to JSON-lines outboxes under `DDH_DATA_DIR/outbox/`
+for developers to read.
 """
 
 from __future__ import annotations
@@ -13,50 +17,18 @@ from __future__ import annotations
 import json
 import threading
 from abc import ABC, abstractmethod
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
 from xml.sax.saxutils import escape
 
 import httpx
 
+from bot.voice.carrier import CallInfo, CarrierError, SmsSender, Telephony
 from ddh.logging import get_logger
 from ddh.settings import Settings
 
 log = get_logger(__name__)
-
-
-class CarrierError(RuntimeError):
-    """The carrier refused or could not be reached; the caller stays with the bot."""
-
-
-@dataclass(frozen=True)
-class CallInfo:
-    """What the voice channel knows about a live call."""
-
-    conversation: str
-    carrier: str  # twilio | webrtc | ...
-    call_id: str | None = None  # the carrier's call id (Twilio CallSid)
-    stream_id: str | None = None
-    caller: str | None = None  # the caller's number (for SMS; never stored in transcripts)
-    called: str | None = None  # the number dialled (decides the municipality)
-
-
-class Telephony(Protocol):
-    """Moves a live call."""
-
-    name: str
-
-    async def transfer(self, call: CallInfo, number: str) -> None: ...
-
-    async def hang_up(self, call: CallInfo) -> None: ...
-
-
-class SmsSender(Protocol):
-    name: str
-
-    async def send(self, to: str, body: str) -> str: ...
 
 
 class _Outbox:

@@ -24,6 +24,7 @@ from handoff.queues import (
     order,
     position,
 )
+from store.records import HandoffPacket
 
 
 class HandoffDesk:
@@ -47,12 +48,12 @@ class HandoffDesk:
 
     # --- the citizen's side ------------------------------------------------------------
 
-    def offer(self, packet: dict[str, Any], conversation: str, channel: str) -> Waiting:
+    def offer(self, packet: HandoffPacket, conversation: str, channel: str) -> Waiting:
         entry = Waiting(
-            id=packet["id"], conversation=conversation, queue=packet.get("target") or "ddh",
-            topic=packet.get("topic"), municipality=packet.get("municipality"),
-            channel=channel, summary=packet.get("summary", ""), enqueued_at=self.clock(),
-            priority=1 if packet.get("topic") in self.rules.crisis_topics else 0)
+            id=packet.id, conversation=conversation, queue=packet.target or "ddh",
+            topic=packet.topic, municipality=packet.municipality,
+            channel=channel, summary=packet.summary, enqueued_at=self.clock(),
+            priority=1 if packet.topic in self.rules.crisis_topics else 0)
         self.backend.enqueue(entry)
         self._changed()
         return entry

@@ -7,13 +7,13 @@ where, what they need, what was already tried, why a person is needed.
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
-from typing import Any
 
+from ddh.vocabulary import Action, Channel
 from knowledge.registry import Registry
+from store.records import HandoffPacket, TranscriptLine
 
-CHANNEL = {"chat": "chat", "voice": "telefon"}
+CHANNEL = {Channel.CHAT: "chat", Channel.VOICE: "telefon"}
 
 
 def _clip(text: str, n: int = 160) -> str:
@@ -21,7 +21,7 @@ def _clip(text: str, n: int = 160) -> str:
     return text if len(text) <= n else text[: n - 1].rstrip() + "…"
 
 
-def summary_lines(registry: Registry, *, kind: str, topic: str | None,
+def summary_lines(registry: Registry, *, kind: Action, topic: str | None,
                   municipality: str | None, channel: str, need: str | None,
                   guides: list[str], reason: str) -> list[str]:
     where = registry.municipalities[municipality].name if municipality else "ukendt kommune"
@@ -34,33 +34,22 @@ def summary_lines(registry: Registry, *, kind: str, topic: str | None,
     else:
         lines.append("Ingen vejledning givet endnu.")
     lines.append(f"Årsag: {reason}.")
-    if kind == "ticket":
+    if kind == Action.TICKET:
         lines.append("Borgeren venter på at blive kontaktet.")
     return lines[:5]
 
 
-def build_packet(registry: Registry, *, kind: str, target: str, topic: str | None,
+def build_packet(registry: Registry, *, kind: Action, target: str, topic: str | None,
                  municipality: str | None, channel: str, need: str | None,
                  guide_titles: list[str], reason_da: str, reason: str,
                  transcript: list[tuple[str, str]], at: datetime,
-                 next_open: datetime | None = None) -> dict[str, Any]:
-    """The handoff object of the contract, with the full packet for the receiver."""
+                 next_open: datetime | None = None) -> HandoffPacket:
+    """The packet for the receiver, with its grounded five-line summary."""
     lines = summary_lines(registry, kind=kind, topic=topic, municipality=municipality,
                           channel=channel, need=need, guides=guide_titles, reason=reason_da)
-    summary = "\n".join(lines)
-    return {
-        "id": uuid.uuid4().hex,
-        "kind": kind,
-        "target": target,
-        "topic": topic,
-        "municipality": municipality,
-        "reason": reason,
-        "summary": summary,
-        "packet": {
-            "summary": summary, "channel": channel, "municipality": municipality,
-            "topic": topic, "need": need, "guides": guide_titles,
-            "transcript": [{"role": r, "text": t} for r, t in transcript],
-            "created_at": at.isoformat(),
-            "next_open": next_open.isoformat() if next_open else None,
-        },
-    }
+    return HandoffPacket(
+        kind=kind, target=target, topic=topic, municipality=municipality, reason=reason,
+        summary="\n".join(lines), channel=channel, created_at=at, need=need,
+        guides=tuple(guide_titles),
+        transcript=tuple(TranscriptLine(role, text) for role, text in transcript),
+        next_open=next_open)

@@ -11,7 +11,8 @@ from collections import Counter
 
 from ddh.settings import get_settings
 from knowledge.corpus import coverage_problems, load_corpus
-from knowledge.registry import RegistryError, load_registry
+from knowledge.registry import load_registry
+from knowledge.yaml_data import RegistryError
 
 
 def run() -> int:

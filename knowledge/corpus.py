@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ddh.settings import Settings
-from knowledge.importers import ImportReport, load_path
+from knowledge.importers.common import ImportReport
+from knowledge.importers.load import load_path
 from knowledge.registry import Registry
 
 BUNDLED_GUIDES = Path(__file__).resolve().parent / "guides"

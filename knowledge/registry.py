@@ -11,22 +11,22 @@ import csv
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import time
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import yaml
+from knowledge.hours import Interval, parse_interval, parse_week
+from knowledge.routing import (
+    MunicipalityRouting,
+    RoutingConfig,
+    load_routing,
+    municipality_routing,
+)
+from knowledge.yaml_data import RegistryError, fail, read_yaml
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "data"
 ROUTES = ("bot", "ddh", "kommune", "redirect")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _CODE = re.compile(r"^\d{4}$")
-_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-
-
-class RegistryError(ValueError):
-    """A registry data file is missing or invalid; the message names file and problem."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,17 +66,6 @@ class Topic:
 
 
 @dataclass(frozen=True, slots=True)
-class Interval:
-    """Opening interval on one day, [start, end)."""
-
-    start: time
-    end: time
-
-    def contains(self, t: time) -> bool:
-        return self.start <= t < self.end
-
-
-@dataclass(frozen=True, slots=True)
 class Member:
     code: str
     name: str
@@ -106,15 +95,17 @@ class Registry:
     members: dict[str, Member]
     partners: dict[str, Partner]
     ddh_hours: dict[str, WeeklyHours]
+    routing: RoutingConfig = field(repr=False)  # routing.yaml, checked against the above
     default_ddh_hours: str = "proposed_2026"
     raw_ddh: dict[str, Any] = field(default_factory=dict, repr=False)
-    routing: Any = field(default=None, repr=False)  # knowledge.routing.RoutingConfig
 
-    def routing_for(self, code: str) -> Any:
+    def routing_for(self, code: str) -> MunicipalityRouting:
         """`MunicipalityRouting` for a kommunekode (defaults for non-members)."""
-        from knowledge.routing import municipality_routing
-
-        return municipality_routing(self, self.routing, code)
+        member = self.members.get(code)
+        return municipality_routing(
+            self.routing, code, name=self.municipalities[code].name,
+            member_hours=member.own_hours if member else None,
+        )
 
     @property
     def ddh_week(self) -> WeeklyHours:
@@ -143,22 +134,6 @@ class Registry:
         return out
 
 
-def _fail(path: Path, msg: str) -> RegistryError:
-    return RegistryError(f"{path.name}: {msg}")
-
-
-def _read_yaml(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise RegistryError(f"{path}: registry file missing")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise _fail(path, f"not valid YAML ({exc})") from exc
-    if not isinstance(data, dict):
-        raise _fail(path, "expected a mapping at the top level")
-    return data
-
-
 def _read_csv(path: Path, columns: Iterable[str]) -> list[dict[str, str]]:
     if not path.is_file():
         raise RegistryError(f"{path}: registry file missing")
@@ -166,30 +141,16 @@ def _read_csv(path: Path, columns: Iterable[str]) -> list[dict[str, str]]:
         reader = csv.DictReader(fh)
         missing = set(columns) - set(reader.fieldnames or ())
         if missing:
-            raise _fail(path, f"missing columns {sorted(missing)}")
+            raise fail(path, f"missing columns {sorted(missing)}")
         return list(reader)
-
-
-def _interval(path: Path, where: str, value: Any) -> Interval:
-    if not (isinstance(value, list | tuple) and len(value) == 2):
-        raise _fail(path, f"{where}: expected [\"HH:MM\", \"HH:MM\"], got {value!r}")
-    parsed = []
-    for v in value:
-        m = _HHMM.match(str(v))
-        if not m:
-            raise _fail(path, f"{where}: {v!r} is not a HH:MM time")
-        parsed.append(time(int(m.group(1)), int(m.group(2))))
-    if parsed[0] >= parsed[1]:
-        raise _fail(path, f"{where}: opening {value[0]} is not before closing {value[1]}")
-    return Interval(parsed[0], parsed[1])
 
 
 def _code(path: Path, where: str, value: Any, known: dict[str, Any] | None = None) -> str:
     code = str(value)
     if not _CODE.match(code):
-        raise _fail(path, f"{where}: {value!r} is not a 4-digit kommunekode (quote it in YAML)")
+        raise fail(path, f"{where}: {value!r} is not a 4-digit kommunekode (quote it in YAML)")
     if known is not None and code not in known:
-        raise _fail(path, f"{where}: unknown kommunekode {code}")
+        raise fail(path, f"{where}: unknown kommunekode {code}")
     return code
 
 
@@ -198,9 +159,9 @@ def _load_municipalities(path: Path) -> dict[str, Municipality]:
     for i, row in enumerate(_read_csv(path, ("code", "name", "region")), start=2):
         code = _code(path, f"line {i}", row["code"])
         if code in out:
-            raise _fail(path, f"line {i}: duplicate code {code}")
+            raise fail(path, f"line {i}: duplicate code {code}")
         if not row["name"].strip() or not row["region"].strip():
-            raise _fail(path, f"line {i}: empty name or region")
+            raise fail(path, f"line {i}: empty name or region")
         out[code] = Municipality(code, row["name"].strip(), row["region"].strip())
     return out
 
@@ -211,86 +172,79 @@ def _load_postal_codes(path: Path, kommuner: dict[str, Municipality]) -> dict[st
     for i, row in enumerate(rows, start=2):
         pc = row["postal_code"].strip()
         if not _CODE.match(pc):
-            raise _fail(path, f"line {i}: {pc!r} is not a 4-digit postal code")
+            raise fail(path, f"line {i}: {pc!r} is not a 4-digit postal code")
         codes = [c.strip() for c in row["municipality_codes"].split(";") if c.strip()]
         # 0411 Christiansø is listed by DAWA but is not a municipality (see PROVENANCE.md).
         codes = [c for c in codes if c != "0411"]
         for c in codes:
             _code(path, f"line {i}", c, kommuner)
         if not codes:
-            raise _fail(path, f"line {i}: postal code {pc} has no municipality")
+            raise fail(path, f"line {i}: postal code {pc} has no municipality")
         out[pc] = PostalCode(pc, row["name"].strip(), tuple(codes))
     return out
 
 
 def _load_topics(path: Path, kommuner: dict[str, Municipality]):
-    data = _read_yaml(path)
+    data = read_yaml(path)
     authorities: dict[str, Authority] = {}
     for key, a in (data.get("authorities") or {}).items():
         if not isinstance(a, dict) or "name" not in a:
-            raise _fail(path, f"authority {key}: needs a name")
+            raise fail(path, f"authority {key}: needs a name")
         authorities[key] = Authority(key, a["name"], a.get("web", ""))
     topics: dict[str, Topic] = {}
     for i, t in enumerate(data.get("topics") or []):
         where = f"topic #{i + 1} ({t.get('slug', '?') if isinstance(t, dict) else t})"
         if not isinstance(t, dict):
-            raise _fail(path, f"{where}: expected a mapping")
+            raise fail(path, f"{where}: expected a mapping")
         for req in ("slug", "name", "owner", "route", "about"):
             if not t.get(req):
-                raise _fail(path, f"{where}: missing {req}")
+                raise fail(path, f"{where}: missing {req}")
         if not re.match(r"^[a-z0-9-]+$", t["slug"]):
-            raise _fail(path, f"{where}: slug must be lowercase a-z, 0-9 and hyphens")
+            raise fail(path, f"{where}: slug must be lowercase a-z, 0-9 and hyphens")
         if t["slug"] in topics:
-            raise _fail(path, f"{where}: duplicate slug")
+            raise fail(path, f"{where}: duplicate slug")
         if t["route"] not in ROUTES:
-            raise _fail(path, f"{where}: route must be one of {ROUTES}")
+            raise fail(path, f"{where}: route must be one of {ROUTES}")
         authority = t.get("authority")
         if t["route"] == "redirect" and authority not in authorities:
-            raise _fail(path, f"{where}: redirect topics need a known authority")
+            raise fail(path, f"{where}: redirect topics need a known authority")
         if authority is not None and authority not in authorities:
-            raise _fail(path, f"{where}: unknown authority {authority!r}")
+            raise fail(path, f"{where}: unknown authority {authority!r}")
         codes = tuple(_code(path, where, c, kommuner) for c in t.get("municipalities") or ())
         topics[t["slug"]] = Topic(
             t["slug"], t["name"], t["owner"], t["route"], t["about"], authority, codes
         )
     if not topics:
-        raise _fail(path, "no topics")
+        raise fail(path, "no topics")
     return topics, authorities
 
 
 def _load_ddh(path: Path, kommuner: dict[str, Municipality]):
-    data = _read_yaml(path)
+    data = read_yaml(path)
     hours: dict[str, WeeklyHours] = {}
     raw_hours = data.get("ddh_hours") or {}
     closed = bool(raw_hours.get("closed_on_danish_public_holidays", True))
     for model, days in raw_hours.items():
         if model == "closed_on_danish_public_holidays":
             continue
-        if not isinstance(days, dict):
-            raise _fail(path, f"ddh_hours.{model}: expected weekday → [open, close]")
-        parsed = {}
-        for day, iv in days.items():
-            if day not in WEEKDAYS:
-                raise _fail(path, f"ddh_hours.{model}: unknown weekday {day!r}")
-            parsed[day] = _interval(path, f"ddh_hours.{model}.{day}", iv)
-        hours[model] = WeeklyHours(parsed, closed)
+        hours[model] = WeeklyHours(parse_week(path, f"ddh_hours.{model}", days), closed)
     default = data.get("default_hours_model", "proposed_2026")
     if default not in hours:
-        raise _fail(path, f"ddh_hours: default model {default!r} is not defined")
+        raise fail(path, f"ddh_hours: default model {default!r} is not defined")
     members: dict[str, Member] = {}
     for i, m in enumerate(data.get("members_2025") or []):
         where = f"members_2025 #{i + 1}"
         code = _code(path, where, m.get("code"), kommuner)
         if kommuner[code].name != m.get("name"):
-            raise _fail(
+            raise fail(
                 path, f"{where}: name {m.get('name')!r} does not match {kommuner[code].name!r}"
             )
-        members[code] = Member(code, m["name"], _interval(path, where, m.get("own_hours")))
+        members[code] = Member(code, m["name"], parse_interval(path, where, m.get("own_hours")))
     partners: dict[str, Partner] = {}
     for i, p in enumerate(data.get("partners") or []):
         where = f"partners #{i + 1}"
         if not p.get("id") or not p.get("name"):
-            raise _fail(path, f"{where}: needs id and name")
+            raise fail(path, f"{where}: needs id and name")
         codes = tuple(_code(path, where, c, kommuner) for c in p.get("municipalities") or ())
         partners[p["id"]] = Partner(p["id"], p["name"], int(p.get("since", 0)), codes)
     return hours, default, members, partners, data
@@ -303,7 +257,11 @@ def load_registry(directory: Path | None = None) -> Registry:
     postal = _load_postal_codes(d / "postal_codes.csv", kommuner)
     topics, authorities = _load_topics(d / "topics.yaml", kommuner)
     hours, default, members, partners, raw = _load_ddh(d / "ddh.yaml", kommuner)
-    registry = Registry(
+    routing = load_routing(
+        d / "routing.yaml", municipalities=kommuner.keys(), topics=topics.keys(),
+        hours_models=hours.keys(), default_hours_model=default,
+    )
+    return Registry(
         municipalities=kommuner,
         postal_codes=postal,
         topics=topics,
@@ -312,10 +270,6 @@ def load_registry(directory: Path | None = None) -> Registry:
         partners=partners,
         ddh_hours=hours,
         default_ddh_hours=default,
+        routing=routing,
         raw_ddh=raw,
     )
-    from dataclasses import replace
-
-    from knowledge.routing import load_routing
-
-    return replace(registry, routing=load_routing(d / "routing.yaml", registry))

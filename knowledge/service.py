@@ -13,7 +13,8 @@ from ddh.logging import get_logger
 from ddh.settings import Settings
 from knowledge.corpus import corpus_sources, load_corpus
 from knowledge.embeddings import Embedder, make_embedder
-from knowledge.importers import ImportReport, load_path
+from knowledge.importers.common import ImportReport
+from knowledge.importers.load import load_path
 from knowledge.index import GuideIndex, SyncReport
 from knowledge.registry import Registry, load_registry
 from knowledge.retrieval import HybridRetriever

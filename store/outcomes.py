@@ -11,7 +11,6 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ddh.logging import get_logger
+from ddh.vocabulary import Action, Outcome
 from store.migrate import upgrade
 from store.models import (
     CallbackContact,
@@ -30,55 +30,11 @@ from store.models import (
     TicketDelivery,
     Turn,
 )
+from store.records import EndRecord, TurnRecord
+from store.records import HandoffPacket as Packet
 from store.rollup import install_stamp
 
 log = get_logger(__name__)
-
-
-@dataclass
-class TurnRecord:
-    """Everything one citizen turn adds to the store (all text already redacted)."""
-
-    conversation_id: str
-    channel: str
-    seq: int  # the citizen turn's number in the conversation, from 1
-    at: datetime
-    citizen_text: str
-    bot_text: str
-    language: str
-    action: str
-    topic: str | None
-    municipality: str | None
-    municipality_source: str | None
-    reason: str
-    target: str | None = None
-    guides: list[dict[str, Any]] = field(default_factory=list)
-    pii_kinds: list[str] = field(default_factory=list)
-    latency_ms: float | None = None
-    mode: str = "grounded"
-    outcome: str | None = None
-    conversation_topic: str | None = None
-    ended: bool = False
-    satisfaction: int | None = None
-    handoff: dict[str, Any] | None = None  # id, kind, target, topic, reason, summary, packet
-    notice_id: str | None = None  # a crisis notice answered the conversation
-    callback_phone: str | None = None  # consented; stored apart, only with a ticket
-    # A new ticket's destinations, (channel, address): written to the delivery outbox
-    # in the same transaction as the ticket (handoff/tickets.py delivers them).
-    deliveries: list[tuple[str, str]] = field(default_factory=list)
-
-
-@dataclass
-class EndRecord:
-    """The conversation ended without a closing turn (the caller hung up, the chat
-    was abandoned). A conversation with no turns at all is still a contact."""
-
-    conversation_id: str
-    channel: str
-    started_at: datetime
-    at: datetime
-    municipality: str | None = None
-    outcome: str = "abandoned"  # kept only when no turn gave an outcome
 
 
 def database_url(url: str | None, data_dir: Path) -> str:
@@ -168,19 +124,19 @@ class OutcomeStore:
     def _write_end(self, s: Session, rec: EndRecord) -> None:
         conv = s.get(Conversation, rec.conversation_id)
         if conv is None:
-            conv = Conversation(id=rec.conversation_id, channel=rec.channel,
+            conv = Conversation(id=rec.conversation_id, channel=str(rec.channel),
                                 started_at=rec.started_at, turns=0,
                                 municipality=rec.municipality)
             s.add(conv)
         if conv.ended_at is None:
             conv.ended_at = rec.at
         if conv.outcome is None:
-            conv.outcome = rec.outcome
+            conv.outcome = str(rec.outcome)
 
     def _write(self, s: Session, rec: TurnRecord) -> None:
         conv = s.get(Conversation, rec.conversation_id)
         if conv is None:
-            conv = Conversation(id=rec.conversation_id, channel=rec.channel, started_at=rec.at,
+            conv = Conversation(id=rec.conversation_id, channel=str(rec.channel), started_at=rec.at,
                                 language=rec.language, turns=0)
             s.add(conv)
         conv.municipality = rec.municipality or conv.municipality
@@ -188,10 +144,10 @@ class OutcomeStore:
         conv.topic = rec.conversation_topic or conv.topic
         conv.notice_id = rec.notice_id or conv.notice_id
         conv.language = rec.language or conv.language
-        conv.last_action = rec.action
+        conv.last_action = str(rec.action)
         conv.turns = max(conv.turns or 0, rec.seq)
         if rec.outcome:
-            conv.outcome = rec.outcome
+            conv.outcome = str(rec.outcome)
         if rec.satisfaction is not None:
             conv.satisfaction = rec.satisfaction
         if rec.ended:
@@ -203,24 +159,26 @@ class OutcomeStore:
         s.add(Turn(conversation_id=rec.conversation_id, seq=2 * rec.seq, role="bot",
                    text=rec.bot_text, at=rec.at, language=rec.language))
         s.add(Decision(conversation_id=rec.conversation_id, seq=rec.seq, at=rec.at,
-                       action=rec.action, topic=rec.topic, municipality=rec.municipality,
+                       action=str(rec.action), topic=rec.topic, municipality=rec.municipality,
                        target=rec.target, reason=rec.reason, guides=rec.guides or None,
-                       latency_ms=rec.latency_ms, mode=rec.mode))
+                       latency_ms=rec.latency_ms, mode=str(rec.mode)))
+        ticket = rec.handoff if rec.handoff and rec.handoff.kind == Action.TICKET else None
         if rec.handoff:
             _add_packet(s, rec.conversation_id, rec.handoff, rec.at)
-        if rec.handoff and rec.handoff["kind"] == "ticket":
+        if ticket:
             # a callback number often follows in the next turn: wait for it
-            _add_deliveries(s, rec.handoff["id"], rec.deliveries, self.ticket_grace_s)
-        if rec.callback_phone and rec.handoff and rec.handoff["kind"] == "ticket":
-            s.add(CallbackContact(handoff_id=rec.handoff["id"], phone=rec.callback_phone,
+            _add_deliveries(s, ticket.id, rec.deliveries, self.ticket_grace_s)
+        if rec.callback_phone and ticket:
+            s.add(CallbackContact(handoff_id=ticket.id, phone=rec.callback_phone,
                                   consented_at=rec.at))
         elif rec.callback_phone:
             # A number given after the ticket: attach it to the conversation's last ticket.
-            ticket = s.scalar(select(HandoffPacket).where(
+            last = s.scalar(select(HandoffPacket).where(
                 HandoffPacket.conversation_id == rec.conversation_id,
-                HandoffPacket.kind == "ticket").order_by(HandoffPacket.created_at.desc()))
-            if ticket is not None and s.get(CallbackContact, ticket.id) is None:
-                s.add(CallbackContact(handoff_id=ticket.id, phone=rec.callback_phone,
+                HandoffPacket.kind == Action.TICKET.value)
+                .order_by(HandoffPacket.created_at.desc()))
+            if last is not None and s.get(CallbackContact, last.id) is None:
+                s.add(CallbackContact(handoff_id=last.id, phone=rec.callback_phone,
                                       consented_at=rec.at))
 
     # --- reading -------------------------------------------------------------------
@@ -271,16 +229,16 @@ class OutcomeStore:
                 time.sleep(self.backoff_s * (2 ** attempt))
         raise RuntimeError(f"could not store a message of {conversation_id}")
 
-    def add_ticket(self, conversation_id: str, ticket: dict[str, Any],
+    def add_ticket(self, conversation_id: str, ticket: Packet,
                    deliveries: list[tuple[str, str]], callback_phone: str | None,
                    at: datetime) -> None:
         """A ticket made by an agent: the packet, its deliveries (the outbox) and the
         consented callback number, in one transaction."""
         with self.sessions.begin() as s:
-            _add_packet(s, conversation_id, {**ticket, "kind": "ticket"}, at)
-            _add_deliveries(s, ticket["id"], deliveries, 0.0)  # the number is known: send
+            _add_packet(s, conversation_id, ticket.as_ticket(), at)
+            _add_deliveries(s, ticket.id, deliveries, 0.0)  # the number is known: send
             if callback_phone:
-                s.add(CallbackContact(handoff_id=ticket["id"], phone=callback_phone,
+                s.add(CallbackContact(handoff_id=ticket.id, phone=callback_phone,
                                       consented_at=at))
 
     def delivery_counts(self) -> dict[str, int]:
@@ -297,7 +255,7 @@ class OutcomeStore:
         with self.sessions() as s:
             rows = s.execute(select(HandoffPacket, CallbackContact.phone).outerjoin(
                 CallbackContact, CallbackContact.handoff_id == HandoffPacket.id).where(
-                HandoffPacket.kind == "ticket").order_by(HandoffPacket.created_at.desc())
+                HandoffPacket.kind == Action.TICKET.value).order_by(HandoffPacket.created_at.desc())
                 .limit(limit)).all()
             out = []
             for packet, phone in rows:
@@ -311,14 +269,14 @@ class OutcomeStore:
                             "deliveries": sorted(states)})
             return out
 
-    def wrap_up(self, conversation_id: str, handoff_id: str, agent: str, outcome: str,
+    def wrap_up(self, conversation_id: str, handoff_id: str, agent: str, outcome: Outcome,
                 queue_wait_s: float, at: datetime | None = None) -> None:
         """The agent closed the conversation: who, how long the citizen waited, outcome."""
         with self.sessions.begin() as s:
             conv = s.get(Conversation, conversation_id)
             if conv is None:
                 raise KeyError(conversation_id)
-            conv.agent, conv.queue_wait_s, conv.outcome = agent, queue_wait_s, outcome
+            conv.agent, conv.queue_wait_s, conv.outcome = agent, queue_wait_s, str(outcome)
             conv.ended_at = at or datetime.now(UTC)
             packet = s.get(HandoffPacket, handoff_id)
             if packet is not None:
@@ -347,10 +305,10 @@ class OutcomeStore:
         self.engine.dispose()
 
 
-def _add_packet(s: Session, conversation_id: str, h: dict[str, Any], at: datetime) -> None:
-    s.add(HandoffPacket(id=h["id"], conversation_id=conversation_id, kind=h["kind"],
-                        target=h["target"], topic=h.get("topic"), reason=h["reason"],
-                        summary=h["summary"], packet=h["packet"], created_at=at))
+def _add_packet(s: Session, conversation_id: str, h: Packet, at: datetime) -> None:
+    s.add(HandoffPacket(id=h.id, conversation_id=conversation_id, kind=str(h.kind),
+                        target=h.target, topic=h.topic, reason=h.reason,
+                        summary=h.summary, packet=h.body(), created_at=at))
     s.flush()
 
 

@@ -23,7 +23,7 @@ import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from itertools import chain
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy import (
     ColumnElement,
@@ -40,20 +40,29 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ddh.logging import get_logger
 from store.models import Conversation, HandoffPacket, KpiHour, KpiState, KpiValue
 
-if TYPE_CHECKING:
-    from store.outcomes import OutcomeStore
-
 log = get_logger(__name__)
 OVERLAP = timedelta(minutes=10)
 HOUR = timedelta(hours=1)
 LOCK_KEY = 0x44_44_48_01  # "DDH" + 1: the PostgreSQL advisory lock of the refresher
 STATE = "rollup"
+
+
+class Database(Protocol):
+    """What a refresh needs of a store: its engine, its sessions and its retry policy.
+    A protocol, so that the roll-up does not depend on the `OutcomeStore` that
+    installs its stamp (the store imports the roll-up, never the other way)."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+    retries: int
+    backoff_s: float
 
 
 def install_stamp(sessions: sessionmaker) -> None:
@@ -73,7 +82,7 @@ def install_stamp(sessions: sessionmaker) -> None:
                             .values(updated_at=now))
 
 
-def hour_of(store: OutcomeStore, column: Any) -> ColumnElement:
+def hour_of(store: Database, column: Any) -> ColumnElement:
     """The UTC hour an instant falls in, as the database computes it."""
     if store.engine.dialect.name == "sqlite":
         return func.strftime(literal_column("'%Y-%m-%d %H:00:00'"), column)
@@ -88,7 +97,7 @@ def as_hour(value: str | datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def refresh(store: OutcomeStore) -> int:
+def refresh(store: Database) -> int:
     """Bring the roll-up up to date; returns how many hours were recomputed. A locked
     database (another writer) is retried with backoff, like every store write."""
     for attempt in range(store.retries + 1):
@@ -102,7 +111,7 @@ def refresh(store: OutcomeStore) -> int:
     return 0  # unreachable
 
 
-def _refresh(store: OutcomeStore) -> int:
+def _refresh(store: Database) -> int:
     started = datetime.now(UTC)
     with store.sessions.begin() as s:
         _lock(store, s)
@@ -124,7 +133,7 @@ def _refresh(store: OutcomeStore) -> int:
         return len(dirty)
 
 
-def _lock(store: OutcomeStore, s: Session) -> None:
+def _lock(store: Database, s: Session) -> None:
     """Serialise refreshers. On SQLite the first statement is a write, so this
     transaction holds the write lock before it reads anything."""
     if store.engine.dialect.name == "postgresql":
@@ -151,13 +160,13 @@ def _count(condition: Any) -> Any:
     return func.sum(case((condition, 1), else_=0))
 
 
-def _seconds(store: OutcomeStore, start: Any, end: Any) -> Any:
+def _seconds(store: Database, start: Any, end: Any) -> Any:
     if store.engine.dialect.name == "sqlite":
         return (func.julianday(end) - func.julianday(start)) * 86400.0
     return func.extract("epoch", end - start)
 
 
-def _roll_up(store: OutcomeStore, s: Session,
+def _roll_up(store: Database, s: Session,
              period: tuple[datetime, datetime] | None) -> int:
     """Recompute the roll-up rows of the conversations started in `period` (all if
     None) and insert them; returns the number of hours written."""

@@ -1,12 +1,16 @@
 """Shared fixtures: the real registry, one real embedding model and one real index.
 
-The full-corpus index is built once per test session (about 20 s on two cores) in a
-temporary directory; tests that change an index build their own small one.
+The full-corpus index is a real Chroma index of real embeddings, built once for a
+given corpus and embedder and kept in var/test-cache (tests/index_cache.py: keyed by
+a hash of the guides, the registry, the indexing code and the embedder; on a clean
+checkout it starts from the index scripts/install.sh built). Each session gets its
+own copy; tests that change an index build their own small one.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
@@ -20,9 +24,10 @@ os.environ.setdefault("DDH_MODELS_DIR", str(MODELS))
 import pytest  # noqa: E402
 
 from ddh.settings import Settings  # noqa: E402
-from knowledge.embeddings import Embedder, make_embedder  # noqa: E402
+from knowledge.embeddings import Embedder  # noqa: E402
 from knowledge.registry import Registry, load_registry  # noqa: E402
 from knowledge.service import Knowledge  # noqa: E402
+from tests.index_cache import cached_index, make_test_embedder  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -34,17 +39,17 @@ def registry() -> Registry:
 
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
-    e = make_embedder("onnx", cache_dir=Path(os.environ["DDH_MODELS_DIR"]))
-    assert type(e).__name__ == "OnnxE5Embedder", "the ONNX embedder must load in tests"
-    return e
+    return make_test_embedder()
 
 
 @pytest.fixture(scope="session")
 def knowledge(tmp_path_factory, registry, embedder) -> Knowledge:
-    """The bundled corpus, ingested into a fresh embedded Chroma index."""
+    """The bundled corpus in an embedded Chroma index: this session's copy of the
+    cached one (tests write stores and outboxes into its data directory)."""
     settings = Settings(data_dir=tmp_path_factory.mktemp("index"))
+    shutil.copytree(cached_index(settings, embedder), settings.chroma_path)
     k = Knowledge.open(settings, registry, embedder)
-    k.refresh_index()
+    k.refresh_index()  # compares content hashes only: nothing to embed on a current cache
     return k
 
 

@@ -18,7 +18,8 @@ from gateway.app import create_app
 from handoff.accounts import AccountError, Accounts
 from handoff.backends import MemoryBackend
 from handoff.desk import HandoffDesk
-from store.outcomes import OutcomeStore, TurnRecord, database_url
+from store.outcomes import OutcomeStore, database_url
+from store.records import TurnRecord
 from tests.servers import DDH, serve_app
 
 PASSWORD = "korrekt-hest-batteri"

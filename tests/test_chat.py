@@ -33,10 +33,10 @@ def open_chat(url: str, municipality: str | None = "0751") -> dict:
     return r.json()
 
 
-async def until_reply(ws, timeout: float = 20.0) -> list[dict]:
+async def until_reply(ws, per_event_s: float = 20.0) -> list[dict]:
     events = []
     while True:
-        ev = json.loads(await asyncio.wait_for(ws.recv(), timeout))
+        ev = json.loads(await asyncio.wait_for(ws.recv(), per_event_s))
         events.append(ev)
         if ev["type"] == "error" or (ev["type"] == "message" and ev["role"] == "bot"):
             return events

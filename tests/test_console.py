@@ -46,9 +46,9 @@ def cookie(url: str, username: str) -> str:
     return r.cookies["ddh_session"]
 
 
-async def until(ws, kind: str, timeout: float = 15.0) -> dict:
+async def until(ws, kind: str, per_event_s: float = 15.0) -> dict:
     while True:
-        event = json.loads(await asyncio.wait_for(ws.recv(), timeout))
+        event = json.loads(await asyncio.wait_for(ws.recv(), per_event_s))
         if event.get("type") == kind:
             return event
 
@@ -58,7 +58,8 @@ def test_ticket_transfer_and_scoped_callback_list(gateway):
     ws_base = url.replace("http://", "ws://")
 
     async def scenario():
-        conv = httpx.post(f"{url}/api/chat/conversations", json={"municipality": "0849"}).json()
+        conv = (await asyncio.to_thread(
+            httpx.post, f"{url}/api/chat/conversations", json={"municipality": "0849"})).json()
         agent = await websockets.connect(f"{ws_base}/api/agent/ws", additional_headers={
             "Cookie": f"ddh_session={cookie(url, 'anne')}"})
         citizen = await websockets.connect(ws_base + conv["websocket"])

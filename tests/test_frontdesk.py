@@ -57,22 +57,22 @@ def test_voice_answer_offers_sms_instead_of_link(desk):
 
 def test_person_needed_routes_by_hours(desk):
     day = talk(desk, "hvordan logger jeg på mitid", "det hjalp ikke", municipality="0615")
-    assert day[1].action == "handoff" and day[1].handoff["target"] == "ddh"
+    assert day[1].action == "handoff" and day[1].handoff.target == "ddh"
     assert day[1].topic == "mitid"
-    summary = day[1].handoff["summary"]
+    summary = day[1].handoff.summary
     assert "Horsens" in summary and len(summary.splitlines()) <= 5
     evening = talk(desk, "jeg vil gerne tale med en medarbejder", municipality="0615",
                    at=TUE_EVENING)[0]
-    assert evening.action == "ticket" and evening.handoff["target"] == "ddh"
+    assert evening.action == "ticket" and evening.handoff.target == "ddh"
     assert "i morgen kl. 8.00" in evening.reply
 
 
 def test_kommune_topic_transfers_when_open_else_ticket(desk):
     open_ = talk(desk, "hvad er status på min byggesag", municipality="0751")[0]
-    assert (open_.action, open_.topic, open_.handoff["target"]) == ("transfer", "byggeri",
+    assert (open_.action, open_.topic, open_.handoff.target) == ("transfer", "byggeri",
                                                                      "0751")
     closed = talk(desk, "hvad er status på min byggesag", municipality="0751", at=SAT)[0]
-    assert closed.action == "ticket" and closed.handoff["target"] == "0751"
+    assert closed.action == "ticket" and closed.handoff.target == "0751"
     assert "mandag" in closed.reply
 
 
@@ -125,8 +125,8 @@ def test_callback_number_is_kept_apart_for_the_ticket(desk, store):
     r = talk(desk, "jeg vil tale med en medarbejder", "ja ring mig på 12345678",
              municipality="0615", at=TUE_EVENING)
     assert [x.action for x in r] == ["ticket", "ticket"]
-    assert r[1].handoff["id"] == r[0].handoff["id"]
-    assert store.callback_for(r[0].handoff["id"]) == "12345678"
+    assert r[1].handoff.id == r[0].handoff.id
+    assert store.callback_for(r[0].handoff.id) == "12345678"
     assert "12345678" not in repr(store.conversation(r[0].conversation))
 
 
@@ -147,14 +147,14 @@ def test_number_given_with_a_callback_request_goes_on_the_new_ticket(desk, store
     r = talk(desk, "ring mig op på 12345678, jeg vil tale med en medarbejder",
              municipality="0615", at=TUE_EVENING)[0]
     assert r.action == "ticket" and "ringer til dig" in r.reply
-    assert store.callback_for(r.handoff["id"]) == "12345678"
+    assert store.callback_for(r.handoff.id) == "12345678"
 
 
 def test_number_without_a_callback_request_is_not_kept(desk, store):
     r = talk(desk, "mit nummer er 12345678, hvordan fornyer jeg mit pas",
              "jeg vil tale med en medarbejder", municipality="0615", at=TUE_EVENING)
     assert r[1].action == "ticket" and "skriv dit telefonnummer" in r[1].reply
-    assert store.callback_for(r[1].handoff["id"]) is None
+    assert store.callback_for(r[1].handoff.id) is None
 
 
 def test_a_municipality_from_the_channel_is_not_thanked_for(desk):
@@ -185,4 +185,4 @@ def test_own_case_after_weeks_goes_to_the_municipality(desk):
     at = datetime.fromisoformat("2026-11-25T13:00:00+01:00")
     (r,) = talk(desk, "hvad er status på min sag? jeg har ikke hørt noget i 5 uger",
                 municipality="0813", at=at)
-    assert (r.action, r.topic, r.handoff["target"]) == ("ticket", "sagsstatus", "0813")
+    assert (r.action, r.topic, r.handoff.target) == ("ticket", "sagsstatus", "0813")

@@ -85,7 +85,7 @@ def test_handoff_summary_from_the_llm(desk, fake):
     frontdesk.handle(TurnInput(cid, "hvordan logger jeg på mitid", municipality="0615", at=AT))
     r = frontdesk.handle(TurnInput(cid, "jeg vil tale med en medarbejder", at=AT))
     assert r.action == "handoff"
-    assert r.handoff["summary"] == ("Borger i Horsens kan ikke logge på MitID.\n"
+    assert r.handoff.summary == ("Borger i Horsens kan ikke logge på MitID.\n"
                                     "Vil tale med en person.")
     handoffs = store.conversation(cid)["handoffs"]
-    assert len(handoffs) == 1 and handoffs[0]["summary"] == r.handoff["summary"]
+    assert len(handoffs) == 1 and handoffs[0]["summary"] == r.handoff.summary

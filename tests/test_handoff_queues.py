@@ -13,9 +13,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.frontdesk import Frontdesk, TurnInput
+from ddh.vocabulary import Action
 from handoff.backends import MemoryBackend, RedisBackend
 from handoff.desk import HandoffDesk
 from handoff.queues import Agent, RoutingRules, Waiting, expected_wait_s, next_for, position
+from store.records import HandoffPacket
 from tests.servers import free_port
 
 RULES = RoutingRules(skill_wait_s=60, overflow_wait_s=180, handle_time_s=300)
@@ -144,7 +146,9 @@ def test_two_desks_on_one_redis_share_the_queue(redis_url):
     one = HandoffDesk(RedisBackend(redis_url, prefix), RULES, clock=lambda: T0)
     two = HandoffDesk(RedisBackend(redis_url, prefix), RULES, clock=lambda: T0 + 1)
     two.register(PAS_AGENT)
-    entry = one.offer({"id": "h1", "target": "ddh", "topic": "pas", "summary": "Pas"},
+    entry = one.offer(HandoffPacket(id="h1", kind=Action.HANDOFF, target="ddh", topic="pas",
+                                    municipality=None, reason="r", summary="Pas",
+                                    channel="chat", created_at=datetime.now(ZoneInfo("UTC"))),
                       "conv-1", "chat")
     assert one.place(entry.id) == (1, 300)
     assert two.next_for("a1").id == "h1"
@@ -171,7 +175,7 @@ def test_handoff_tells_the_citizen_their_place(knowledge):
     assert "Du er nummer 2 i køen. Forventet ventetid er cirka 10 minutter." in second.reply
     # The first citizen leaves: the second moves up, and an agent gets the second.
     assert front.close("c1")
-    assert desk.place(second.handoff["id"])[0] == 1
+    assert desk.place(second.handoff.id)[0] == 1
     assert desk.next_for("a1").conversation == "c2"
 
 

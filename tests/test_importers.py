@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from knowledge.importers import load_path
+from knowledge.importers.load import load_path
 
 EXPORTS = Path(__file__).parent / "fixtures" / "exports"
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import delete, func, select, update
 
+from ddh.vocabulary import Action
 from store import rollup
 from store.kpi import (
     Filters,
@@ -20,7 +21,8 @@ from store.kpi import (
     volume_by_hour,
 )
 from store.models import Conversation, KpiHour, KpiState
-from store.outcomes import EndRecord, OutcomeStore, TurnRecord, database_url
+from store.outcomes import OutcomeStore, database_url
+from store.records import EndRecord, HandoffPacket, TurnRecord
 
 TZ = ZoneInfo("Europe/Copenhagen")
 MON = datetime(2026, 11, 23, 9, 0, tzinfo=TZ)  # a Monday, 09:00 local (08:00 UTC)
@@ -36,8 +38,9 @@ def turn(store, cid, at, action, outcome, municipality="0751", channel="chat",
 
 
 def handoff(hid):
-    return {"id": hid, "kind": "handoff", "target": "ddh", "topic": "pas", "reason": "r",
-            "summary": "s", "packet": {}}
+    return HandoffPacket(id=hid, kind=Action.HANDOFF, target="ddh", topic="pas",
+                         municipality=None, reason="r", summary="s", channel="chat",
+                         created_at=datetime(2026, 11, 2, tzinfo=UTC))
 
 
 def fixture(store: OutcomeStore) -> None:

@@ -118,7 +118,7 @@ def test_a_person_about_the_notice_gets_crisis_priority(desk):
                    municipality="0710")
     assert (r.action, r.topic) == ("handoff", "krise")
     waiting = {w.id: w for w in desk.handoffs.backend.waiting()}
-    assert waiting[r.handoff["id"]].priority == 1
+    assert waiting[r.handoff.id].priority == 1
 
 
 def test_publish_edit_end_and_expiry_are_audited(store):

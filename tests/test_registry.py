@@ -3,7 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.registry import BUNDLED_DIR, RegistryError, load_registry
+from knowledge.registry import BUNDLED_DIR, load_registry
+from knowledge.yaml_data import RegistryError
 
 ROOT = Path(__file__).resolve().parent.parent
 

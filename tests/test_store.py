@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import inspect
 
-from store.outcomes import OutcomeStore, TurnRecord, database_url
+from store.outcomes import OutcomeStore, database_url
+from store.records import TurnRecord
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 

@@ -15,8 +15,10 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from bot.frontdesk import Frontdesk, TurnInput
+from ddh.vocabulary import Action
 from handoff.tickets import SmtpConfig, TicketOutbox, signature
-from store.outcomes import OutcomeStore, TurnRecord, database_url
+from store.outcomes import OutcomeStore, database_url
+from store.records import HandoffPacket, TranscriptLine, TurnRecord
 from tests.servers import free_port
 
 SECRET = "s3cret"
@@ -93,16 +95,17 @@ def store(tmp_path):
 
 def record_ticket(store: OutcomeStore, deliveries: list[tuple[str, str]]) -> str:
     at = datetime.now(UTC)
-    handoff = {"id": "T1", "kind": "ticket", "target": "0615", "topic": "koerekort",
-               "reason": "wants_person: closed", "summary": "Borgeren vil forny sit kørekort.",
-               "packet": {"channel": "chat", "transcript": [
-                   {"role": "citizen", "text": "ring til mig på [TELEFON]"}]}}
+    handoff = HandoffPacket(
+        id="T1", kind=Action.TICKET, target="0615", topic="koerekort", municipality="0615",
+        reason="wants_person: closed", summary="Borgeren vil forny sit kørekort.",
+        channel="chat", created_at=at,
+        transcript=(TranscriptLine("citizen", "ring til mig på [TELEFON]"),))
     store.record(TurnRecord(
         conversation_id="c1", channel="chat", seq=1, at=at, citizen_text="ring til mig",
         bot_text="Vi ringer dig op.", language="da", action="ticket", topic="koerekort",
         municipality="0615", municipality_source="widget", reason="closed", target="0615",
         handoff=handoff, callback_phone="28123456", deliveries=deliveries))
-    return handoff["id"]
+    return handoff.id
 
 
 def drain(outbox: TicketOutbox, clock: Clock, rounds: int = 6) -> list[dict[str, int]]:

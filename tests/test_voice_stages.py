@@ -216,7 +216,7 @@ async def test_ticket_reads_back_the_callers_number(desk, tmp_path):
         SleepFrame(1.0), TranscriptionFrame("ja", "", ""), SleepFrame(1.0)])
     assert stage.results[0].action == "ticket"
     assert any("12 34 56 78" in s for s in spoken(down))
-    ticket = stage.results[0].handoff["id"]
+    ticket = stage.results[0].handoff.id
     assert desk.store.callback_for(ticket).endswith("12345678")
     # The number is kept for the callback only, never in the transcript.
     conv = desk.store.conversation("call-1")

@@ -108,7 +108,7 @@ def test_a_call_is_answered_by_voice(phone, whisper, knowledge):
     async def call():
         async with websockets.connect(stream) as ws:
             caller = TwilioCaller(ws, call_sid="CAanswer")
-            greeting = await caller.answered(params, timeout=60)
+            greeting = await caller.answered(params, within_s=60)
             # Like a real caller, say it again in other words when the bot did not get it
             # (Whisper base mishears synthetic Danish now and then); four tries at most,
             # and one of them must be understood.
@@ -116,14 +116,14 @@ def test_a_call_is_answered_by_voice(phone, whisper, knowledge):
                              "Jeg har problemer med mit ID.", "MitID virker ikke."):
                 await caller.send_audio(synthesize(question, speed=140))
                 spoke = time.monotonic()
-                reply = await caller.wait_for_bot(spoke, timeout=30)
+                reply = await caller.wait_for_bot(spoke, within_s=30)
                 first = caller.first_sound_after(spoke)
                 decided = last_decision(store)
                 if decided is not None and (decided["action"], decided["topic"]) == (
                         "answer", "mitid"):
                     break
             await caller.send_audio(synthesize("Ja tak.", speed=140))
-            await caller.wait_for_bot(time.monotonic(), timeout=20)
+            await caller.wait_for_bot(time.monotonic(), within_s=20)
             return greeting, reply, first - spoke
         # leaving the block hangs up
 
@@ -200,9 +200,9 @@ def test_postal_code_by_keypad(phone):
     async def call():
         async with websockets.connect(stream) as ws:
             caller = TwilioCaller(ws, call_sid="CAdtmf")
-            await caller.answered(params, timeout=60)
+            await caller.answered(params, within_s=60)
             await caller.send_dtmf("8000#")
-            await caller.wait_for_bot(time.monotonic(), timeout=20)
+            await caller.wait_for_bot(time.monotonic(), within_s=20)
 
     asyncio.run(call())
     conv = conversation_of(store)[-1]
@@ -285,11 +285,12 @@ def test_one_process_serves_concurrent_calls(phone):
         stream, params = dial(url, f"CAconc{i}")
         async with websockets.connect(stream) as ws:
             caller = TwilioCaller(ws, call_sid=f"CAconc{i}")
-            await caller.answered(params, timeout=90)
-            live_counts.append(len(httpx.get(f"{url}/api/voice/calls").json()))
+            await caller.answered(params, within_s=90)
+            listed = await asyncio.to_thread(httpx.get, f"{url}/api/voice/calls")
+            live_counts.append(len(listed.json()))
             await caller.send_audio(synthesize(question, speed=140))
             spoke = time.monotonic()
-            await caller.wait_for_bot(spoke, timeout=40)
+            await caller.wait_for_bot(spoke, within_s=40)
             first = caller.first_sound_after(spoke)
             return (first or float("inf")) - spoke
 

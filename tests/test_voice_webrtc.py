@@ -49,12 +49,12 @@ def test_a_browser_call_is_answered(browser_phone):
         caller = WebRTCCaller()
         t0 = time.monotonic()
         await caller.call(url, municipality="0751")
-        greeting = await caller.wait_for_bot(t0, timeout=60)
+        greeting = await caller.wait_for_bot(t0, within_s=60)
         for question in ("Jeg kan ikke logge på med MitID.", "Jeg har problemer med MitID."):
             done = caller.say(synthesize(question, rate=48000, speed=140))
             await asyncio.sleep(max(0.0, done - time.monotonic()))
             spoke = time.monotonic()
-            reply = await caller.wait_for_bot(spoke, timeout=30)
+            reply = await caller.wait_for_bot(spoke, within_s=30)
             latency = (caller.first_sound_after(spoke) or 99) - spoke
             convs = store.recent(1)
             if convs and convs[0]["decisions"] and \

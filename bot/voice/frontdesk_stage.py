@@ -42,9 +42,9 @@ from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from bot.frontdesk import Frontdesk, TurnInput, TurnResult
 from bot.intents import detect
 from bot.replies import spaced_phone
+from bot.voice.carrier import CallInfo, CarrierError, SmsSender, Telephony
 from bot.voice.frames import SpeechNotUnderstoodFrame
 from bot.voice.speakable import speakable
-from gateway.telephony import CallInfo, CarrierError, SmsSender, Telephony
 
 SAY = {
     "not_caught": "Undskyld, det fangede jeg ikke. Vil du sige det igen?",
@@ -189,7 +189,7 @@ class FrontdeskProcessor(FrameProcessor):
             g = result.guides[0]
             self._sms_text = f"{g['title']}: {g['url']}"
         elif result.action == "transfer" and result.handoff:
-            self._after_speech.append(lambda: self._transfer(result.handoff["target"]))
+            self._after_speech.append(lambda: self._transfer(result.handoff.target))
         elif result.action == "ticket" and result.handoff and self.call.caller:
             state = self.frontdesk.states.peek(self.call.conversation)
             if state is not None and state.pending == "callback":
@@ -200,7 +200,7 @@ class FrontdeskProcessor(FrameProcessor):
             await self._end_call()
         elif result.action == "handoff" and result.handoff and \
                 self.frontdesk.handoffs is not None and self.waiting_for is None:
-            self.waiting_for = result.handoff["id"]
+            self.waiting_for = result.handoff.id
             self._hold = self.create_task(self._announce_place(), name="hold")
 
     async def _send_sms(self, body: str) -> None:

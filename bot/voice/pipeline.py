@@ -4,7 +4,9 @@
     frontdesk stage → text to speech → transport out
 
 `VoiceServices` is created once per process (the Whisper model, the vocabulary, the
-frontdesk, the carrier adapters); `run_call` builds a pipeline for one call on any
+frontdesk, the carrier adapters); the carrier adapters are built by whoever hosts the
+pipeline (the web app, from its settings) and handed in, so this package knows only
+their interfaces (`bot/voice/carrier.py`). `run_call` builds a pipeline for one call on any
 pipecat transport (Twilio media stream, WebRTC) and runs it until the call ends. The
 barge-in rule: when VAD hears the caller start speaking, pipecat's user-turn processor
 broadcasts an interruption — TTS stops, queued audio is dropped and the carrier is told
@@ -35,12 +37,12 @@ from pipecat.turns.user_turn_strategies import UserTurnStrategies
 from pipecat.workers.runner import WorkerRunner
 
 from bot.frontdesk import Frontdesk
+from bot.voice.carrier import CallInfo, SmsSender, Telephony
 from bot.voice.frontdesk_stage import FrontdeskProcessor
 from bot.voice.stt import FrontdeskSTTService, SpeechRecognizer
 from bot.voice.tts import make_tts
 from bot.voice.vocabulary import vocabulary
 from ddh.settings import Settings
-from gateway.telephony import CallInfo, SmsSender, Telephony, make_carrier
 
 IN_RATE = 16000  # what VAD and Whisper want; transports resample to it
 
@@ -66,12 +68,13 @@ class VoiceServices:
     clock: Callable[[], datetime] | None = None
 
     @classmethod
-    def create(cls, settings: Settings, frontdesk: Frontdesk,
-               telephony: Telephony | None = None, sms: SmsSender | None = None) -> VoiceServices:
+    def create(cls, settings: Settings, frontdesk: Frontdesk, telephony: Telephony,
+               sms: SmsSender) -> VoiceServices:
+        """Load the speech model with the vocabulary of `frontdesk`'s knowledge; the
+        carrier adapters come from the host (the web app builds them from settings)."""
         prompt, hotwords = vocabulary(frontdesk.knowledge)
         recognizer = SpeechRecognizer.from_settings(settings, prompt, hotwords)
-        default_tel, default_sms = make_carrier(settings)
-        return cls(settings, frontdesk, recognizer, telephony or default_tel, sms or default_sms)
+        return cls(settings, frontdesk, recognizer, telephony, sms)
 
 
 def build_pipeline(transport: BaseTransport, services: VoiceServices, call: CallInfo,

@@ -1,10 +1,13 @@
-"""What every importer shares: the report, topic resolution and dispatch by file type."""
+"""What every importer shares: the report, topic resolution and mapping onto our schema.
+
+Dispatch by file type lives in `knowledge.importers.load`, which knows every reader;
+the readers import only this module, so none of them depends on another's dispatcher.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from knowledge.guide import Guide, GuideError, guide_from_mapping, registry_problems, slugify
@@ -146,51 +149,3 @@ def checked(guide: Guide, registry: Registry) -> Guide:
     if problems:
         raise GuideError("; ".join(problems))
     return guide
-
-
-SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".json": "json",
-            ".html": "html", ".htm": "html"}
-
-
-def load_path(
-    path: Path, registry: Registry, *, source: str | None = None,
-    topic_map: dict[str, str] | None = None,
-) -> ImportReport:
-    """Load every guide under `path` (a file or a folder), whatever its format."""
-    from knowledge.importers import html_pages, json_export, markdown
-
-    readers = {"markdown": markdown.read, "json": json_export.read, "html": html_pages.read}
-    resolver = TopicResolver(registry, topic_map)
-    path = Path(path)
-    src = source or ("corpus" if path.name == "guides" else path.name)
-    report = ImportReport()
-    if not path.exists():
-        report.problems.append(ImportProblem(str(path), "no such file or folder"))
-        return report
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    seen: dict[str, str] = {}
-    for f in files:
-        kind = SUFFIXES.get(f.suffix.lower())
-        if kind is None or f.name.lower() == "readme.md":
-            continue
-        report.files += 1
-        try:
-            sub = readers[kind](f, resolver=resolver, source=src)
-        except (OSError, UnicodeDecodeError) as exc:
-            report.problems.append(ImportProblem(str(f), f"unreadable: {exc}"))
-            continue
-        for guide in sub.guides:
-            try:
-                checked(guide, registry)
-            except GuideError as exc:
-                report.problems.append(ImportProblem(f"{f} [{guide.id}]", str(exc)))
-                continue
-            if guide.id in seen:
-                report.problems.append(
-                    ImportProblem(str(f), f"duplicate id {guide.id!r} (first in {seen[guide.id]})")
-                )
-                continue
-            seen[guide.id] = str(f)
-            report.guides.append(guide)
-        report.problems.extend(sub.problems)
-    return report

@@ -7,44 +7,16 @@ another municipality answers 404 to a manager, exactly as one that does not exis
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import HTTPConnection
 
-from gateway.api.deps import FrontdeskDep
-from handoff.accounts import Accounts, SignedIn
+from gateway.api.deps import COOKIE, AccountsDep, FrontdeskDep, SettingsDep, SignedInDep
+from handoff.accounts import SignedIn
 
 router = APIRouter(tags=["agent"])
-COOKIE = "ddh_session"
-
-
-def get_accounts(conn: HTTPConnection) -> Accounts:
-    store = conn.app.state.frontdesk.store if conn.app.state.frontdesk else None
-    if store is None:
-        raise HTTPException(status_code=503, detail="no outcome store")
-    accounts = getattr(conn.app.state, "accounts", None)
-    if accounts is None:
-        accounts = conn.app.state.accounts = Accounts(store)
-    return accounts
-
-
-AccountsDep = Annotated[Accounts, Depends(get_accounts)]
-
-
-async def signed_in(request: Request, accounts: AccountsDep) -> SignedIn:
-    who = await run_in_threadpool(accounts.session, request.cookies.get(COOKIE))
-    if who is None:
-        raise HTTPException(status_code=401, detail="not signed in")
-    if request.method not in ("GET", "HEAD", "OPTIONS") and \
-            request.headers.get("x-csrf-token") != who.csrf:
-        raise HTTPException(status_code=403, detail="CSRF token missing or wrong")
-    return who
-
-
-SignedInDep = Annotated[SignedIn, Depends(signed_in)]
 
 
 class Login(BaseModel):
@@ -78,9 +50,8 @@ async def logout(who: SignedInDep, response: Response, accounts: AccountsDep) ->
 
 
 @router.get("/agent/config")
-async def console_config(request: Request) -> dict[str, bool]:
+async def console_config(settings: SettingsDep) -> dict[str, bool]:
     """What the sign-in page offers (single sign-on only when configured)."""
-    settings = request.app.state.settings
     return {"sso": bool(settings.oidc_issuer and settings.oidc_client_id)}
 
 

@@ -21,13 +21,13 @@ import re
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import (
     APIRouter,
     HTTPException,
     Query,
-    Request,
     WebSocket,
     WebSocketDisconnect,
     status,
@@ -37,7 +37,16 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.frontdesk import TurnInput
 from ddh.logging import get_logger
-from gateway.api.deps import ChatLogsDep, FrontdeskDep, SettingsDep, origin_allowed
+from gateway.api.deps import (
+    ChatLogsDep,
+    Clock,
+    ClockDep,
+    ConsoleLookupDep,
+    FrontdeskDep,
+    SettingsDep,
+    origin_allowed,
+)
+from gateway.console import ConsoleHub
 
 router = APIRouter(prefix="/chat", tags=["chat"])
 log = get_logger(__name__)
@@ -59,12 +68,11 @@ class OpenResponse(BaseModel):
 @router.post("/conversations", status_code=status.HTTP_201_CREATED,
              response_model=OpenResponse)
 async def open_conversation(body: OpenRequest, frontdesk: FrontdeskDep,
-                            logs: ChatLogsDep, request: Request) -> dict[str, Any]:
+                            logs: ChatLogsDep, clock: ClockDep) -> dict[str, Any]:
     """Open a chat conversation; the greeting discloses that the citizen talks to an AI."""
     if body.municipality and body.municipality not in frontdesk.registry.municipalities:
         raise HTTPException(status_code=422, detail=f"unknown kommunekode {body.municipality}")
     cid = uuid.uuid4().hex
-    clock = request.app.state.clock
     greeting = await run_in_threadpool(frontdesk.open, cid, "chat", body.municipality, None,
                                        clock() if clock else None)
     chat = logs.create(cid, body.municipality)
@@ -91,7 +99,7 @@ def _reply_event(result: Any, reply_to: str) -> dict[str, Any]:
         "action": result.action, "topic": result.topic, "municipality": result.municipality,
         "guides": [{"id": g["id"], "title": g["title"], "url": g["url"]}
                    for g in result.guides[:3]] if result.action == "answer" else [],
-        "handoff": {"kind": handoff["kind"], "target": handoff["target"]} if handoff else None,
+        "handoff": {"kind": handoff.kind, "target": handoff.target} if handoff else None,
         "ask_rating": result.asks_rating,
     }
 
@@ -113,7 +121,8 @@ class _RateLimit:
 
 @router.websocket("/ws/{conversation_id}")
 async def chat_socket(ws: WebSocket, conversation_id: str, frontdesk: FrontdeskDep,
-                      logs: ChatLogsDep, settings: SettingsDep) -> None:
+                      logs: ChatLogsDep, settings: SettingsDep, clock: ClockDep,
+                      console: ConsoleLookupDep) -> None:
     if not origin_allowed(ws.headers.get("origin"), ws.headers.get("host"),
                           settings.allowed_origins):
         await ws.close(code=1008, reason="origin not allowed")
@@ -148,7 +157,7 @@ async def chat_socket(ws: WebSocket, conversation_id: str, frontdesk: FrontdeskD
                 for event in chat.since(int(frame.get("since") or 0)):
                     await ws.send_json(event)
                 continue
-            await _message(ws, frame, chat, frontdesk, settings, limit)
+            await _message(ws, frame, chat, frontdesk, settings, limit, clock, console)
     except WebSocketDisconnect:
         return
     finally:
@@ -157,7 +166,8 @@ async def chat_socket(ws: WebSocket, conversation_id: str, frontdesk: FrontdeskD
 
 
 async def _message(ws: WebSocket, frame: dict[str, Any], chat: Any, frontdesk: Any,
-                   settings: Any, limit: _RateLimit) -> None:
+                   settings: Any, limit: _RateLimit, clock: Clock | None,
+                   console: Callable[[], ConsoleHub | None]) -> None:
     text = frame.get("text")
     client_id = str(frame.get("id") or uuid.uuid4().hex)
     if not isinstance(text, str) or not text.strip():
@@ -178,7 +188,8 @@ async def _message(ws: WebSocket, frame: dict[str, Any], chat: Any, frontdesk: A
                                 "message": "Du skriver meget hurtigt. Vent et øjeblik."})
             return
         if chat.agent is not None:  # a person has taken over: no bot turn
-            hub = ws.app.state.console
+            hub = console()  # made when the agent's console connected
+            assert hub is not None
             mine = await hub.citizen_says(chat, client_id, text)
             chat.answered[client_id] = [mine["seq"]]
             await ws.send_json(mine)
@@ -187,7 +198,7 @@ async def _message(ws: WebSocket, frame: dict[str, Any], chat: Any, frontdesk: A
         try:
             result = await run_in_threadpool(
                 frontdesk.handle, TurnInput(chat.id, text, "chat", chat.municipality,
-                                            at=clock() if (clock := ws.app.state.clock) else None))
+                                            at=clock() if clock else None))
         except Exception:
             log.exception("chat.turn_failed", conversation=chat.id)
             await ws.send_json({"type": "error", "code": "internal", "reply_to": client_id,

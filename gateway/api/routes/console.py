@@ -18,47 +18,21 @@ from __future__ import annotations
 import asyncio
 import json
 from typing import Any
-from urllib.parse import urlparse
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
-from gateway.api.routes.agent import COOKIE, get_accounts
+from gateway.api.deps import ConsoleDep, SocketSignedInDep, same_host
 from gateway.console import REFRESH, ConsoleHub
 from handoff.accounts import SignedIn
 
 router = APIRouter(tags=["agent"])
 
 
-def hub_of(ws: WebSocket) -> ConsoleHub | None:
-    state = ws.app.state
-    if getattr(state, "console", None) is None:
-        desk = state.frontdesk.handoffs if state.frontdesk else None
-        if desk is None:
-            return None
-        def live_calls() -> dict[str, Any]:
-            voice = getattr(state, "voice", None)
-            if voice is None or not voice.done() or voice.exception() is not None:
-                return {}
-            return voice.result().calls
-
-        state.console = ConsoleHub(desk, state.frontdesk, state.chat_logs, get_accounts(ws),
-                                   live_calls=live_calls)
-    return state.console
-
-
-@router.websocket("/agent/ws")
-async def agent_socket(ws: WebSocket) -> None:
-    origin = ws.headers.get("origin")
-    if origin and urlparse(origin).netloc != ws.headers.get("host"):
-        await ws.close(code=1008, reason="origin not allowed")
-        return
-    accounts = get_accounts(ws)
-    who = await run_in_threadpool(accounts.session, ws.cookies.get(COOKIE))
-    if who is None:
-        await ws.close(code=4401, reason="not signed in")
-        return
-    hub = hub_of(ws)
+@router.websocket("/agent/ws", dependencies=[Depends(same_host)])
+async def agent_socket(ws: WebSocket, who: SocketSignedInDep, hub: ConsoleDep) -> None:
+    """One console: the origin is checked first, then the session (4401 without one),
+    then the hub (1011 when no agent queues are configured)."""
     if hub is None:
         await ws.close(code=1011, reason="no agent queues configured")
         return

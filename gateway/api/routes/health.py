@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
+
+from gateway.api.deps import LoadedFrontdeskDep, LoadedKnowledgeDep
 
 router = APIRouter(tags=["health"])
 
@@ -16,9 +18,8 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz")
-async def readyz(request: Request) -> JSONResponse:
+async def readyz(knowledge: LoadedKnowledgeDep, frontdesk: LoadedFrontdeskDep) -> JSONResponse:
     """200 when the knowledge index is usable, 503 with the reason otherwise."""
-    knowledge = request.app.state.knowledge
     if knowledge is None:
         return JSONResponse({"status": "unavailable", "reason": "knowledge not loaded"}, 503)
     try:
@@ -27,7 +28,6 @@ async def readyz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "unavailable", "reason": f"index: {exc}"}, 503)
     if chunks == 0:
         return JSONResponse({"status": "unavailable", "reason": "knowledge index is empty"}, 503)
-    frontdesk = request.app.state.frontdesk
     if frontdesk is None:
         return JSONResponse({"status": "unavailable", "reason": "frontdesk not loaded"}, 503)
     pending = 0

@@ -8,31 +8,19 @@ CSRF token, like every console request; each is audited by the notice board.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
-from html import escape
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from bot.notices import Notice, NoticeBoard, NoticeError
+from bot.notices import Notice, NoticeError
 from bot.schedule import TZ
-from gateway.api.routes.agent import SignedInDep
+from gateway.api.deps import NoticesDep, RegistryDep, SignedInDep
 from handoff.accounts import Account
 
 router = APIRouter(prefix="/admin/notices", tags=["admin"])
-
-
-def board(request: Request) -> NoticeBoard:
-    notices = request.app.state.frontdesk.notices
-    if notices is None:
-        raise HTTPException(status_code=503, detail="no outcome store")
-    return notices
-
-
-BoardDep = Annotated[NoticeBoard, Depends(board)]
 
 
 async def editor(who: SignedInDep) -> Account:
@@ -80,17 +68,17 @@ def _own(account: Account, notice: Notice | None, notice_id: str) -> Notice:
 
 
 @router.get("")
-async def list_notices(viewer: Editor, notices: BoardDep) -> list[dict[str, Any]]:
+async def list_notices(viewer: Editor, notices: NoticesDep) -> list[dict[str, Any]]:
     """Live and recent notices with their contacts (all, and the last hour)."""
     scope = viewer.municipality if viewer.role == "manager" else None
     return await run_in_threadpool(notices.volumes, scope)
 
 
 @router.post("", status_code=201)
-async def publish(body: NewNotice, request: Request, account: Editor,
-                  notices: BoardDep) -> dict[str, Any]:
+async def publish(body: NewNotice, account: Editor, notices: NoticesDep,
+                  registry: RegistryDep) -> dict[str, Any]:
     code = account.municipality if account.role == "manager" else body.municipality
-    if not code or code not in request.app.state.frontdesk.registry.municipalities:
+    if not code or code not in registry.municipalities:
         raise HTTPException(status_code=422, detail="a notice needs a known municipality")
     expires = _expiry(body.expires_at, body.hours)
     if expires is None:
@@ -105,7 +93,7 @@ async def publish(body: NewNotice, request: Request, account: Editor,
 
 @router.patch("/{notice_id}")
 async def edit(notice_id: str, body: NoticeChange, account: Editor,
-               notices: BoardDep) -> dict[str, Any]:
+               notices: NoticesDep) -> dict[str, Any]:
     _own(account, await run_in_threadpool(notices.get, notice_id), notice_id)
     try:
         notice = await run_in_threadpool(
@@ -118,40 +106,14 @@ async def edit(notice_id: str, body: NoticeChange, account: Editor,
 
 
 @router.post("/{notice_id}/end")
-async def end(notice_id: str, account: Editor, notices: BoardDep) -> dict[str, Any]:
+async def end(notice_id: str, account: Editor, notices: NoticesDep) -> dict[str, Any]:
     _own(account, await run_in_threadpool(notices.get, notice_id), notice_id)
     return (await run_in_threadpool(notices.end, account.username, notice_id)).as_dict()
 
 
-def section(viewer: Account, volumes: list[dict[str, Any]], names: dict[str, str]) -> str:
-    """The dashboard's beredskab section: the notices with their live volume (kept
-    current by static/admin.js) and the form to publish one."""
-    rows = "".join(_row(v, names) for v in volumes) or \
-        '<tr class="empty"><td colspan="5">Ingen aktuelle beskeder.</td></tr>'
-    where = "" if viewer.role == "manager" else (
-        '<label>Kommune (kode) <input name="municipality" size="5" required '
-        'pattern="\\d{4}"></label>')
-    return f"""<section id="beredskab"><h2>Beredskab</h2>
-<table class="table notices" data-names="{escape(json.dumps(names))}"><thead><tr>
-<th>Besked</th><th>Kommune</th><th>Gælder til</th>
-<th>Henvendelser</th><th>Sidste time</th></tr></thead><tbody>{rows}</tbody></table>
-<form class="notice-form" id="notice-form">
-<label>Overskrift <input name="title" required minlength="3" maxlength="200"></label>
-<label>Tekst til borgerne <textarea name="text" required minlength="10" maxlength="1500"
-rows="3"></textarea></label>
-<label>Ord borgerne bruger (komma) <input name="keywords"
-placeholder="drikkevand, vandet, kogeanbefaling"></label>
-<label>Gælder i timer <input name="hours" type="number" min="1" max="720" value="24"></label>
-{where}<button type="submit">Udsend besked</button>
-<p class="chat__note" id="notice-status" role="status"></p></form></section>"""
-
-
-def _row(v: dict[str, Any], names: dict[str, str]) -> str:
-    until = datetime.fromisoformat(v["expires_at"]).astimezone(TZ).strftime("%d.%m %H:%M")
-    state = "" if v["live"] else " (afsluttet)"
-    end = (f' <button class="end" data-id="{escape(v["id"])}">Afslut</button>'
-           if v["live"] else "")
-    return (f'<tr data-id="{escape(v["id"])}"><td>{escape(v["title"])}{state}{end}</td>'
-            f'<td>{escape(names.get(v["municipality"], v["municipality"]))}</td>'
-            f'<td>{until}</td><td class="contacts">{v["contacts"]}</td>'
-            f'<td class="last-hour">{v["contacts_last_hour"]}</td></tr>')
+def rows(volumes: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str, Any]]:
+    """The notices as the dashboard's beredskab table shows them (templates/_notices.html):
+    the municipality by name, the expiry in local time."""
+    return [{**v, "municipality": names.get(v["municipality"], v["municipality"]),
+             "until": datetime.fromisoformat(v["expires_at"]).astimezone(TZ)
+             .strftime("%d.%m %H:%M")} for v in volumes]

@@ -18,50 +18,27 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from gateway.api.routes.agent import COOKIE, get_accounts
+from gateway.api.deps import COOKIE, AccountsDep, OidcDep, SettingsDep
 
 router = APIRouter(tags=["agent"])
 
 
-def oidc_client(request: Request) -> Any:
-    state = request.app.state
-    settings = state.settings
-    if not (settings.oidc_issuer and settings.oidc_client_id):
-        raise HTTPException(status_code=404, detail="single sign-on is not configured")
-    if getattr(state, "oauth", None) is None:
-        from authlib.integrations.starlette_client import OAuth
-
-        oauth = OAuth()
-        oauth.register(
-            "municipal",
-            server_metadata_url=settings.oidc_issuer.rstrip("/")
-            + "/.well-known/openid-configuration",
-            client_id=settings.oidc_client_id,
-            client_secret=settings.oidc_client_secret.get_secret_value()
-            if settings.oidc_client_secret else None,
-            client_kwargs={"scope": "openid profile email"})
-        state.oauth = oauth
-    return state.oauth.municipal
-
-
 @router.get("/agent/sso", include_in_schema=False)
-async def sso_start(request: Request) -> Any:
-    client = oidc_client(request)
+async def sso_start(request: Request, client: OidcDep) -> Any:
     return await client.authorize_redirect(request, str(request.url_for("sso_callback")))
 
 
 @router.get("/agent/sso/callback", name="sso_callback", include_in_schema=False)
-async def sso_callback(request: Request) -> RedirectResponse:
+async def sso_callback(request: Request, client: OidcDep, settings: SettingsDep,
+                       accounts: AccountsDep) -> RedirectResponse:
     from authlib.integrations.base_client import OAuthError
 
-    client = oidc_client(request)
     try:
         token = await client.authorize_access_token(request)
     except OAuthError as exc:
         raise HTTPException(status_code=401, detail=f"sign-in refused: {exc.error}") from exc
     claims = token.get("userinfo") or {}
-    username = claims.get(request.app.state.settings.oidc_username_claim)
-    accounts = get_accounts(request)
+    username = claims.get(settings.oidc_username_claim)
     who = await run_in_threadpool(accounts.login_sso, str(username)) if username else None
     if who is None:
         raise HTTPException(status_code=403, detail="no console account for this login")

@@ -11,12 +11,12 @@ serve it.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from html import escape
 from typing import Any
 
-from fastapi import Request
 from sqlalchemy import select
 
+from bot.frontdesk import Frontdesk
+from ddh.settings import Settings
 from handoff.accounts import Account
 from handoff.staffing import TZ, day_plan, forecast, jumpseat, slot_of
 from store.models import Conversation, HandoffPacket
@@ -36,9 +36,10 @@ def history(store: Any, since: datetime, municipality: str | None) -> list[datet
         return list(s.scalars(q))
 
 
-def view(request: Request, viewer: Account, now: datetime | None = None) -> dict[str, Any]:
-    settings = request.app.state.settings
-    frontdesk = request.app.state.frontdesk
+def view(settings: Settings, frontdesk: Frontdesk, viewer: Account,
+         now: datetime | None = None) -> dict[str, Any]:
+    """The staffing figures `viewer` may see (JSON for wallboards, and the dashboard's
+    section): the forecast per half hour, agents needed and on duty, the signal."""
     now = (now or datetime.now(UTC)).astimezone(TZ)
     scope = viewer.municipality if viewer.role == "manager" else None
     weeks = settings.staffing_history_weeks
@@ -69,23 +70,14 @@ def view(request: Request, viewer: Account, now: datetime | None = None) -> dict
     }
 
 
-def section(v: dict[str, Any]) -> str:
+def rows(v: dict[str, Any]) -> list[dict[str, Any]]:
+    """The half hours of `view` as the dashboard's table shows them (local time); the
+    current one is marked, and shows the agents logged in now."""
     now = datetime.fromisoformat(v["now"])
-    rows = []
+    shown = []
     for i in v["intervals"]:
         start = datetime.fromisoformat(i["start"])
-        current = start <= now < start + timedelta(minutes=30)
-        duty = f"{v['agents_on_duty']} logget ind nu" if current else ""
-        rows.append(f'<tr{" class=current" if current else ""}><td>{start:%H:%M}</td>'
-                    f'<td>{i["contacts"]:.1f}</td><td>{i["agents_needed"]}</td>'
-                    f"<td>{duty}</td></tr>")
-    body = "".join(rows) or '<tr><td colspan="4">Ingen historik endnu.</td></tr>'
-    sl = v["service_level"]
-    return f"""<section id="bemanding"><h2>Bemanding i dag</h2>
-<p class="signal signal--{escape(v['signal'])}" role="status">{SIGNALS[v['signal']]}
-{v['waiting']} venter · {v['agents_on_duty']} på vagt</p>
-<table class="table staffing"><thead><tr><th>Halve time</th><th>Forventede</th>
-<th>Agenter nødvendige</th><th>Nu</th></tr></thead><tbody>{body}</tbody></table>
-<p class="chat__note">Prognose fra de sidste {v['history_weeks']} ugers overdragelser;
-Erlang C for {sl['goal'] * 100:.0f} % besvaret inden for {sl['target_s']:.0f} s med
-{sl['handle_time_s']:.0f} s behandlingstid.</p></section>"""
+        shown.append({"start": f"{start:%H:%M}", "contacts": f"{i['contacts']:.1f}",
+                      "agents_needed": i["agents_needed"],
+                      "current": start <= now < start + timedelta(minutes=30)})
+    return shown

@@ -31,16 +31,16 @@ from fastapi import APIRouter, HTTPException, Request, WebSocket, WebSocketDisco
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from bot.voice.carrier import CallInfo
 from ddh.logging import get_logger
 from ddh.settings import Settings
 from gateway.api.deps import (
+    RegistryDep,
     SettingsDep,
-    get_frontdesk,
-    get_voice,
+    VoiceLoaderDep,
+    WebRTCDep,
     origin_allowed,
-    start_voice,
 )
-from gateway.telephony import CallInfo
 
 log = get_logger(__name__)
 router = APIRouter(prefix="/voice", tags=["voice"])  # under /api
@@ -81,7 +81,8 @@ def _public(request: Request, settings: Settings, path: str, ws: bool = False) -
 
 
 @telephony_router.post("/twilio/incoming", response_class=Response)
-async def twilio_incoming(request: Request, settings: SettingsDep) -> Response:
+async def twilio_incoming(request: Request, settings: SettingsDep,
+                          voice: VoiceLoaderDep) -> Response:
     """TwiML for an incoming call: connect its audio to our media stream."""
     form = {k: str(v) for k, v in (await request.form()).items()}
     if settings.twilio_auth_token:
@@ -93,7 +94,7 @@ async def twilio_incoming(request: Request, settings: SettingsDep) -> Response:
     if not call_sid:
         raise HTTPException(status_code=422, detail="CallSid missing")
     called, caller = form.get("To", ""), form.get("From", "")
-    start_voice(request)  # load the speech model while Twilio opens the stream
+    voice.start()  # load the speech model while Twilio opens the stream
     token = stream_token(settings, call_sid, called, caller)
     url = _public(request, settings, "/voice/twilio", ws=True)
     params = "".join(f"<Parameter name={quoteattr(k)} value={quoteattr(v)}/>"
@@ -123,9 +124,9 @@ async def _twilio_start(ws: WebSocket) -> dict[str, Any]:
 
 
 @telephony_router.websocket("/twilio")
-async def twilio_stream(ws: WebSocket) -> None:
+async def twilio_stream(ws: WebSocket, settings: SettingsDep, registry: RegistryDep,
+                        voice: VoiceLoaderDep) -> None:
     """One phone call: Twilio Media Streams in and out, through the voice pipeline."""
-    settings: Settings = ws.app.state.settings
     await ws.accept()
     try:
         start = await _twilio_start(ws)
@@ -142,15 +143,15 @@ async def twilio_stream(ws: WebSocket) -> None:
             stream_token(settings, call_sid, called, caller), str(custom.get("token", "")))):
         await ws.close(code=1008, reason="stream not authorised")
         return
-    if municipality and municipality not in ws.app.state.frontdesk.registry.municipalities:
+    if municipality and municipality not in registry.municipalities:
         await ws.close(code=1003, reason="unknown kommunekode")
         return
     try:
-        voice = await start_voice(ws)
+        services = await voice.start()
     except Exception as exc:  # model failed to load: the caller must not hear silence
         log.error("voice.unavailable", error=str(exc))
         await ws.close(code=1011, reason="voice unavailable")
-        ws.app.state.voice = None
+        voice.forget()  # the next call tries again
         return
     # pipecat loads on the first call, not with the gateway (chat needs none of it)
     from pipecat.serializers.twilio import TwilioFrameSerializer
@@ -170,18 +171,18 @@ async def twilio_stream(ws: WebSocket) -> None:
         audio_in_enabled=True, audio_out_enabled=True, add_wav_header=False,
         serializer=serializer, allowed_origins=[]))
     log.info("voice.call", conversation=call.conversation, carrier="twilio")
-    await run_call(transport, voice, call, out_rate=8000, municipality=municipality)
+    await run_call(transport, services, call, out_rate=8000, municipality=municipality)
 
 
 @router.get("/calls")
-async def live_calls(request: Request) -> list[dict[str, Any]]:
+async def live_calls(voice: VoiceLoaderDep) -> list[dict[str, Any]]:
     """Calls in progress (conversation, carrier, seconds); empty before the first call."""
-    loading = request.app.state.voice
-    if loading is None or not loading.done() or loading.exception() is not None:
+    services = voice.loaded()
+    if services is None:
         return []
     now = time.monotonic()
     return [{"conversation": c.call.conversation, "carrier": c.call.carrier,
-             "seconds": round(now - c.started, 1)} for c in loading.result().calls.values()]
+             "seconds": round(now - c.started, 1)} for c in services.calls.values()]
 
 
 # --- browser calls (WebRTC) -------------------------------------------------------------
@@ -206,34 +207,24 @@ class PatchBody(BaseModel):
     candidates: list[IceCandidateBody] = Field(max_length=50)
 
 
-def _webrtc_handler(request: Request) -> Any:
-    state = request.app.state
-    if getattr(state, "webrtc", None) is None:
-        from pipecat.transports.smallwebrtc.request_handler import SmallWebRTCRequestHandler
-
-        state.webrtc = SmallWebRTCRequestHandler()
-        state.webrtc_calls = set()
-    return state.webrtc
-
-
 @router.post("/offer")
-async def webrtc_offer(body: OfferBody, request: Request, settings: SettingsDep) -> dict:
+async def webrtc_offer(body: OfferBody, request: Request, settings: SettingsDep,
+                       registry: RegistryDep, voice: VoiceLoaderDep,
+                       webrtc: WebRTCDep) -> dict:
     """SDP offer from the citizen page's "Ring op" button (or any WebRTC client)."""
     if not origin_allowed(request.headers.get("origin"), request.headers.get("host"),
                           settings.allowed_origins):
         raise HTTPException(status_code=403, detail="origin not allowed")
-    if body.municipality and body.municipality not in \
-            get_frontdesk(request).registry.municipalities:
+    if body.municipality and body.municipality not in registry.municipalities:
         raise HTTPException(status_code=422, detail="unknown kommunekode")
-    voice = await get_voice(request)
+    services = await voice.get()
     from pipecat.transports.base_transport import TransportParams
     from pipecat.transports.smallwebrtc.request_handler import SmallWebRTCRequest
     from pipecat.transports.smallwebrtc.transport import SmallWebRTCTransport
 
     from bot.voice.pipeline import run_call
 
-    handler = _webrtc_handler(request)
-    calls: set[asyncio.Task] = request.app.state.webrtc_calls
+    calls = webrtc.calls
 
     async def connected(connection: Any) -> None:
         call = CallInfo(conversation=uuid.uuid4().hex, carrier="webrtc",
@@ -241,13 +232,13 @@ async def webrtc_offer(body: OfferBody, request: Request, settings: SettingsDep)
         transport = SmallWebRTCTransport(connection, TransportParams(
             audio_in_enabled=True, audio_out_enabled=True))
         log.info("voice.call", conversation=call.conversation, carrier="webrtc")
-        task = asyncio.create_task(run_call(transport, voice, call, out_rate=24000,
+        task = asyncio.create_task(run_call(transport, services, call, out_rate=24000,
                                             municipality=body.municipality))
         calls.add(task)
         task.add_done_callback(calls.discard)
 
     try:
-        answer = await handler.handle_web_request(
+        answer = await webrtc.handler.handle_web_request(
             SmallWebRTCRequest(sdp=body.sdp, type=body.type, pc_id=body.pc_id,
                                restart_pc=body.restart_pc), connected)
     except HTTPException:
@@ -260,14 +251,14 @@ async def webrtc_offer(body: OfferBody, request: Request, settings: SettingsDep)
 
 
 @router.patch("/offer")
-async def webrtc_ice(body: PatchBody, request: Request) -> dict:
+async def webrtc_ice(body: PatchBody, webrtc: WebRTCDep) -> dict:
     """Trickled ICE candidates for a connection made by POST /offer."""
     from pipecat.transports.smallwebrtc.request_handler import (
         IceCandidate,
         SmallWebRTCPatchRequest,
     )
 
-    await _webrtc_handler(request).handle_patch_request(SmallWebRTCPatchRequest(
+    await webrtc.handler.handle_patch_request(SmallWebRTCPatchRequest(
         pc_id=body.pc_id, candidates=[IceCandidate(c.candidate, c.sdp_mid, c.sdp_mline_index)
                                       for c in body.candidates]))
     return {"status": "ok"}

@@ -1,0 +1,88 @@
+"""The one place where a turn changes the conversation's state.
+
+`begin` notes what the citizen's turn itself tells (its number, the language, the
+municipality, a consented callback number) before deciding; `finish` carries a
+decision and its reply into the state (what was asked, given, said and the outcome
+so far). Everything the stages before returned is a value; only these two write.
+"""
+
+from __future__ import annotations
+
+from bot.state import ConversationState
+from bot.turn.decision import Decision
+from bot.turn.types import CHANNEL_SOURCES, Located
+from ddh.vocabulary import Action, Outcome
+from store.records import TranscriptLine
+
+OUTCOME_OF = {Action.ANSWER: Outcome.RESOLVED_BOT, Action.HANDOFF: Outcome.HANDOFF,
+              Action.TRANSFER: Outcome.TRANSFER, Action.TICKET: Outcome.TICKET,
+              Action.REDIRECT: Outcome.REDIRECT, Action.CLARIFY: Outcome.UNRESOLVED}
+# Escalations and redirects stick: a later "tak" does not make a handoff bot-resolved.
+OUTCOME_RANK = {None: 0, Outcome.UNRESOLVED: 1, Outcome.RESOLVED_BOT: 2, Outcome.REDIRECT: 3,
+                Outcome.TICKET: 4, Outcome.TRANSFER: 4, Outcome.HANDOFF: 4}
+
+
+def merge_outcome(current: Outcome | None, action: Action) -> Outcome | None:
+    """The conversation's outcome after an action."""
+    new = OUTCOME_OF.get(action)
+    if new is None:
+        return current
+    return new if OUTCOME_RANK[new] >= OUTCOME_RANK.get(current, 0) else current
+
+
+def place(state: ConversationState, located: Located) -> None:
+    """Note the municipality (or the candidates of an ambiguous postal code or town)."""
+    found = located.found
+    if found is not None and found.code:
+        state.municipality = found.code
+        state.municipality_source = found.source
+        # 0: the channel said it (the widget's page, the number called), not the citizen.
+        state.municipality_turn = 0 if found.source in CHANNEL_SOURCES else state.turns
+        state.candidates = ()
+    elif located.candidates:
+        state.candidates = located.candidates
+        state.candidates_evidence = located.evidence
+
+
+def begin(state: ConversationState, callback_number: str | None) -> None:
+    """A new citizen turn: count it, and note a number given for a callback."""
+    state.turns += 1
+    if callback_number is not None:
+        state.callback_number = callback_number
+
+
+def speak(state: ConversationState, language: str) -> None:
+    state.language = language
+
+
+def disclose(state: ConversationState) -> None:
+    """The AI disclosure has been given (the greeting, or the first reply)."""
+    state.disclosed = True
+
+
+def finish(state: ConversationState, decision: Decision, citizen_text: str, reply: str,
+           waiting_id: str | None) -> None:
+    """Carry the turn's decision and the reply the citizen got into the state."""
+    state.pending = decision.pending
+    if decision.satisfaction is not None:
+        state.satisfaction = decision.satisfaction
+        state.ended = True
+    if decision.clarified:
+        state.clarifications += 1
+    if decision.first_question is not None and state.first_question is None:
+        state.first_question = decision.first_question
+    if decision.notice_id is not None:
+        state.notice_id = decision.notice_id
+    if decision.given_guide is not None:
+        state.last_guides.append(decision.given_guide)
+    if decision.action == Action.TICKET and decision.new_handoff and decision.handoff:
+        state.last_ticket = decision.handoff
+    if waiting_id is not None:
+        state.waiting_id = waiting_id
+    state.disclosed = True
+    state.transcript.append(TranscriptLine("citizen", citizen_text))
+    state.transcript.append(TranscriptLine("bot", reply))
+    state.actions.append(decision.action)
+    state.outcome = merge_outcome(state.outcome, decision.action)
+    if decision.topic and decision.action not in (Action.CLARIFY, Action.END):
+        state.last_topic = decision.topic

@@ -1,0 +1,161 @@
+"""Decide stage: one action for the turn, as a `Decision`; the state is only read.
+
+The rules, in order: an emergency; the answer to the question the bot asked (a
+rating, a callback number, the municipality an escalation waits for, "did it
+help?"); a goodbye; a greeting or a request with no subject; a live crisis notice;
+a need for a person (escalate, `bot.turn.escalate`); a guide that answers (or the
+national authority that owns the matter); else a clarifying question. The routing
+policy itself (who helps, when) is `bot.policy`; DOMAIN.md is the specification.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from bot import replies
+from bot.intents import satisfaction_score, words
+from bot.state import ConversationState
+from bot.turn import llm
+from bot.turn.decision import GENERIC_TOPICS, Decision
+from bot.turn.escalate import ask_municipality, to_person
+from bot.turn.services import Services
+from bot.turn.types import Ask, Heard, Need, Pending
+from bot.turn.understand import Understanding, search
+from ddh.vocabulary import Action
+
+
+def decide(sv: Services, state: ConversationState, heard: Heard, u: Understanding,
+           at: datetime, lang: str, unheard: bool = False) -> Decision:
+    if unheard:
+        # The channel could not make out the citizen: a person, and the question the
+        # bot asked before stays open.
+        d = to_person(sv, state, state.last_topic or "menneske", Need.NOT_UNDERSTOOD, at,
+                      lang)
+        return replace(d, pending=d.pending or state.pending)
+    early = _answer_to_pending(sv, state, heard, at, lang)
+    if early is not None:
+        return early
+    if u.cues.greeting_only or (u.cues.vague and not u.cues.needs_person):
+        return Decision(Action.CLARIFY, None, replies.t("how_help", lang),
+                        "greeting or a request for help without a subject")
+    question = state.first_question
+    if question is None and u.cues.content_words >= 2:
+        question = u.text
+    d = _on_question(sv, state, u, at, lang, question)
+    return replace(d, first_question=question) if question != state.first_question else d
+
+
+def _answer_to_pending(sv: Services, state: ConversationState, heard: Heard, at: datetime,
+                       lang: str) -> Decision | None:
+    """What this turn says as the answer to the bot's last question, and goodbyes."""
+    cues, pending = heard.cues, state.pending
+    ask = pending.ask if pending else None
+    if cues.emergency:
+        return Decision(Action.REDIRECT, "uden-for-omraade", replies.t("emergency", lang),
+                        "emergency: 112 first")
+    if ask == Ask.SATISFACTION:
+        score = satisfaction_score(heard.text)
+        if score is not None:
+            return Decision(Action.END, None, replies.t("bye", lang),
+                            f"satisfaction {score}/10 recorded", satisfaction=score)
+    if ask == Ask.CALLBACK and heard.phones and state.last_ticket:
+        ticket = state.last_ticket
+        return Decision(Action.TICKET, ticket.topic, replies.t("callback_saved", lang),
+                        "consented callback number added to the ticket",
+                        target=ticket.target, handoff=ticket, new_handoff=False)
+    if pending is not None and ask == Ask.MUNICIPALITY and pending.topic:
+        if state.municipality:
+            return to_person(sv, state, pending.topic, pending.need or Need.WANTS_PERSON,
+                             at, lang)
+        if not cues.question and state.clarifications < 2:
+            return Decision(Action.CLARIFY, pending.topic, ask_municipality(sv, state, lang),
+                            "the municipality is needed for a person", pending=pending,
+                            clarified=True)
+    if ask == Ask.HELPED and (cues.yes or cues.thanks) and not cues.needs_person:
+        return _end(lang)
+    if cues.thanks and not cues.needs_person and not cues.question:
+        return _end(lang)
+    return None
+
+
+def _on_question(sv: Services, state: ConversationState, u: Understanding, at: datetime,
+                 lang: str, question: str | None) -> Decision:
+    """The turn asks something: a crisis notice, a person, or a guide answers."""
+    pending = state.pending
+    if sv.notices is not None and words(u.query):
+        crisis = _from_notice(sv, state, u, at, lang, question)
+        if crisis is not None:
+            return crisis
+    hits, confident = search(sv, state, u.query, subject=bool(u.need)) if words(u.query) \
+        else ([], False)
+    topic = hits[0].guide.topic if confident else None
+
+    if u.need:
+        if topic in GENERIC_TOPICS:
+            topic = None
+        if topic is None or u.need == Need.NOT_HELPED:
+            topic = state.last_topic or topic
+        if u.cues.complaint and (topic is None or sv.registry.topics[topic].authority
+                                 in (None, "none")):
+            topic = "klage"  # a complaint about a national authority goes there
+        if topic is None:
+            topic = "sagsstatus" if u.cues.own_case else "menneske"
+        return to_person(sv, state, topic, u.need, at, lang, hits if confident else [],
+                         question)
+
+    if not confident and sv.llm is not None:
+        understood = llm.understand(sv, state, u.text, at, lang, question)
+        if understood is not None:
+            return understood
+    if not confident and state.municipality_turn == state.turns and state.municipality:
+        # Only a postal code or a town ("8000", typed on the keypad): noted; ask on.
+        name = sv.registry.municipalities[state.municipality].name
+        return Decision(Action.CLARIFY, None,
+                        f"{replies.t('noted_municipality', lang, name=name)} "
+                        f"{replies.t('how_help', lang)}", "municipality given, no question")
+    if not confident:
+        if pending is not None and pending.ask == Ask.MUNICIPALITY and \
+                state.municipality is None and state.candidates:
+            return Decision(Action.CLARIFY, pending.topic, ask_municipality(sv, state, lang),
+                            "the municipality is needed for a person", pending=pending)
+        return Decision(Action.CLARIFY, None, replies.t("rephrase", lang),
+                        "no guide matches confidently", tuple(hits))
+    guide = hits[0].guide
+    if sv.registry.topics[guide.topic].route == "redirect":
+        return Decision(Action.REDIRECT, guide.topic,
+                        replies.redirect(sv.registry, guide.topic, guide, state.channel,
+                                         lang),
+                        f"{guide.topic} belongs to a national authority", tuple(hits),
+                        given_guide=guide.id)
+    return Decision(Action.ANSWER, guide.topic, replies.answer(guide, state.channel, lang),
+                    f"guide {guide.id} answers it", tuple(hits), given_guide=guide.id,
+                    pending=Pending(Ask.HELPED))
+
+
+def _from_notice(sv: Services, state: ConversationState, u: Understanding, at: datetime,
+                 lang: str, question: str | None) -> Decision | None:
+    """A live crisis notice of the citizen's municipality answers at once; asked for
+    a person, the escalation carries the crisis topic (queue priority)."""
+    assert sv.notices is not None
+    notice = sv.notices.match(u.query, state.municipality, at)
+    if notice is None:
+        return None
+    if state.municipality is None:  # some municipality has one: is it theirs?
+        if state.clarifications >= 2:
+            return None
+        return Decision(Action.CLARIFY, "krise", replies.t("notice_where", lang),
+                        f"crisis notice {notice.id} may apply: municipality unknown",
+                        pending=Pending(Ask.NOTICE, question=u.query), clarified=True)
+    if u.need:
+        d = to_person(sv, state, "krise", u.need, at, lang, question=question)
+        return replace(d, notice_id=notice.id)
+    return Decision(Action.ANSWER, "krise",
+                    replies.notice(sv.registry, notice, state.channel, lang),
+                    f"crisis notice {notice.id} answers it", notice_id=notice.id,
+                    pending=Pending(Ask.HELPED))
+
+
+def _end(lang: str) -> Decision:
+    return Decision(Action.END, None, replies.t("end", lang), "the citizen is done",
+                    pending=Pending(Ask.SATISFACTION))

@@ -1,0 +1,69 @@
+"""Escalating to a person: the routing policy's answer as a decision with its warm
+handoff packet (for `handoff`, `transfer` and `ticket`), a redirect, or the question
+for the municipality that the policy needs first.
+
+Pure: the packet is built from the redacted state; queuing it is the act stage's job.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot import replies
+from bot.policy import escalate
+from bot.state import ConversationState
+from bot.turn.decision import REASON_DA, Decision
+from bot.turn.services import Services
+from bot.turn.types import Ask, Need, Pending
+from bot.turn.understand import guide_for_topic
+from ddh.vocabulary import Action
+from handoff.packet import build_packet
+from knowledge.retrieval import Hit
+
+
+def ask_municipality(sv: Services, state: ConversationState, lang: str) -> str:
+    return replies.ask_municipality(sv.registry, state.candidates,
+                                    state.candidates_evidence, lang)
+
+
+def to_person(sv: Services, state: ConversationState, topic: str, need: Need,
+              at: datetime, lang: str, hits: list[Hit] | None = None,
+              question: str | None = None) -> Decision:
+    """How a citizen who needs a person about `topic` is helped now. `question`: the
+    citizen's need as known in this turn (the packet's "Henvendelse")."""
+    esc = escalate(sv.registry, sv.schedule, topic, state.municipality, at)
+    found = tuple(hits or ())
+    if esc.action == Action.REDIRECT:
+        guide = found[0].guide if found else guide_for_topic(sv, topic)
+        return Decision(Action.REDIRECT, topic,
+                        replies.redirect(sv.registry, topic, guide, state.channel, lang),
+                        esc.reason, found)
+    if esc.action == Action.CLARIFY:
+        return Decision(Action.CLARIFY, topic, ask_municipality(sv, state, lang),
+                        "the municipality is needed for a person",
+                        pending=Pending(Ask.MUNICIPALITY, topic, need))
+    action = esc.action
+    target = esc.target or "ddh"
+    guides = sv.retriever.guides
+    titles = [guides[g].title for g in state.last_guides if g in guides]
+    next_open = esc.opening.next_open if esc.opening else None
+    packet = build_packet(
+        sv.registry, kind=action, target=target, topic=topic,
+        municipality=state.municipality, channel=state.channel,
+        need=question if question is not None else state.first_question,
+        guide_titles=titles, reason_da=REASON_DA.get(need, str(need)),
+        reason=f"{need}: {esc.reason}",
+        transcript=[(t.role, t.text) for t in state.transcript], at=at, next_open=next_open)
+    pending = None
+    if action == Action.HANDOFF:
+        reply = replies.t("handoff", lang)
+    elif action == Action.TRANSFER:
+        reply = replies.transfer(sv.registry, target if target != "ddh" else
+                                 state.municipality or "", state.channel, lang)
+    else:
+        has_number = state.callback_number is not None
+        reply = replies.ticket(sv.registry, target, next_open, at, lang, has_number)
+        if not has_number:
+            pending = Pending(Ask.CALLBACK)
+    return Decision(action, topic, reply, packet.reason, found, target=target,
+                    handoff=packet, pending=pending)

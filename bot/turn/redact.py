@@ -1,0 +1,17 @@
+"""Redact stage: personal data out of the citizen's text before anything else sees it.
+
+What follows (cues, search, the store, logs, a language model) gets only the
+redacted text; the phone numbers found are kept aside, used only when the citizen
+gives one for a callback.
+"""
+
+from __future__ import annotations
+
+from bot.intents import detect
+from bot.turn.types import Heard
+from ddh.redaction import redact
+
+
+def hear(text: str) -> Heard:
+    red = redact(text)
+    return Heard(red.text, tuple(red.phones), tuple(sorted(red.kinds)), detect(red.text))

@@ -1,0 +1,44 @@
+"""What the stages of a turn consult: the registry, opening hours, retrieval, crisis
+notices, the optional language model. Read-only for the stages; built once by the
+frontdesk, so a stage receives what it needs instead of the whole `Frontdesk`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.llm import LLM
+from bot.municipality import MunicipalityDetector
+from bot.notices import NoticeBoard
+from bot.schedule import Schedule
+from knowledge.registry import Registry
+from knowledge.retrieval import Hit, HybridRetriever
+
+
+@dataclass(frozen=True)
+class Confidence:
+    """When a guide answers a question: it is close in meaning or shares its terms.
+
+    Either signal alone is weak with a small multilingual model (unrelated chit-chat
+    reaches cosine 0.87), so both thresholds are settings, calibrated on the labelled
+    sets: see README, 'Answer confidence'."""
+
+    min_similarity: float = 0.86
+    min_lexical: float = 1.5
+
+    def accepts(self, hit: Hit | None, has_dense: bool) -> bool:
+        if hit is None:
+            return False
+        if hit.lexical >= self.min_lexical:
+            return True
+        return has_dense and hit.dense >= self.min_similarity
+
+
+@dataclass(frozen=True)
+class Services:
+    registry: Registry
+    schedule: Schedule
+    detector: MunicipalityDetector
+    retriever: HybridRetriever
+    confidence: Confidence
+    notices: NoticeBoard | None = None
+    llm: LLM | None = None

@@ -1,0 +1,127 @@
+"""The records a turn passes between its stages, and the turn's input and result.
+
+`TurnInput` is what a channel hands the frontdesk; `TurnResult` is what it gets back
+(its `contract()` is the `ddh ask --jsonl` output line). In between: `Heard` (the
+redacted text and its cues), `Located` (what the turn says about the municipality),
+and `Pending` (the question the bot asked, answered in the next turn).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from bot.intents import Cues
+from bot.municipality import Detection
+from ddh.vocabulary import Action, Channel, Mode
+from store.records import HandoffPacket
+
+# The channel, not the citizen, named the municipality (the widget's page, the number
+# called): it is not acknowledged back as if the citizen had said it.
+CHANNEL_SOURCES = ("widget", "called_number")
+
+
+class Ask(StrEnum):
+    """The question a reply asked; the next turn is read as its answer first."""
+
+    HELPED = "helped"  # "Fik du svar på dit spørgsmål?"
+    MUNICIPALITY = "municipality"  # needed before a person can be found
+    SATISFACTION = "satisfaction"  # the 1-10 rating at the end
+    CALLBACK = "callback"  # the number to call back on, for a ticket
+    NOTICE = "notice"  # the municipality, to see whether a crisis notice is theirs
+
+
+class Need(StrEnum):
+    """Why the citizen needs a person (recorded with the escalation)."""
+
+    WANTS_PERSON = "wants_person"
+    OWN_CASE = "own_case"
+    COMPLAINT = "complaint"
+    NOT_HELPED = "not_helped"
+    NOT_UNDERSTOOD = "not_understood"
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A question awaiting its answer, with what the bot needs to resume after it: the
+    topic and need of an escalation waiting for the municipality, or the question a
+    crisis notice may answer once the municipality is known."""
+
+    ask: Ask
+    topic: str | None = None
+    need: Need | None = None
+    question: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"ask": str(self.ask), "topic": self.topic,
+                "need": str(self.need) if self.need else None, "question": self.question}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Pending:
+        need = data.get("need")
+        return cls(Ask(data["ask"]), data.get("topic"), Need(need) if need else None,
+                   data.get("question"))
+
+
+@dataclass(frozen=True)
+class TurnInput:
+    conversation: str
+    text: str
+    channel: Channel = Channel.CHAT
+    municipality: str | None = None
+    called_number: str | None = None
+    at: datetime | None = None
+    # The channel could not make out what the citizen said (voice: repeatedly): the
+    # turn is recorded with empty text and a person is offered.
+    unheard: bool = False
+
+
+@dataclass(frozen=True)
+class Heard:
+    """The turn after redaction: only this text goes on (to the store, logs, models)."""
+
+    text: str
+    phones: tuple[str, ...]  # phone numbers the citizen gave (for a consented callback)
+    pii_kinds: tuple[str, ...]
+    cues: Cues
+
+
+@dataclass(frozen=True)
+class Located:
+    """What this turn tells about the municipality: found, or still ambiguous."""
+
+    found: Detection | None = None
+    candidates: tuple[str, ...] = ()
+    evidence: str | None = None
+
+
+@dataclass
+class TurnResult:
+    conversation: str
+    action: Action
+    topic: str | None
+    municipality: str | None
+    reply: str
+    guides: list[dict[str, Any]] = field(default_factory=list)
+    handoff: HandoffPacket | None = None
+    language: str = "da"
+    reason: str = ""
+    redacted_text: str = ""
+    asks_rating: bool = False  # the reply asks for a 1-10 satisfaction score
+    awaiting: Ask | None = None  # the question the reply asked, if any
+    mode: Mode = Mode.GROUNDED
+
+    def contract(self) -> dict[str, Any]:
+        """The output line of `ddh ask --jsonl` (CONTRACT.md)."""
+        handoff = None
+        if self.handoff:
+            h = self.handoff.as_json()
+            handoff = {k: h[k] for k in ("id", "kind", "target", "summary", "reason",
+                                         "topic", "municipality")}
+            if self.handoff.next_open:
+                handoff["next_open"] = self.handoff.next_open.isoformat()
+        return {"conversation": self.conversation, "action": str(self.action),
+                "topic": self.topic, "municipality": self.municipality, "reply": self.reply,
+                "guides": self.guides, "handoff": handoff}

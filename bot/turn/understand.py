@@ -1,0 +1,110 @@
+"""Understand stage: what the citizen asks for, and which guides are about it.
+
+`read` works out the question of the turn (or the one a crisis notice was waiting to
+answer), whether a person is needed and why, and the text to search for; `search`
+finds the guides and says whether the best one is confident enough to answer.
+Searching is left to the decide stage, which needs it only when no earlier rule
+(an emergency, a rating, a goodbye …) has settled the turn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.intents import Cues, detect, subject_text
+from bot.state import ConversationState
+from bot.turn.decision import GENERIC_TOPICS
+from bot.turn.services import Services
+from bot.turn.types import Ask, Heard, Need
+from ddh.numbers import without_numbers
+from ddh.redaction import strip_labels
+from knowledge.guide import Guide
+from knowledge.retrieval import Hit
+
+
+@dataclass(frozen=True)
+class Understanding:
+    text: str  # what is asked: this turn, or the question resumed for a crisis notice
+    cues: Cues  # the cues of `text`
+    need: Need | None  # why a person is needed, if one is
+    query: str  # what to search for: with a need, its subject only
+
+
+def need_of(cues: Cues, pending: Ask | None) -> Need | None:
+    if cues.not_helped or (pending == Ask.HELPED and cues.no and not cues.question):
+        return Need.NOT_HELPED  # about the guide just given: keeps its topic
+    if cues.complaint:
+        return Need.COMPLAINT
+    if cues.wants_person:
+        return Need.WANTS_PERSON
+    if cues.own_case:
+        return Need.OWN_CASE
+    return None
+
+
+def read(state: ConversationState, heard: Heard) -> Understanding:
+    """The question of this turn. `state` is the state at the start of the turn (with
+    this turn's municipality already noted), read and never changed."""
+    pending = state.pending
+    text, cues = heard.text, heard.cues
+    if pending is not None and pending.ask == Ask.NOTICE and pending.question and \
+            state.municipality:
+        # The municipality asked for a crisis notice is known now: back to the question.
+        text = pending.question
+        cues = detect(text)
+    need = need_of(cues, pending.ask if pending else None)
+    # With a person needed, the subject is what is left without the request itself:
+    # "tale med en medarbejder om mit pas" is about pas, not about reaching a person.
+    query = subject_text(text) if need else text
+    if state.municipality_turn == state.turns and state.municipality_source == "postal_code":
+        query = without_numbers(query)  # the number was the postal code
+    return Understanding(text, cues, need, query)
+
+
+def search(sv: Services, state: ConversationState, text: str,
+           subject: bool = False) -> tuple[list[Hit], bool]:
+    """Guides for the text, and whether the first is confident enough to answer.
+    `subject`: only the topic of an escalation is wanted, so intent-only topics are
+    skipped and a weaker match will do."""
+    retriever = sv.retriever
+    text = strip_labels(text)
+    hits = retriever.search(text, state.municipality, k=5 if subject else 3)
+    if subject:
+        intent = hits[0] if hits and hits[0].guide.topic in GENERIC_TOPICS else None
+        hits = [h for h in hits if h.guide.topic not in GENERIC_TOPICS][:3]
+        top = hits[0] if hits else None
+        # The subject must share a term with the guide: a residue like "jeg skal
+        # nogen" is close in meaning to everything and names nothing. And when an
+        # intent's guide ("følg din sag") matches the residue on more terms than any
+        # subject does, the residue is about the request itself, not a subject.
+        c = sv.confidence
+        ok = top is not None and top.lexical >= c.min_lexical / 2 and (
+            not retriever.has_dense or top.dense >= c.min_similarity - 0.04) and (
+            intent is None or intent.lexical <= top.lexical)
+        return hits, ok
+    if sv.confidence.accepts(hits[0] if hits else None, retriever.has_dense):
+        return hits, True
+    # A follow-up ("hvad koster det?") leans on the guide already given.
+    if state.last_guides and state.last_guides[-1] in retriever.guides:
+        title = retriever.guides[state.last_guides[-1]].title
+        again = retriever.search(f"{title}: {text}", state.municipality, k=3)
+        if sv.confidence.accepts(again[0] if again else None, retriever.has_dense):
+            return again, True
+    return hits, False
+
+
+def guide_for_topic(sv: Services, topic: str) -> Guide | None:
+    """The national guide of a topic (a redirect's contact details when no search
+    found one)."""
+    for g in sv.retriever.guides.values():
+        if g.topic == topic and g.national:
+            return g
+    return None
+
+
+def consented_number(state: ConversationState, heard: Heard) -> str | None:
+    """A phone number is kept for a callback only when the citizen gives it for one:
+    asked for it, or asking to be called back in the same turn."""
+    if heard.phones and (state.awaits(Ask.CALLBACK) or heard.cues.callback):
+        return heard.phones[-1]
+    return None

@@ -1,0 +1,56 @@
+"""The words every layer shares: channels, actions, outcomes, answer modes.
+
+They travel from the frontdesk through the handoff desk into the store and out to the
+console and the dashboard, so they live on the ground floor. Each is a `StrEnum`: its
+members compare equal to the strings the contract, the database and the JSON
+protocols use ("answer", "resolved_bot"), so nothing on the wire changes.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    CHAT = "chat"
+    VOICE = "voice"
+
+
+class Action(StrEnum):
+    """What the frontdesk does with a turn (DOMAIN.md; CONTRACT.md `action`)."""
+
+    ANSWER = "answer"
+    CLARIFY = "clarify"
+    HANDOFF = "handoff"  # a DDH agent takes over, warm, in this channel
+    TRANSFER = "transfer"  # the call or chat moves to the municipality
+    TICKET = "ticket"  # the municipality calls or writes back
+    REDIRECT = "redirect"  # a national authority or someone else owns the matter
+    END = "end"
+
+    @property
+    def escalates(self) -> bool:
+        """A person takes over (now or later): the turn carries a handoff packet."""
+        return self in (Action.HANDOFF, Action.TRANSFER, Action.TICKET)
+
+
+class Outcome(StrEnum):
+    """How a conversation ended, for the quality figures (store/kpi.py)."""
+
+    UNRESOLVED = "unresolved"
+    RESOLVED_BOT = "resolved_bot"
+    RESOLVED_AGENT = "resolved_agent"
+    REDIRECT = "redirect"
+    TICKET = "ticket"
+    TRANSFER = "transfer"
+    HANDOFF = "handoff"
+    ABANDONED = "abandoned"  # left without a closing turn
+    HUNG_UP = "hung_up"  # the caller hung up
+
+
+class Mode(StrEnum):
+    """Who worded the turn: the grounded composer, the language model, or the grounded
+    composer because the model failed."""
+
+    GROUNDED = "grounded"
+    LLM = "llm"
+    LLM_FALLBACK = "llm-fallback"

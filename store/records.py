@@ -1,0 +1,126 @@
+"""The typed records that flow into the store: a citizen turn, a conversation's end,
+and the warm handoff packet.
+
+They are built above (by the frontdesk and the handoff desk) and written here; the
+store is below both, so the records live with it. All text in them is redacted.
+`HandoffPacket.as_json()` is the shape of the contract's `handoff` object, the agent
+console's packet and the `packet` column, and `from_json` reads it back (queues keep
+packets as JSON in Redis), so the wire format stays one and the same.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from ddh.vocabulary import Action, Channel, Mode, Outcome
+
+
+@dataclass(frozen=True)
+class TranscriptLine:
+    role: str  # citizen | bot | agent
+    text: str  # redacted
+
+
+@dataclass(frozen=True)
+class HandoffPacket:
+    """What a person taking over needs to know; the summary is at most five lines."""
+
+    kind: Action  # handoff | transfer | ticket
+    target: str  # "ddh" or a kommunekode
+    topic: str | None
+    municipality: str | None
+    reason: str  # for the record: "<need>: <policy reason>"
+    summary: str  # Danish, redacted
+    channel: str
+    created_at: datetime
+    need: str | None = None  # the citizen's first question, redacted
+    guides: tuple[str, ...] = ()  # titles of the guides already given
+    transcript: tuple[TranscriptLine, ...] = ()
+    next_open: datetime | None = None  # when the target opens (tickets after hours)
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def with_summary(self, summary: str) -> HandoffPacket:
+        return replace(self, summary=summary)
+
+    def as_ticket(self) -> HandoffPacket:
+        return replace(self, kind=Action.TICKET)
+
+    def body(self) -> dict[str, Any]:
+        """The packet proper (the `packet` column and the console's view)."""
+        return {
+            "summary": self.summary, "channel": str(self.channel),
+            "municipality": self.municipality, "topic": self.topic, "need": self.need,
+            "guides": list(self.guides),
+            "transcript": [{"role": t.role, "text": t.text} for t in self.transcript],
+            "created_at": self.created_at.isoformat(),
+            "next_open": self.next_open.isoformat() if self.next_open else None,
+        }
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": str(self.kind), "target": self.target,
+                "topic": self.topic, "municipality": self.municipality,
+                "reason": self.reason, "summary": self.summary, "packet": self.body()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> HandoffPacket:
+        body = data.get("packet") or {}
+        next_open = body.get("next_open")
+        return cls(
+            id=data["id"], kind=Action(data["kind"]), target=data["target"],
+            topic=data.get("topic"), municipality=data.get("municipality"),
+            reason=data.get("reason", ""), summary=data.get("summary", ""),
+            channel=body.get("channel", Channel.CHAT),
+            created_at=datetime.fromisoformat(body["created_at"]),
+            need=body.get("need"), guides=tuple(body.get("guides") or ()),
+            transcript=tuple(TranscriptLine(t["role"], t["text"])
+                             for t in body.get("transcript") or ()),
+            next_open=datetime.fromisoformat(next_open) if next_open else None)
+
+
+@dataclass
+class TurnRecord:
+    """Everything one citizen turn adds to the store (all text already redacted)."""
+
+    conversation_id: str
+    channel: Channel
+    seq: int  # the citizen turn's number in the conversation, from 1
+    at: datetime
+    citizen_text: str
+    bot_text: str
+    language: str
+    action: Action
+    topic: str | None
+    municipality: str | None
+    municipality_source: str | None
+    reason: str
+    target: str | None = None
+    guides: list[dict[str, Any]] = field(default_factory=list)
+    pii_kinds: list[str] = field(default_factory=list)
+    latency_ms: float | None = None
+    mode: Mode = Mode.GROUNDED
+    outcome: Outcome | None = None
+    conversation_topic: str | None = None
+    ended: bool = False
+    satisfaction: int | None = None
+    handoff: HandoffPacket | None = None  # a new packet made in this turn
+    notice_id: str | None = None  # a crisis notice answered the conversation
+    callback_phone: str | None = None  # consented; stored apart, only with a ticket
+    # A new ticket's destinations, (channel, address): written to the delivery outbox
+    # in the same transaction as the ticket (handoff/tickets.py delivers them).
+    deliveries: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class EndRecord:
+    """The conversation ended without a closing turn (the caller hung up, the chat
+    was abandoned). A conversation with no turns at all is still a contact."""
+
+    conversation_id: str
+    channel: Channel
+    started_at: datetime
+    at: datetime
+    municipality: str | None = None
+    outcome: Outcome = Outcome.ABANDONED  # kept only when no turn gave an outcome
