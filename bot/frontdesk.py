@@ -20,10 +20,11 @@ from bot.llm import LLM
 from bot.municipality import MunicipalityDetector
 from bot.notices import NoticeBoard
 from bot.schedule import TZ, Schedule
-from bot.state import ConversationState, ConversationStates
+from bot.state import ConversationStates
 from bot.turn import act, apply, decide, language, llm, municipality, record, redact
 from bot.turn import understand as understand_stage
 from bot.turn.services import Confidence, Services
+from bot.turn.state import ConversationState
 from bot.turn.types import Located, TurnInput, TurnResult
 from ddh.logging import get_logger
 from ddh.vocabulary import Channel, Outcome

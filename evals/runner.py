@@ -29,13 +29,14 @@ from sqlalchemy import select
 from bot.frontdesk import Frontdesk, TurnInput
 from bot.llm import LLM
 from ddh.settings import Settings
+from ddh.vocabulary import Mode
 from evals import faithfulness, injection, privacy, retrieval, routing, voice
 from evals.suite import STAFFED, SuiteError, SuiteReport, load
 from knowledge.service import Knowledge
 from store.models import Base
 from store.outcomes import OutcomeStore, database_url
 
-MODES = ("grounded", "llm")
+MODES = (Mode.GROUNDED.value, Mode.LLM.value)
 Progress = Callable[[str, int], Callable[[int], None]]  # (label, total) → advance(n)
 
 
@@ -123,7 +124,7 @@ def run_file(ctx: EvalContext, path: Path, modes: tuple[str, ...],
         from gateway.app import create_app
 
         voice.validate(path, data)
-        desk = ctx.frontdesk("grounded")
+        desk = ctx.frontdesk(Mode.GROUNDED)
         app = create_app(ctx.settings, frontdesk=desk)
         out.append(voice.run(desk, app, path, data,
                              progress("voice", len(data["questions"]))))

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from bot.frontdesk import Frontdesk, TurnInput
 from bot.turn.types import Ask
-from ddh.vocabulary import Outcome
+from ddh.vocabulary import Action, Outcome
 from evals.retrieval import DEV_SET, HOLDOUT_SET, load_queries
 from store.records import HandoffPacket
 
@@ -93,12 +93,12 @@ class TrafficSimulator:
             report.turns += 1
             report.actions[result.action] += 1
             now += timedelta(seconds=rng.uniform(20, 90))
-            if result.action == "handoff" and result.handoff:
+            if result.action == Action.HANDOFF and result.handoff:
                 self._agent(cid, result.handoff, now, report)
                 return
-            if result.action in ("transfer", "ticket", "redirect", "end"):
+            if result.action in (Action.TRANSFER, Action.TICKET, Action.REDIRECT, Action.END):
                 break
-            if result.action == "answer":
+            if result.action == Action.ANSWER:
                 text = "ja tak" if rng.random() < 0.8 else "det hjalp ikke"
             elif result.asks_rating:
                 text = str(self._score())

@@ -9,6 +9,8 @@ from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from ddh.vocabulary import Mode
+
 
 class UTCDateTime(TypeDecorator):
     """Instants stored as UTC on every database.
@@ -90,7 +92,7 @@ class Decision(Base):
     reason: Mapped[str] = mapped_column(Text)
     guides: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     latency_ms: Mapped[float | None] = mapped_column(Float)
-    mode: Mapped[str] = mapped_column(String(16), default="grounded")
+    mode: Mapped[str] = mapped_column(String(16), default=Mode.GROUNDED.value)
 
 
 class HandoffPacket(Base):

@@ -45,6 +45,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ddh.logging import get_logger
+from ddh.vocabulary import Action, Outcome
 from store.models import Conversation, HandoffPacket, KpiHour, KpiState, KpiValue
 
 log = get_logger(__name__)
@@ -178,13 +179,15 @@ def _roll_up(store: Database, s: Session,
     if period is not None:
         where += [c.started_at >= period[0], c.started_at < period[1]]
     handed = exists().where(HandoffPacket.conversation_id == c.id,
-                            HandoffPacket.kind == "handoff")
+                            HandoffPacket.kind == Action.HANDOFF.value)
     answered = and_(c.agent.is_not(None), c.queue_wait_s.is_not(None))
     ended = c.ended_at.is_not(None)
     rows = s.execute(select(
-        *key, func.count(), _count(c.outcome == "resolved_bot"),
-        _count(c.outcome == "resolved_agent"), _count(c.outcome == "transfer"),
-        _count(c.outcome == "ticket"), _count(c.outcome == "redirect"), _count(handed),
+        *key, func.count(), _count(c.outcome == Outcome.RESOLVED_BOT.value),
+        _count(c.outcome == Outcome.RESOLVED_AGENT.value),
+        _count(c.outcome == Outcome.TRANSFER.value),
+        _count(c.outcome == Outcome.TICKET.value), _count(c.outcome == Outcome.REDIRECT.value),
+        _count(handed),
         _count(answered), _count(ended),
         func.sum(case((ended, _seconds(store, c.started_at, c.ended_at)), else_=0.0)),
         func.count(c.satisfaction), func.coalesce(func.sum(c.satisfaction), 0),

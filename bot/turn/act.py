@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot import replies
-from bot.state import ConversationState
 from bot.turn.decision import Decision
+from bot.turn.state import ConversationState
 from ddh.vocabulary import Action
 from handoff.desk import HandoffDesk
 from handoff.tickets import destinations

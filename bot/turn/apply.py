@@ -8,8 +8,8 @@ so far). Everything the stages before returned is a value; only these two write.
 
 from __future__ import annotations
 
-from bot.state import ConversationState
 from bot.turn.decision import Decision
+from bot.turn.state import ConversationState
 from bot.turn.types import CHANNEL_SOURCES, Located
 from ddh.vocabulary import Action, Outcome
 from store.records import TranscriptLine

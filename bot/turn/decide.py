@@ -15,11 +15,11 @@ from datetime import datetime
 
 from bot import replies
 from bot.intents import satisfaction_score, words
-from bot.state import ConversationState
 from bot.turn import llm
 from bot.turn.decision import GENERIC_TOPICS, Decision
 from bot.turn.escalate import ask_municipality, to_person
 from bot.turn.services import Services
+from bot.turn.state import ConversationState
 from bot.turn.types import Ask, Heard, Need, Pending
 from bot.turn.understand import Understanding, search
 from ddh.vocabulary import Action

@@ -11,9 +11,9 @@ from datetime import datetime
 
 from bot import replies
 from bot.policy import escalate
-from bot.state import ConversationState
 from bot.turn.decision import REASON_DA, Decision
 from bot.turn.services import Services
+from bot.turn.state import ConversationState
 from bot.turn.types import Ask, Need, Pending
 from bot.turn.understand import guide_for_topic
 from ddh.vocabulary import Action

@@ -5,7 +5,7 @@ to say ("ok", "8" or a postal code says nothing about it)."""
 from __future__ import annotations
 
 from bot.language import detect_language
-from bot.state import ConversationState
+from bot.turn.state import ConversationState
 from bot.turn.types import Heard
 
 

@@ -14,10 +14,10 @@ from datetime import datetime
 
 from bot import replies
 from bot.llm import LLM
-from bot.state import ConversationState
 from bot.turn.decision import GENERIC_TOPICS, Decision
 from bot.turn.escalate import to_person
 from bot.turn.services import Services
+from bot.turn.state import ConversationState
 from bot.turn.types import Ask, Need, Pending
 from ddh.vocabulary import Action, Channel, Mode
 

@@ -6,8 +6,8 @@ town in the text; a name that settles an earlier ambiguous one ("Favrskov" after
 from __future__ import annotations
 
 from bot.municipality import Detection
-from bot.state import ConversationState
 from bot.turn.services import Services
+from bot.turn.state import ConversationState
 from bot.turn.types import Located, TurnInput
 
 

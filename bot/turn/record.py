@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.state import ConversationState
 from bot.turn.act import Acted
 from bot.turn.decision import Decision
+from bot.turn.state import ConversationState
 from bot.turn.types import Ask, Heard, TurnResult
 from ddh.vocabulary import Action
 from store.records import TurnRecord

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.intents import Cues, detect, subject_text
-from bot.state import ConversationState
 from bot.turn.decision import GENERIC_TOPICS
 from bot.turn.services import Services
+from bot.turn.state import ConversationState
 from bot.turn.types import Ask, Heard, Need
 from ddh.numbers import without_numbers
 from ddh.redaction import strip_labels

@@ -45,6 +45,7 @@ from bot.replies import spaced_phone
 from bot.voice.carrier import CallInfo, CarrierError, SmsSender, Telephony
 from bot.voice.frames import SpeechNotUnderstoodFrame
 from bot.voice.speakable import speakable
+from ddh.vocabulary import Action, Outcome
 
 SAY = {
     "not_caught": "Undskyld, det fangede jeg ikke. Vil du sige det igen?",
@@ -185,20 +186,20 @@ class FrontdeskProcessor(FrameProcessor):
         await self._act(result)
 
     async def _act(self, result: TurnResult) -> None:
-        if result.action == "answer" and result.guides:
+        if result.action == Action.ANSWER and result.guides:
             g = result.guides[0]
             self._sms_text = f"{g['title']}: {g['url']}"
-        elif result.action == "transfer" and result.handoff:
+        elif result.action == Action.TRANSFER and result.handoff:
             self._after_speech.append(lambda: self._transfer(result.handoff.target))
-        elif result.action == "ticket" and result.handoff and self.call.caller:
+        elif result.action == Action.TICKET and result.handoff and self.call.caller:
             state = self.frontdesk.states.peek(self.call.conversation)
             if state is not None and state.pending == "callback":
                 self._confirm_number = True
                 await self._say(SAY["confirm_number"].format(
                     number=spaced_phone(self.call.caller)))
-        elif result.action == "end":
+        elif result.action == Action.END:
             await self._end_call()
-        elif result.action == "handoff" and result.handoff and \
+        elif result.action == Action.HANDOFF and result.handoff and \
                 self.frontdesk.handoffs is not None and self.waiting_for is None:
             self.waiting_for = result.handoff.id
             self._hold = self.create_task(self._announce_place(), name="hold")
@@ -292,6 +293,6 @@ class FrontdeskProcessor(FrameProcessor):
         if self._closed:
             return
         self._closed = True
-        outcome = "hung_up" if isinstance(frame, CancelFrame) else "abandoned"
+        outcome = Outcome.HUNG_UP if isinstance(frame, CancelFrame) else Outcome.ABANDONED
         await asyncio.to_thread(self.frontdesk.close, self.call.conversation, self._now(),
                                 outcome)

@@ -118,11 +118,12 @@ def get_carrier(conn: HTTPConnection) -> tuple[Telephony, SmsSender]:
 # --- the agent console -------------------------------------------------------------
 
 
-def get_console(conn: HTTPConnection) -> ConsoleHub | None:
+async def get_console(conn: HTTPConnection) -> ConsoleHub | None:
     """The agents' hub, made on the first console that connects; None without queues.
 
     Made lazily because it runs a ticker and listens to the queues: a gateway whose
-    agents never sign in has no use for it."""
+    agents never sign in has no use for it. Async, so it runs on the event loop (the
+    hub schedules its work there), not in the thread pool sync dependencies use."""
     state = conn.app.state
     if getattr(state, "console", None) is None:
         desk = state.frontdesk.handoffs if state.frontdesk else None
@@ -290,7 +291,9 @@ class WebRTC:
     calls: set[asyncio.Task]
 
 
-def get_webrtc(conn: HTTPConnection) -> WebRTC:
+async def get_webrtc(conn: HTTPConnection) -> WebRTC:
+    """Made on the event loop (pipecat's handler belongs to it), on the first browser
+    call."""
     state = conn.app.state
     if getattr(state, "webrtc", None) is None:
         from pipecat.transports.smallwebrtc.request_handler import SmallWebRTCRequestHandler

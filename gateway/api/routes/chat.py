@@ -37,6 +37,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.frontdesk import TurnInput
 from ddh.logging import get_logger
+from ddh.vocabulary import Action
 from gateway.api.deps import (
     ChatLogsDep,
     Clock,
@@ -98,7 +99,7 @@ def _reply_event(result: Any, reply_to: str) -> dict[str, Any]:
         "type": "message", "role": "bot", "reply_to": reply_to, "text": result.reply,
         "action": result.action, "topic": result.topic, "municipality": result.municipality,
         "guides": [{"id": g["id"], "title": g["title"], "url": g["url"]}
-                   for g in result.guides[:3]] if result.action == "answer" else [],
+                   for g in result.guides[:3]] if result.action == Action.ANSWER else [],
         "handoff": {"kind": handoff.kind, "target": handoff.target} if handoff else None,
         "ask_rating": result.asks_rating,
     }

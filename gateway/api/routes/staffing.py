@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from bot.frontdesk import Frontdesk
 from ddh.settings import Settings
+from ddh.vocabulary import Action
 from handoff.accounts import Account
 from handoff.staffing import TZ, day_plan, forecast, jumpseat, slot_of
 from store.models import Conversation, HandoffPacket
@@ -27,7 +28,7 @@ SIGNALS = {"leave": "Én medarbejder kan gå (jumpseat).",
 
 
 def history(store: Any, since: datetime, municipality: str | None) -> list[datetime]:
-    q = select(HandoffPacket.created_at).where(HandoffPacket.kind == "handoff",
+    q = select(HandoffPacket.created_at).where(HandoffPacket.kind == Action.HANDOFF.value,
                                                HandoffPacket.created_at >= since)
     if municipality:
         q = q.join(Conversation, Conversation.id == HandoffPacket.conversation_id).where(
