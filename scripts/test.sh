@@ -12,5 +12,5 @@ export OPENBLAS_NUM_THREADS=1
 .venv/bin/lint-imports
 .venv/bin/ddh knowledge check
 .venv/bin/python -m pytest -q "$@"
-# Without files, `ddh eval run` runs the fast suites: all but voice (cli/main.py FAST_SUITES).
+# Without files, `ddh eval run` runs the fast suites: all but voice (cli/evals.py FAST_SUITES).
 .venv/bin/ddh eval run --mode grounded --report test-artifacts/eval
