@@ -117,7 +117,7 @@ T = {
 }
 
 
-def t(key: str, lang: str, **kw: str) -> str:
+def t(key: str, lang: str, **kw: object) -> str:
     variants = T[key]
     return variants.get(lang, variants["da"]).format(**kw)
 

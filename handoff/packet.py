@@ -13,7 +13,7 @@ from ddh.vocabulary import Action, Channel
 from knowledge.registry import Registry
 from store.records import HandoffPacket, TranscriptLine
 
-CHANNEL = {Channel.CHAT: "chat", Channel.VOICE: "telefon"}
+CHANNEL: dict[str, str] = {Channel.CHAT: "chat", Channel.VOICE: "telefon"}
 
 
 def _clip(text: str, n: int = 160) -> str:

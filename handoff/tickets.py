@@ -120,14 +120,16 @@ class TicketOutbox:
                 TicketDelivery.id == row_id, TicketDelivery.status == "pending",
                 or_(TicketDelivery.lease_until.is_(None), TicketDelivery.lease_until < now))
                 .values(lease_until=now + LEASE))
-            return done.rowcount == 1
+            return getattr(done, "rowcount", 0) == 1  # a CursorResult for an UPDATE
 
     def _deliver_one(self, row_id: str, now: datetime) -> str | None:
         if not self._lease(row_id, now):
             return None  # another process has it
         with self.store.sessions() as s:
             row = s.get(TicketDelivery, row_id)
-            ticket = s.get(HandoffPacket, row.handoff_id)
+            ticket = s.get(HandoffPacket, row.handoff_id) if row is not None else None
+            if row is None or ticket is None:
+                return None  # deleted meanwhile (retention): nothing to deliver
             contact = s.get(CallbackContact, row.handoff_id)
             payload = _payload(ticket, contact.phone if contact else None, row_id)
             channel, destination, attempts = row.channel, row.destination, row.attempts

@@ -193,7 +193,7 @@ class OnnxE5Embedder:
         full = np.array([self._bos, *ids, self._eos])
         x = dequantize(self._word[full]) + self._pos[: len(full)] + self._type
         with self._slots:
-            out = self._session.run(None, {"x": x[None].astype(np.float32)})[0]
+            out = np.asarray(self._session.run(None, {"x": x[None].astype(np.float32)})[0])
         return out[0]
 
     def _embed(self, text: str) -> np.ndarray:

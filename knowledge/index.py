@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 
 import chromadb
 import numpy as np
+from chromadb.api import ClientAPI
 from chromadb.config import Settings as ChromaSettings
 
 from ddh.logging import get_logger
@@ -53,7 +54,7 @@ class Chunk:
     metadata: dict[str, Any]
 
 
-def make_client(settings: Settings) -> chromadb.ClientAPI:
+def make_client(settings: Settings) -> ClientAPI:
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_url:
         url = urlparse(settings.chroma_url)
@@ -96,7 +97,7 @@ class GuideIndex:
     """One Chroma collection per embedder, so vectors of two models never mix."""
 
     def __init__(self, settings: Settings, embedder: Embedder,
-                 client: chromadb.ClientAPI | None = None) -> None:
+                 client: ClientAPI | None = None) -> None:
         self.embedder = embedder
         self.client = client or make_client(settings)
         self.collection = self.client.get_or_create_collection(

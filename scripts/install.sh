@@ -33,7 +33,8 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 # One pip call for everything: pipecat pins protobuf and soundfile, and separate
 # installs churn versions. requirements.lock holds the versions verified together.
-extras=""; [ "$want_test" = 1 ] && extras="[test]"
+# The tests also cover the optional Parquet export (pyarrow); a plain install has none.
+extras=""; [ "$want_test" = 1 ] && extras="[test,parquet]"
 .venv/bin/python -m pip install -q -c requirements.lock -e ".${extras}"
 # Build (or refresh) the knowledge index now, so the first `ddh serve` or `ddh ask`
 # starts in seconds; unchanged guides are not embedded again.

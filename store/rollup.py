@@ -196,13 +196,15 @@ def _roll_up(store: Database, s: Session,
              "redirects", "handed_off", "answered", "ended", "handling_s", "scores",
              "score_sum")
     hours_rows = [{"hour": as_hour(r[0]), "municipality": r[1], "channel": r[2],
-                   "topic": r[3], **dict(zip(names, r[4:], strict=True))} for r in rows]
+                   "topic": r[3], **dict(zip(names, r[4:], strict=True))}
+                  for r in map(tuple, rows)]
     values: list[dict[str, Any]] = []
     wait = cast(func.round(c.queue_wait_s), Integer)
     for measure, value, cond in (("wait", wait, answered),
                                  ("score", c.satisfaction, c.satisfaction.is_not(None))):
-        for r in s.execute(select(*key, value, func.count()).where(*where, cond)
-                           .group_by(*key, value)):
+        counted: list[Any] = list(s.execute(select(*key, value, func.count())
+                                            .where(*where, cond).group_by(*key, value)))
+        for r in counted:
             values.append({"hour": as_hour(r[0]), "municipality": r[1], "channel": r[2],
                            "topic": r[3], "measure": measure, "value": int(r[4]),
                            "n": r[5]})

@@ -131,8 +131,15 @@ async def export(name: str, fmt: str, viewer: ViewerDep, args: Args,
     cols, rows = await run_in_threadpool(export_rows, store, f, name)
     filename = f'attachment; filename="ddh-{name}.{fmt}"'
     if fmt == "parquet":
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+        try:  # the optional `parquet` extra
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+        except ImportError:
+            raise HTTPException(
+                status_code=501,
+                detail="Parquet export needs pyarrow: install the `parquet` extra "
+                "(pip install 'ddh-frontdesk[parquet]'); CSV export works without it",
+            ) from None
 
         table = pa.Table.from_pylist([dict(zip(cols, r, strict=True)) for r in rows]) \
             if rows else pa.table({c: pa.array([], pa.string()) for c in cols})
@@ -174,6 +181,7 @@ async def dashboard(request: Request, args: Args, accounts: AccountsDep, store: 
             return RedirectResponse("/agent", status_code=303)
         raise
     f = filters(viewer, **args)
+    assert f.start is not None and f.end is not None  # filters() always sets the period
     data = await run_in_threadpool(figures, store, f, settings.service_level_target_s)
     staff = await run_in_threadpool(staffing.view, settings, frontdesk, viewer)
     volumes = await run_in_threadpool(board.volumes, viewer.municipality if

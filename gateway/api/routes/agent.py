@@ -13,7 +13,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from gateway.api.deps import COOKIE, AccountsDep, FrontdeskDep, SettingsDep, SignedInDep
+from gateway.api.deps import COOKIE, AccountsDep, SettingsDep, SignedInDep, StoreDep
 from handoff.accounts import SignedIn
 
 router = APIRouter(tags=["agent"])
@@ -62,9 +62,9 @@ async def me(who: SignedInDep) -> dict[str, Any]:
 
 @router.get("/conversations/{conversation_id}")
 async def conversation(conversation_id: str, who: SignedInDep, accounts: AccountsDep,
-                       frontdesk: FrontdeskDep) -> dict[str, Any]:
+                       store: StoreDep) -> dict[str, Any]:
     """A conversation with its redacted transcript; the view is audited."""
-    conv = await run_in_threadpool(frontdesk.store.conversation, conversation_id)
+    conv = await run_in_threadpool(store.conversation, conversation_id)
     if conv is None or not who.account.may_read(conv["municipality"]):
         raise HTTPException(status_code=404, detail="no such conversation")
     await run_in_threadpool(accounts.audit, who.account, "view_transcript",

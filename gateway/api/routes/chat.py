@@ -37,7 +37,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.frontdesk import TurnInput
 from ddh.logging import get_logger
-from ddh.vocabulary import Action
+from ddh.vocabulary import Action, Channel
 from gateway.api.deps import (
     ChatLogsDep,
     Clock,
@@ -198,7 +198,7 @@ async def _message(ws: WebSocket, frame: dict[str, Any], chat: Any, frontdesk: A
         await ws.send_json({"type": "typing"})
         try:
             result = await run_in_threadpool(
-                frontdesk.handle, TurnInput(chat.id, text, "chat", chat.municipality,
+                frontdesk.handle, TurnInput(chat.id, text, Channel.CHAT, chat.municipality,
                                             at=clock() if clock else None))
         except Exception:
             log.exception("chat.turn_failed", conversation=chat.id)
