@@ -14,12 +14,13 @@ import pytest
 import websockets
 
 from bot.frontdesk import Frontdesk
+from ddh.vocabulary import Action
 from gateway.app import create_app
 from handoff.accounts import AccountError, Accounts
 from handoff.backends import MemoryBackend
 from handoff.desk import HandoffDesk
 from store.outcomes import OutcomeStore, database_url
-from store.records import TurnRecord
+from store.records import HandoffPacket, TurnRecord
 from tests.servers import DDH, serve_app
 
 PASSWORD = "korrekt-hest-batteri"
@@ -40,8 +41,10 @@ def console(knowledge, tmp_path_factory):
             municipality_source="widget", reason="guide"))
     desk = HandoffDesk(MemoryBackend())
     for hid, code in (("h-aarhus", "0751"), ("h-viborg", "0791")):
-        desk.offer({"id": hid, "target": "ddh", "topic": "pas", "municipality": code,
-                    "summary": f"Borger fra {code}"}, f"{code}-waiting", "chat")
+        desk.offer(HandoffPacket(id=hid, kind=Action.HANDOFF, target="ddh", topic="pas",
+                                 municipality=code, reason="r", summary=f"Borger fra {code}",
+                                 channel="chat", created_at=datetime.now(UTC)),
+                   f"{code}-waiting", "chat")
     front = Frontdesk(knowledge, store, handoffs=desk)
     with serve_app(create_app(knowledge.settings, frontdesk=front)) as url:
         yield url, accounts

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -14,11 +14,13 @@ import pytest
 import websockets
 
 from bot.frontdesk import Frontdesk
+from ddh.vocabulary import Action
 from gateway.app import create_app
 from handoff.accounts import Accounts
 from handoff.backends import MemoryBackend
 from handoff.desk import HandoffDesk
 from store.outcomes import OutcomeStore, database_url
+from store.records import HandoffPacket
 from tests.servers import serve_app
 
 PASSWORD = "korrekt-hest-batteri"
@@ -124,9 +126,10 @@ def test_a_waiting_call_goes_to_an_agent_with_a_phone(gateway):
     voice: Future = Future()
     voice.set_result(SimpleNamespace(calls={"call-v1": SimpleNamespace(stage=Stage())}))
     app.state.voice = voice
-    app.state.frontdesk.handoffs.offer({"id": "v1", "target": "ddh", "topic": "digital-post",
-                                        "municipality": "0849", "summary": "Opkald"},
-                                       "call-v1", "voice")
+    app.state.frontdesk.handoffs.offer(
+        HandoffPacket(id="v1", kind=Action.HANDOFF, target="ddh", topic="digital-post",
+                      municipality="0849", reason="r", summary="Opkald", channel="voice",
+                      created_at=datetime.now(UTC)), "call-v1", "voice")
 
     async def try_accept(username: str) -> dict:
         async with websockets.connect(url.replace("http://", "ws://") + "/api/agent/ws",

@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.frontdesk import Frontdesk, TurnInput
 from bot.turn import act, decide, understand
@@ -164,3 +166,39 @@ def test_outcomes_stick_once_escalated():
     assert merge_outcome(Outcome.UNRESOLVED, Action.REDIRECT) == Outcome.REDIRECT
     assert merge_outcome(Outcome.RESOLVED_BOT, Action.END) == Outcome.RESOLVED_BOT
     assert merge_outcome(Outcome.RESOLVED_BOT, Action.CLARIFY) == Outcome.RESOLVED_BOT
+
+
+# --- generated states: every field, every enum value, odd text --------------------
+
+_text = st.text(max_size=40)
+_opt_text = st.none() | _text
+_when = st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2035, 1, 1),
+                     timezones=st.just(UTC))
+_packets = st.builds(
+    HandoffPacket, kind=st.sampled_from([Action.HANDOFF, Action.TRANSFER, Action.TICKET]),
+    target=_text, topic=_opt_text, municipality=_opt_text, reason=_text, summary=_text,
+    channel=st.sampled_from(list(Channel)), created_at=_when, need=_opt_text,
+    guides=st.lists(_text, max_size=3).map(tuple),
+    transcript=st.lists(st.builds(TranscriptLine, _text, _text), max_size=4).map(tuple),
+    next_open=st.none() | _when, id=_text)
+_pending = st.none() | st.builds(Pending, st.sampled_from(list(Ask)), _opt_text,
+                                 st.none() | st.sampled_from(list(Need)), _opt_text)
+_states = st.builds(
+    ConversationState, id=_text, channel=st.sampled_from(list(Channel)), started_at=_when,
+    municipality=_opt_text, municipality_source=_opt_text,
+    municipality_turn=st.integers(0, 50), candidates=st.lists(_text, max_size=3).map(tuple),
+    candidates_evidence=_opt_text, called_number=_opt_text, language=_text,
+    turns=st.integers(0, 500), last_topic=_opt_text, last_guides=st.lists(_text, max_size=4),
+    pending=_pending, clarifications=st.integers(0, 5), first_question=_opt_text,
+    transcript=st.lists(st.builds(TranscriptLine, _text, _text), max_size=6),
+    actions=st.lists(st.sampled_from(list(Action)), max_size=6),
+    outcome=st.none() | st.sampled_from(list(Outcome)), callback_number=_opt_text,
+    last_ticket=st.none() | _packets, waiting_id=_opt_text,
+    satisfaction=st.none() | st.integers(1, 10), ended=st.booleans(), notice_id=_opt_text,
+    disclosed=st.booleans())
+
+
+@settings(max_examples=300, deadline=None)
+@given(_states)
+def test_any_state_round_trips_through_json(state):
+    assert ConversationState.from_json(json.loads(json.dumps(state.as_json()))) == state

@@ -42,10 +42,11 @@ from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from bot.frontdesk import Frontdesk, TurnInput, TurnResult
 from bot.intents import detect
 from bot.replies import spaced_phone
+from bot.turn.types import Ask
 from bot.voice.carrier import CallInfo, CarrierError, SmsSender, Telephony
 from bot.voice.frames import SpeechNotUnderstoodFrame
 from bot.voice.speakable import speakable
-from ddh.vocabulary import Action, Outcome
+from ddh.vocabulary import Action, Channel, Outcome
 
 SAY = {
     "not_caught": "Undskyld, det fangede jeg ikke. Vil du sige det igen?",
@@ -163,7 +164,7 @@ class FrontdeskProcessor(FrameProcessor):
                 self._confirm_number = False
                 if cues.yes and self.call.caller:
                     said = f"{said} {self.call.caller}"  # the number they just confirmed
-            await self._turn(TurnInput(self.call.conversation, said, "voice",
+            await self._turn(TurnInput(self.call.conversation, said, Channel.VOICE,
                                        self.municipality, self.call.called, self._now()))
 
     async def _not_understood(self, reason: str) -> None:
@@ -176,7 +177,7 @@ class FrontdeskProcessor(FrameProcessor):
                 return
             logger.info(f"{self}: caller not understood ({reason}, {self._misses}x)")
             self._misses = 0
-            await self._turn(TurnInput(self.call.conversation, "", "voice", self.municipality,
+            await self._turn(TurnInput(self.call.conversation, "", Channel.VOICE, self.municipality,
                                        self.call.called, self._now(), unheard=True))
 
     async def _turn(self, turn: TurnInput) -> None:
@@ -190,10 +191,11 @@ class FrontdeskProcessor(FrameProcessor):
             g = result.guides[0]
             self._sms_text = f"{g['title']}: {g['url']}"
         elif result.action == Action.TRANSFER and result.handoff:
-            self._after_speech.append(lambda: self._transfer(result.handoff.target))
+            target = result.handoff.target
+            self._after_speech.append(lambda: self._transfer(target))
         elif result.action == Action.TICKET and result.handoff and self.call.caller:
             state = self.frontdesk.states.peek(self.call.conversation)
-            if state is not None and state.pending == "callback":
+            if state is not None and state.awaits(Ask.CALLBACK):
                 self._confirm_number = True
                 await self._say(SAY["confirm_number"].format(
                     number=spaced_phone(self.call.caller)))
