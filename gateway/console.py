@@ -29,6 +29,7 @@ from handoff.desk import HandoffDesk
 from handoff.packet import build_packet
 from handoff.queues import Agent, Waiting, order
 from handoff.tickets import destinations
+from store.outcomes import OutcomeStore
 
 # What an agent may record at wrap-up.
 OUTCOMES = (Outcome.RESOLVED_AGENT, Outcome.TRANSFER, Outcome.TICKET, Outcome.UNRESOLVED)
@@ -63,6 +64,14 @@ class ConsoleHub:
         # Time alone changes who may take what (skill wait, overflow), and other gateway
         # processes change a shared Redis queue: refresh every console now and then.
         self._ticker = self._loop.create_task(self._tick(refresh_s))
+
+    @property
+    def store(self) -> OutcomeStore:
+        """The outcome store: the console records agents' messages, wrap-ups, tickets."""
+        store = self.frontdesk.store
+        if store is None:
+            raise RuntimeError("the agent console needs an outcome store")
+        return store
 
     # --- queue changes (any thread) --------------------------------------------------
 
@@ -157,7 +166,7 @@ class ConsoleHub:
             chat.agent = account.username
             chat.publish({"type": "agent_joined", "name": account.name,
                           "text": JOINED.format(name=account.name)})
-        conv = await run_in_threadpool(self.frontdesk.store.conversation, entry.conversation)
+        conv = await run_in_threadpool(self.store.conversation, entry.conversation)
         await run_in_threadpool(self.accounts.audit, account, "accept",
                                 f"conversation:{entry.conversation}")
         return {"type": "accepted", "conversation": entry.conversation, "handoff": entry.id,
@@ -169,7 +178,7 @@ class ConsoleHub:
     async def citizen_says(self, chat: ConversationLog, client_id: str,
                            text: str) -> dict[str, Any]:
         redacted = redact(text).text
-        await run_in_threadpool(self.frontdesk.store.record_message, chat.id, "citizen",
+        await run_in_threadpool(self.store.record_message, chat.id, "citizen",
                                 redacted)
         event = chat.append({"type": "message", "role": "citizen", "id": client_id,
                              "text": redacted})
@@ -184,7 +193,7 @@ class ConsoleHub:
         if taken is None or taken.agent != account.username:
             return False
         redacted = redact(text).text
-        await run_in_threadpool(self.frontdesk.store.record_message, conversation, "agent",
+        await run_in_threadpool(self.store.record_message, conversation, "agent",
                                 redacted)
         chat = self.logs.get(conversation)
         if chat is not None:
@@ -198,7 +207,7 @@ class ConsoleHub:
         if taken is None or taken.agent != account.username or outcome not in OUTCOMES:
             return False
         waited = taken.accepted_at - taken.entry.enqueued_at
-        await run_in_threadpool(self.frontdesk.store.wrap_up, conversation, taken.entry.id,
+        await run_in_threadpool(self.store.wrap_up, conversation, taken.entry.id,
                                 account.username, Outcome(outcome), waited,
                                 datetime.now(UTC))
         await run_in_threadpool(self.accounts.audit, account, "wrap_up",
@@ -220,7 +229,7 @@ class ConsoleHub:
         if taken is None or taken.agent != account.username or \
                 (target != "ddh" and target not in registry.municipalities):
             return None
-        conv = await run_in_threadpool(self.frontdesk.store.conversation, conversation) or {}
+        conv = await run_in_threadpool(self.store.conversation, conversation) or {}
         transcript = [(t["role"], t["text"]) for t in conv.get("transcript", [])]
         need = next((t for r, t in transcript if r == "citizen"), None)
         note = redact(note).text
@@ -231,7 +240,7 @@ class ConsoleHub:
                               f"oprettet af {account.name}",
                               reason=f"agent {account.username}: {note}"[:500],
                               transcript=transcript, at=datetime.now(UTC))
-        await run_in_threadpool(self.frontdesk.store.add_ticket, conversation, ticket,
+        await run_in_threadpool(self.store.add_ticket, conversation, ticket,
                                 destinations(registry, target), phone,
                                 datetime.now(UTC))
         await run_in_threadpool(self.accounts.audit, account, "ticket",
@@ -255,14 +264,14 @@ class ConsoleHub:
         if chat is not None:
             chat.publish({"type": "message", "role": "agent", "name": account.name,
                           "text": text})
-        await run_in_threadpool(self.frontdesk.store.record_message, conversation, "agent",
+        await run_in_threadpool(self.store.record_message, conversation, "agent",
                                 text)
         return {"type": "transferred", "conversation": conversation, "target": target,
                 "text": text}
 
     def callbacks(self, account: Account) -> list[dict[str, Any]]:
         """The callback list: tickets this person may see, with delivery state."""
-        return [t for t in self.frontdesk.store.tickets()
+        return [t for t in self.store.tickets()
                 if account.may_read(t["municipality"]) and
                 (account.role != "manager" or t["target"] == account.municipality or
                  t["municipality"] == account.municipality)]

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install everything (as scripts/install.sh --test) and run the whole test suite:
-# lint (ruff; lint-imports for the package layers), the corpus check, pytest, and the
+# lint (ruff; lint-imports for the package layers; pyright for types), the corpus check, pytest, and the
 # fast evaluation suites (routing, retrieval, privacy, injection; grounded mode) with
 # their thresholds. What .ci/run calls.
 # The evaluation report is kept in test-artifacts/eval/ (report.html, .md, .json).
@@ -10,6 +10,7 @@ bash scripts/install.sh --test
 export OPENBLAS_NUM_THREADS=1
 .venv/bin/ruff check .
 .venv/bin/lint-imports
+.venv/bin/pyright
 .venv/bin/ddh knowledge check
 .venv/bin/python -m pytest -q "$@"
 # Without files, `ddh eval run` runs the fast suites: all but voice (cli/evals.py FAST_SUITES).

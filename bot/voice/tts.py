@@ -51,7 +51,6 @@ class EspeakTTSService(TTSService):
     """
 
     Settings = EspeakTTSSettings
-    _settings: Settings
 
     def __init__(self, *, voice: str = "da", rate: int = 165, **kwargs: Any) -> None:
         super().__init__(push_start_frame=True, push_stop_frames=True,
@@ -64,8 +63,9 @@ class EspeakTTSService(TTSService):
         return True
 
     async def _pcm(self, text: str) -> AsyncIterator[bytes]:
+        voice = str(getattr(self._settings, "voice", None) or "da")
         proc = await asyncio.create_subprocess_exec(
-            self._binary, "-v", str(self._settings.voice or "da"), "-s", str(self._rate),
+            self._binary, "-v", voice, "-s", str(self._rate),
             "--stdout", text,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
         assert proc.stdout is not None
@@ -150,7 +150,8 @@ class FallbackTTSService(TTSService):
             self.fallbacks += 1
             logger.warning(f"{self}: primary TTS failed ({exc!r}); speaking with espeak-ng")
         finally:
-            await agen.aclose()
+            if isinstance(agen, AsyncGenerator):
+                await agen.aclose()
         async for frame in self.fallback.run_tts(text, context_id):
             yield frame
 
