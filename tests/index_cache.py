@@ -170,11 +170,12 @@ def cached_index(settings: Any, embedder: Any) -> Path:
 
 
 def _prune(keep: Path) -> None:
-    """Remove all but the KEEP newest entries (never one used within the hour)."""
-    entries = sorted((p for p in CACHE_DIR.iterdir() if p.is_dir() and p != keep
-                      and not p.name.startswith(".")),
+    """Remove all but the KEEP newest entries, and builds a killed session left
+    behind; never anything touched within the hour (another session may use it)."""
+    dirs = [p for p in CACHE_DIR.iterdir() if p.is_dir() and p != keep]
+    entries = sorted((p for p in dirs if not p.name.startswith(".")),
                      key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in entries[KEEP - 1:]:
+    for old in [*entries[KEEP - 1:], *(p for p in dirs if p.name.startswith(".build-"))]:
         if time.time() - old.stat().st_mtime > 3600:
             shutil.rmtree(old, ignore_errors=True)
 
