@@ -7,12 +7,7 @@ from bot.llm import LLM
 from ddh.settings import Settings
 from handoff.desk import HandoffDesk
 from knowledge.service import Knowledge
-from store.outcomes import OutcomeStore, database_url
-
-
-def open_store(settings: Settings) -> OutcomeStore:
-    return OutcomeStore(database_url(settings.database_url, settings.data_dir),
-                        ticket_grace_s=settings.ticket_grace_s)
+from store.outcomes import OutcomeStore, open_store
 
 
 def open_frontdesk(settings: Settings, knowledge: Knowledge | None = None,

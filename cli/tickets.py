@@ -20,8 +20,8 @@ app = typer.Typer(help="Tickets to municipalities (the delivery outbox)", no_arg
 def tickets_list(status: str | None = typer.Option(None, help="pending, sent or failed"),
                  json_out: bool = typer.Option(False, "--json")) -> None:
     """Ticket deliveries, newest first (failed ones need a person to look)."""
-    from bot.service import open_store
     from handoff.tickets import outbox_from_settings
+    from store.outcomes import open_store
 
     setup()
     settings = get_settings()
@@ -37,8 +37,8 @@ def tickets_list(status: str | None = typer.Option(None, help="pending, sent or 
 @app.command("send")
 def tickets_send() -> None:
     """Send the tickets that are due now (the gateway does this by itself)."""
-    from bot.service import open_store
     from handoff.tickets import outbox_from_settings
+    from store.outcomes import open_store
 
     setup()
     settings = get_settings()

@@ -20,8 +20,8 @@ app = typer.Typer(help="Console accounts: agents, municipal managers, administra
 
 def _accounts() -> Accounts:
     """The account store on the configured outcome database."""
-    from bot.service import open_store
     from handoff.accounts import Accounts
+    from store.outcomes import open_store
 
     setup()
     return Accounts(open_store(get_settings()))

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ddh.logging import get_logger
+from ddh.settings import Settings
 from ddh.vocabulary import Action, Outcome
 from store.migrate import upgrade
 from store.models import (
@@ -42,6 +43,13 @@ def database_url(url: str | None, data_dir: Path) -> str:
         return url
     data_dir.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{(data_dir / 'ddh.sqlite3').resolve()}"
+
+
+def open_store(settings: Settings) -> OutcomeStore:
+    """The outcome store the settings name (`DDH_DATABASE_URL`, else SQLite in the
+    data directory)."""
+    return OutcomeStore(database_url(settings.database_url, settings.data_dir),
+                        ticket_grace_s=settings.ticket_grace_s)
 
 
 class OutcomeStore:

@@ -18,6 +18,7 @@ import re
 import subprocess
 import time
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -186,9 +187,8 @@ def test_caller_can_interrupt_and_hang_up_mid_sentence(phone):
 
     cleanup = asyncio.run(call())
     assert cleanup < 2.0
-    # No speech process left behind, and the call is recorded as ended.
-    children = subprocess.run(["pgrep", "-f", "espeak-ng"], capture_output=True, text=True)
-    assert children.stdout.strip() == ""
+    # No speech process of this gateway left behind, and the call is recorded as ended.
+    assert espeak_children(url) == []
     conv = conversation_of(store)[-1]
     assert conv["ended_at"] is not None
 
@@ -304,3 +304,20 @@ def test_one_process_serves_concurrent_calls(phone):
     assert all(lat < 8.0 for lat in latencies), latencies  # each got an answer, no dead air
     recorded = [c for c in conversation_of(store)[-3:] if c["decisions"]]
     assert len(recorded) == 3
+
+
+def espeak_children(url: str) -> list[int]:
+    """espeak-ng processes started by the gateway serving `url` (found by its port; other
+    gateways, e.g. of tests running in parallel, may be speaking right now)."""
+    port = url.rsplit(":", 1)[1]
+    found = subprocess.run(["pgrep", "-f", "espeak-ng"], capture_output=True, text=True)
+    ours = []
+    for pid in found.stdout.split():
+        try:
+            ppid = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]
+            parent = Path(f"/proc/{ppid}/cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError):
+            continue  # already gone
+        if b"--port" in parent and port.encode() in parent:
+            ours.append(int(pid))
+    return ours
