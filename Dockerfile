@@ -4,13 +4,16 @@ RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends espeak-
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml requirements.lock README.md ./
+# The packages, floor by floor (README, "Architecture").
 COPY ddh ddh
-COPY gateway gateway
-COPY bot bot
+COPY store store
 COPY knowledge knowledge
 COPY handoff handoff
+COPY bot bot
+COPY gateway gateway
 COPY evals evals
-RUN pip install --no-cache-dir -c requirements.lock .
+COPY cli cli
+RUN pip install --no-cache-dir -c requirements.lock ".[parquet]"
 ENV OPENBLAS_NUM_THREADS=1 DDH_HOST=0.0.0.0 DDH_DATA_DIR=/data
 VOLUME /data
 EXPOSE 8000
