@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.llm import LLM
+from ddh.vocabulary import Action
 from evals.suite import Item, SuiteReport, ratio
 from knowledge.service import Knowledge
 
@@ -34,7 +35,7 @@ def judge(llm: LLM, knowledge: Knowledge, routing: SuiteReport, thresholds: dict
     for turn in routing.items:
         got = turn.detail["got"]
         cited = [g for g in got.get("guides") or [] if g in guides]
-        if got.get("action") != "answer" or not cited:
+        if got.get("action") != Action.ANSWER or not cited:
             continue
         guide = guides[cited[0]]
         verdict: dict[str, Any] | None = llm.judge(JUDGE_SYSTEM, {

@@ -29,7 +29,7 @@ from sqlalchemy import select
 from bot.frontdesk import Frontdesk, TurnInput
 from bot.llm import LLM
 from ddh.settings import Settings
-from ddh.vocabulary import Mode
+from ddh.vocabulary import Action, Mode
 from evals import faithfulness, injection, privacy, retrieval, routing, voice
 from evals.suite import STAFFED, SuiteError, SuiteReport, load
 from knowledge.service import Knowledge
@@ -96,7 +96,7 @@ def run_file(ctx: EvalContext, path: Path, modes: tuple[str, ...],
                 f"routing ({mode})", len(data["scenarios"]))))
             _llm_figures(desk, out[-1])
             if mode == "llm" and desk.llm is not None:
-                answered = sum(i.detail["got"]["action"] == "answer" for i in out[-1].items)
+                answered = sum(i.detail["got"]["action"] == Action.ANSWER for i in out[-1].items)
                 out.append(faithfulness.judge(
                     desk.llm, ctx.knowledge, out[-1], dict(data.get("judge_thresholds") or {}),
                     progress("faithfulness (judge)", answered)))
