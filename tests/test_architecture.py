@@ -15,7 +15,8 @@ from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("ddh", "store", "knowledge", "handoff", "bot", "gateway", "evals", "cli")
+PACKAGES = ("ddh", "store", "knowledge", "handoff", "bot", "gateway", "evals", "cli", "tests",
+            "bench")
 SKIPPED = (Path("store/migrations/versions"),)  # Alembic's scripts, run by Alembic alone
 
 Graph = Mapping[str, Collection[str]]
