@@ -70,6 +70,10 @@ class Frontdesk:
         detect_language("Ich habe meinen Reisepass verloren und brauche Hilfe")
         self.knowledge.retriever.search("mistet sundhedskort", None, k=1)
         self.detector.from_text("jeg bor i Viborg")
+        now = datetime.now(TZ)
+        self.schedule.ddh(now)  # this year's holidays
+        if self.notices is not None:
+            self.notices.match("vand", None, now)  # the live notices, from the store
 
     def _check(self, channel: str, municipality: str | None) -> None:
         if channel not in tuple(Channel):
