@@ -35,6 +35,31 @@ _POSTAL = re.compile(r"(?<![\d,.\-/])(\d{4})(?![\d,.\-/:])(?:\s+([^\W\d_][\w.\- 
 _POSTAL_CUE = re.compile(r"(postnummer|postnr|post nummer|bor i|bor på|adresse)", re.I)
 
 
+# Danish letters and their two-letter spellings: "Grenå" and "Grenaa", "Åbenrå" and
+# "Aabenraa", "Køge" and "Koege" name the same place.
+_SPELLINGS = (("å", "aa"), ("æ", "ae"), ("ø", "oe"))
+
+
+def spellings(name: str) -> set[str]:
+    """The other common spellings of a lower-case place name (each letter pair swapped
+    throughout, one pair at a time and all together)."""
+    out = set()
+    for letter, pair in _SPELLINGS:
+        for a, b in ((letter, pair), (pair, letter)):
+            if a in name:
+                out.add(name.replace(a, b))
+    every = name
+    for letter, pair in _SPELLINGS:
+        every = every.replace(pair, letter)
+    out.add(every)
+    every = name
+    for letter, pair in _SPELLINGS:
+        every = every.replace(letter, pair)
+    out.add(every)
+    out.discard(name)
+    return out
+
+
 @dataclass(frozen=True)
 class Detection:
     """What the text (or channel) says about the municipality."""
@@ -65,6 +90,9 @@ class MunicipalityDetector:
             names[m.name.lower()] = {m.code}  # the municipality's own name decides
         for alias, code in ALIASES.items():
             names[alias] = {code}
+        for name, codes in list(names.items()):
+            for variant in spellings(name):
+                names.setdefault(variant, set()).update(codes)
         return {k: tuple(sorted(v)) for k, v in names.items() if len(k) >= 2}
 
     @cached_property
