@@ -57,9 +57,24 @@ THANKS = _rx(r"tak", r"tusind tak", r"mange tak", r"tak for hjælpen", r"thanks?
              r"super", r"perfekt", r"fint", r"godt", r"det hjalp", r"det var det", r"farvel",
              r"hej hej", r"bye", r"goodbye", r"det var alt", r"ikke mere", r"nej tak", r"great",
              r"det er fint", r"så er jeg klar", r"that'?s all", r"that helped", r"vi ses",
-             r"for hjælpen", r"for svaret", r"for det", r"skal du have", r"for your help",
+             r"for hjælpen", r"for svaret", r"for det", r"skal du have", r"skal de have",
+             r"for your help",
              r"det var (?:lige )?(?:det|hvad) jeg (?:skulle bruge|manglede|ledte efter|søgte)",
              r"nu ved jeg det", r"det kan jeg bruge", r"that'?s what i needed")
+# A goodbye said with what the citizen will do next or why they are done ("så ringer
+# jeg til dem", "det var det hele", "never mind, I'll call tomorrow"): with thanks or a
+# farewell and no new request, it closes the conversation however many words it has.
+CLOSING = _rx(
+    r"det var det hele", r"det var alt(?: for nu)?", r"så ved jeg det", r"nu ved jeg det",
+    r"så (?:ringer|skriver|kontakter|prøver|kigger|går|tager|spørger) (?:jeg|vi)",
+    r"så må (?:jeg|vi|min|han|hun|de)", r"(?:jeg|vi) (?:prøver|ringer|kigger|skriver) "
+    r"(?:igen )?(?:i morgen|senere|en anden dag)", r"glem det", r"fandt (?:selv )?ud af det",
+    r"(?:jeg|vi) klarer (?:det|mig|os) selv", r"never mind", r"i'?ll (?:call|try|check|ask)",
+    r"bye", r"goodbye", r"farvel", r"hej hej", r"vi ses",
+)
+# A new request after thanks keeps the conversation going ("tak, og jeg skal også …").
+MORE = _rx(r"også", r"en ting mere", r"et spørgsmål mere", r"another", r"also", r"one more",
+           r"vil gerne", r"jeg vil", r"(?:kan|vil) (?:i|du) hjælpe", r"i want", r"i need")
 GREETING = _rx(r"hej", r"hejsa", r"goddag", r"godmorgen", r"god morgen", r"godaften",
                r"hallo", r"halløj", r"hi", r"hello", r"dav", r"davs", r"good morning",
                r"(?:is )?any(?:one|body) there", r"er der nogen(?: der hører mig)?")
@@ -119,18 +134,21 @@ def _leftover(text: str, *patterns: re.Pattern[str]) -> int:
 def detect(text: str) -> Cues:
     words = len([w for w in FILLER.split(text) if w])
     closing = _leftover(text, THANKS, YES, NO, GREETING) == 0
+    farewell = bool(THANKS.search(text)) and bool(CLOSING.search(text)) and \
+        "?" not in text and not MORE.search(text) and \
+        not QUESTION_WORDS.search(CLOSING.sub(" ", text))
     return Cues(
         wants_person=bool(PERSON.search(text)),
         own_case=bool(OWN_CASE.search(text) or OWN_CASE_NAMED.search(text)),
         complaint=bool(COMPLAINT.search(text)),
         not_helped=bool(NOT_HELPED.search(text)),
-        thanks=bool(THANKS.search(text)) and closing,
+        thanks=(bool(THANKS.search(text)) and closing) or farewell,
         greeting_only=bool(GREETING.search(text)) and _leftover(text, GREETING) == 0,
         yes=bool(YES.search(text)) and _leftover(text, YES, THANKS, GREETING) <= 1,
         no=bool(NO.search(text)) and _leftover(text, NO, THANKS) <= 1,
         emergency=bool(EMERGENCY.search(text)),
         callback=bool(CALLBACK.search(text)),
-        question=bool(QUESTION_WORDS.search(text)) or "?" in text,
+        question=(bool(QUESTION_WORDS.search(text)) or "?" in text) and not farewell,
         vague=bool(VAGUE.search(text)) and _leftover(text, VAGUE, GREETING, THANKS) <= 1,
         content_words=words,
     )
