@@ -222,18 +222,3 @@ def test_the_privacy_check_looks_in_the_store_logs_and_model_requests(knowledge,
     assert (m["raw_cpr_in_store"], m["raw_cpr_in_logs"], m["raw_cpr_in_llm_requests"]) == \
         (0, 0, 0)
     assert not report.failed
-
-
-def test_the_voice_suite_calls_in_with_synthetic_speech(knowledge, tmp_path):
-    """Two questions over the Twilio protocol through the real voice pipeline."""
-    from evals.runner import EvalContext, run_file
-
-    suite = small("evals/voice/questions.yaml", "questions",
-                  lambda q: q["id"] in ("menneske", "digital-post"), tmp_path)
-    (report,) = run_file(EvalContext(knowledge.settings, knowledge, tmp_path), suite,
-                         ("grounded",))
-    m = report.metrics
-    assert m["questions"] == 2 and m["answered_rate"] == 1.0
-    assert 0 <= m["wer"] < 1.0 and m["latency_p95_s"] < 10
-    heard = [i.detail["heard"] for i in report.items]
-    assert all(heard), heard  # the store holds what speech recognition made of it

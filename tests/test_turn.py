@@ -91,14 +91,32 @@ def _watch(monkeypatch: pytest.MonkeyPatch, module: Any, name: str,
     monkeypatch.setattr(module, name, watched)
 
 
-def test_stages_before_apply_never_change_the_state(desk, suite, monkeypatch):
+@pytest.fixture(scope="module")
+def replay(desk, suite) -> dict[str, Any]:
+    """The whole routing suite, once, with the stages before `apply` watched and the
+    state round-tripped through JSON after every turn."""
     changed: list[str] = []
-    for module, name in ((understand, "read"), (understand, "consented_number"),
-                         (decide, "decide"), (act, "act")):
-        _watch(monkeypatch, module, name, changed)
-    turns = _play(desk, suite, lambda state: None)
-    assert turns > 300
-    assert changed == []
+    seen: dict[str, int] = {}
+
+    def check(state: ConversationState) -> None:
+        data = json.loads(json.dumps(state.as_json()))
+        assert data["schema_version"] == SCHEMA_VERSION
+        assert ConversationState.from_json(data) == state
+        for key in ("pending", "last_ticket", "outcome", "candidates"):
+            if data[key]:
+                seen[key] = seen.get(key, 0) + 1
+
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for module, name in ((understand, "read"), (understand, "consented_number"),
+                             (decide, "decide"), (act, "act")):
+            _watch(monkeypatch, module, name, changed)
+        turns = _play(desk, suite, check)
+    return {"turns": turns, "changed": changed, "seen": seen}
+
+
+def test_stages_before_apply_never_change_the_state(replay):
+    assert replay["turns"] > 300
+    assert replay["changed"] == []
 
 
 def test_a_mutating_decide_is_caught(desk, monkeypatch):
@@ -117,20 +135,9 @@ def test_a_mutating_decide_is_caught(desk, monkeypatch):
     assert changed == ["bot.turn.decide.decide"]
 
 
-def test_state_round_trips_through_json_after_every_turn(desk, suite):
-    seen: dict[str, int] = {}
-
-    def check(state: ConversationState) -> None:
-        data = json.loads(json.dumps(state.as_json()))
-        assert data["schema_version"] == SCHEMA_VERSION
-        assert ConversationState.from_json(data) == state
-        for key in ("pending", "last_ticket", "outcome", "candidates"):
-            if data[key]:
-                seen[key] = seen.get(key, 0) + 1
-
-    _play(desk, suite, check)
+def test_state_round_trips_through_json_after_every_turn(replay):
     # the suite reaches every kind of remembered thing, so the round trip covers them
-    assert {"pending", "last_ticket", "outcome", "candidates"} <= set(seen)
+    assert {"pending", "last_ticket", "outcome", "candidates"} <= set(replay["seen"])
 
 
 def test_state_of_another_schema_is_refused():

@@ -130,7 +130,9 @@ def test_a_call_is_answered_by_voice(phone, whisper, knowledge):
 
     greeting, reply, latency = asyncio.run(call())
     heard = transcribe(greeting, whisper)
-    assert len(greeting) > 3 * 8000 and "digital" in heard.lower(), heard
+    # The AI disclosure ("… en digital assistent …"): Whisper base writes the synthetic
+    # word as digital, digitale or digitele, so its stem is what is checked.
+    assert len(greeting) > 3 * 8000 and "digit" in heard.lower(), heard
 
     conv = conversation_of(store)[-1]
     answered = next((d for d in conv["decisions"]
