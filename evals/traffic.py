@@ -23,7 +23,6 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.frontdesk import Frontdesk, TurnInput
-from bot.turn.types import Ask
 from ddh.vocabulary import Action, Outcome
 from evals.retrieval import DEV_SET, HOLDOUT_SET, load_queries
 from store.records import HandoffPacket
@@ -88,6 +87,7 @@ class TrafficSimulator:
         report.conversations += 1
         text = rng.choice(ASK_PERSON) if rng.random() < 0.1 else rng.choice(self.questions).q
         now = at
+        result = None
         for _ in range(4):  # a conversation seldom needs more turns than this
             result = self.desk.handle(TurnInput(cid, text, channel, municipality, at=now))
             report.turns += 1
@@ -106,8 +106,7 @@ class TrafficSimulator:
                 if rng.random() < 0.5:
                     break
                 text = rng.choice(self.questions).q
-        state = self.desk.states.peek(cid)
-        if state is not None and state.awaits(Ask.SATISFACTION):
+        if result is not None and result.asks_rating:
             self.desk.handle(TurnInput(cid, str(self._score()), channel, municipality, at=now))
             report.turns += 1
         self.desk.close(cid, now)

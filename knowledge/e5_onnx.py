@@ -40,11 +40,8 @@ OPSET = 18
 
 
 def _source_hash(path: Path) -> str:
-    h = hashlib.sha256()
     with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()[:16]
+        return hashlib.file_digest(f, "sha256").hexdigest()[:16]
 
 
 def build_graph(model: PackedE5) -> Any:

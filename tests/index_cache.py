@@ -64,11 +64,8 @@ def _files(path: Path) -> list[Path]:
 
 
 def file_hash(path: Path) -> str:
-    h = hashlib.sha256()
     with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def embedder_id(embedder: Any) -> str:

@@ -11,7 +11,7 @@ from datetime import datetime
 from bot.turn.act import Acted
 from bot.turn.decision import Decision
 from bot.turn.state import ConversationState
-from bot.turn.types import Ask, Heard, TurnResult
+from bot.turn.types import Heard, TurnResult
 from ddh.vocabulary import Action
 from store.records import TurnRecord
 
@@ -26,8 +26,7 @@ def record(state: ConversationState, heard: Heard, decision: Decision, acted: Ac
     awaiting = state.pending.ask if state.pending else None
     result = TurnResult(state.id, decision.action, topic, state.municipality, acted.reply,
                         guides, decision.handoff, state.language, decision.reason,
-                        heard.text, asks_rating=awaiting == Ask.SATISFACTION,
-                        awaiting=awaiting, mode=decision.mode)
+                        heard.text, awaiting=awaiting, mode=decision.mode)
     rec = TurnRecord(
         conversation_id=state.id, channel=state.channel, seq=state.turns, at=at,
         citizen_text=heard.text, bot_text=acted.reply, language=state.language,

@@ -109,9 +109,13 @@ class TurnResult:
     language: str = "da"
     reason: str = ""
     redacted_text: str = ""
-    asks_rating: bool = False  # the reply asks for a 1-10 satisfaction score
     awaiting: Ask | None = None  # the question the reply asked, if any
     mode: Mode = Mode.GROUNDED
+
+    @property
+    def asks_rating(self) -> bool:
+        """The reply asks for a 1-10 satisfaction score."""
+        return self.awaiting == Ask.SATISFACTION
 
     def contract(self) -> dict[str, Any]:
         """The output line of `ddh ask --jsonl` (CONTRACT.md)."""

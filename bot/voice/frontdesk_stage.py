@@ -194,8 +194,7 @@ class FrontdeskProcessor(FrameProcessor):
             target = result.handoff.target
             self._after_speech.append(lambda: self._transfer(target))
         elif result.action == Action.TICKET and result.handoff and self.call.caller:
-            state = self.frontdesk.states.peek(self.call.conversation)
-            if state is not None and state.awaits(Ask.CALLBACK):
+            if result.awaiting == Ask.CALLBACK:
                 self._confirm_number = True
                 await self._say(SAY["confirm_number"].format(
                     number=spaced_phone(self.call.caller)))
