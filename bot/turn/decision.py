@@ -24,6 +24,8 @@ REASON_DA = {
     Need.COMPLAINT: "borgeren vil klage",
     Need.NOT_HELPED: "vejledningen løste ikke problemet",
     Need.NOT_UNDERSTOOD: "borgeren kunne ikke forstås i telefonen",
+    Need.NO_GUIDE: "ingen vejledning dækker spørgsmålet",
+    Need.CRISIS: "borgeren spørger til en aktuel krisemeddelelse",
 }
 
 

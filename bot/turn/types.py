@@ -41,6 +41,8 @@ class Need(StrEnum):
     COMPLAINT = "complaint"
     NOT_HELPED = "not_helped"
     NOT_UNDERSTOOD = "not_understood"
+    NO_GUIDE = "no_guide"  # no guide covers the question
+    CRISIS = "crisis"  # about a live crisis notice of the municipality
 
 
 @dataclass(frozen=True)
