@@ -110,9 +110,10 @@ class Frontdesk:
         callback_number = understand_stage.consented_number(state, heard)
         apply.begin(state, callback_number)
         apply.speak(state, language.language_of(state, heard))
-        apply.place(state, municipality.locate(sv, state, turn, heard.text))
+        located = municipality.locate(sv, state, turn, heard.text)
+        apply.place(state, located)
         lang = replies.lang_of(state.language)
-        asked = understand_stage.read(state, heard)
+        asked = understand_stage.read(sv, state, heard, located)
         decision = decide.decide(sv, state, heard, asked, at, lang, unheard=turn.unheard)
         if self.llm is not None:
             decision = llm.reword(self.llm, state, decision, heard.text, lang)

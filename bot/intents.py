@@ -89,7 +89,22 @@ EMERGENCY = _rx(
     r"bryder ind", r"brudt ind lige nu", r"indbrud i gang", r"there is a fire", r"is on fire",
     r"fire in (?:my|the|our)", r"breaking in(?:to)?", r"someone is breaking", r"call an ambulance",
     r"ikke er ved bevidsthed", r"kan ikke få vejret",
+    # breathing, consciousness, heart and stroke however it is phrased
+    r"(?:ikke|næppe|knap|dårligt|næsten ikke|nærmest ikke) (?:kan )?(?:trække|få|trækker|får) "
+    r"(?:\w+ )?vejret", r"(?:trækker|får|tager) (?:\w+ )?(?:ikke|næppe|knap|dårligt) vejret",
+    r"besvime[td]?", r"ikke (?:til at )?vække", r"brystsmerter", r"smerter i brystet",
+    r"slagtilfælde", r"blodprop i hjernen", r"kramper", r"not breathing",
+    r"can'?t breathe", r"unconscious", r"chest pains?", r"stroke",
 )
+# A turn that goes on from the previous one: it starts by adding to it ("og til et
+# barn?", "what about my son") or leans on it with a pronoun ("hvad koster det").
+CONTINUES = re.compile(
+    r"^\W*(?:(?:og|men|også|så|nå|okay|ok|ja|and|but|also|so)\b\W*)*"
+    r"(?:og|også|hvad med|hvad så med|hvordan med|gælder det|samme|and|also|what about|"
+    r"how about|same|is it the same|does that)\b", re.IGNORECASE)
+ANAPHOR = _rx(r"det", r"den", r"dem", r"dér", r"sådan (?:en|et|nogle)", r"han", r"hun", r"de",
+              r"ham", r"hende", r"it", r"that", r"one", r"he", r"she", r"him", r"her", r"them",
+              r"they", r"dét", r"dette", r"this")
 CALLBACK = _rx(r"ring(?:e)? (?:til )?mig", r"(?:i|du) (?:kan|må) ringe (?:til )?mig",
                r"call me", r"kontakte mig på", r"fange mig på")
 QUESTION_WORDS = _rx(r"hvordan", r"hvad", r"hvor", r"hvornår", r"hvem", r"hvilken", r"hvilke",
@@ -117,6 +132,8 @@ class Cues:
     question: bool = False
     vague: bool = False  # "kan du hjælpe mig?" and nothing more
     content_words: int = 0
+    continues: bool = False  # goes on from the previous turn ("og til et barn?")
+    refers: bool = False  # leans on the previous turn with a pronoun ("hvad koster det")
 
     @property
     def needs_person(self) -> bool:
@@ -151,6 +168,8 @@ def detect(text: str) -> Cues:
         question=(bool(QUESTION_WORDS.search(text)) or "?" in text) and not farewell,
         vague=bool(VAGUE.search(text)) and _leftover(text, VAGUE, GREETING, THANKS) <= 1,
         content_words=words,
+        continues=bool(CONTINUES.search(text)),
+        refers=bool(ANAPHOR.search(text)),
     )
 
 

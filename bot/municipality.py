@@ -3,7 +3,10 @@
 Sources, most reliable first: the chat widget's configured municipality, the number
 the citizen dialled, a postal code in the text ("8000 Aarhus C", "otte tusind"), and a
 municipality or town name ("jeg bor i Viborg"). A postal code or town that spans
-several municipalities gives candidates to ask about, never a guess.
+several municipalities gives candidates to ask about, never a guess, unless the town the
+citizen names settles it: "9500 Hobro" or "jeg bor i Hobro" is Mariagerfjord, whose seat is
+Hobro, though 9500 also reaches into a neighbour. A town settles it when exactly one
+candidate has it as its name, its seat, or a part of its name ("Taastrup" in Høje-Taastrup).
 
 Town names that are also ordinary words ("Vejen" = the road, "Skive" = a disc, "Ry")
 only count with a cue ("bor i", "fra", "kommune") or, in typed text, a capital letter.
@@ -96,6 +99,30 @@ class MunicipalityDetector:
         return {k: tuple(sorted(v)) for k, v in names.items() if len(k) >= 2}
 
     @cached_property
+    def _town_keys(self) -> dict[str, frozenset[str]]:
+        """Kommunekode → the lower-case town names that mean that municipality among
+        candidates: its name, its seat, the parts of a hyphenated name, in every spelling."""
+        out: dict[str, frozenset[str]] = {}
+        for m in self.registry.municipalities.values():
+            keys = {m.name.lower(), *m.name.lower().split("-")}
+            if m.seat:
+                keys.add(m.seat.lower())
+            for key in list(keys):
+                keys.update(spellings(key))
+            out[m.code] = frozenset(k for k in keys if len(k) >= 2)
+        return out
+
+    def _settled_by_town(self, town: str, codes: tuple[str, ...]) -> str | None:
+        """The one candidate that the named town settles, or None. `town` may run on past
+        the town ("Hobro og jeg vil..."): a key counts when the text starts with it as
+        whole words."""
+        text = town.lower()
+        hits = [c for c in codes if any(
+            text.startswith(k) and not re.match(r"[\wæøå]", text[len(k):len(k) + 1])
+            for k in self._town_keys.get(c, ()))]
+        return hits[0] if len(hits) == 1 else None
+
+    @cached_property
     def _name_pattern(self) -> re.Pattern[str]:
         alts = sorted(self.names, key=len, reverse=True)
         return re.compile(r"(?<![\wæøå])(" + "|".join(re.escape(a) for a in alts) +
@@ -123,12 +150,17 @@ class MunicipalityDetector:
             pc = self.registry.postal_codes.get(code)
             if pc is None:
                 continue
-            town_ok = bool(town) and town.lower().startswith(pc.name.lower().split()[0].lower())
+            first = pc.name.lower().split()[0]
+            town_ok = bool(town) and any(
+                town.lower().startswith(f) for f in {first, *spellings(first)})
             # The whole message is the number: an answer to "what is your postal code?"
             alone = len(re.sub(r"[\W_]|øh|det er|postnummer", "", text[:a] + text[b:])) <= 3
             if not (town_ok or alone or _POSTAL_CUE.search(text)):
                 continue
             if pc.ambiguous:
+                settled = self._settled_by_town(town, pc.municipalities) if town else None
+                if settled:
+                    return Detection(settled, (settled,), "postal_code", code)
                 return Detection(None, pc.municipalities, "postal_code", code)
             return Detection(pc.municipalities[0], pc.municipalities, "postal_code", code)
         return Detection()
@@ -150,8 +182,29 @@ class MunicipalityDetector:
                 continue
             if len(codes) == 1:
                 return Detection(codes[0], codes, "name", word)
+            settled = self._settled_by_town(word, codes)
+            if settled:
+                return Detection(settled, (settled,), "name", word)
             return Detection(None, codes, "name", word)
         return Detection()
+
+    def without_places(self, text: str, code: str) -> str:
+        """The text without the names of the municipality `code` and its towns: where
+        the citizen lives is never what they ask about ("pasningsgaranti i Horsens"
+        is about childcare, not about Horsens' local guides)."""
+        def drop(m: re.Match[str]) -> str:
+            return " " if code in self.names.get(m.group(1).lower(), ()) else m.group(0)
+        return " ".join(self._place_pattern.sub(drop, text).split())
+
+    @cached_property
+    def _place_pattern(self) -> re.Pattern[str]:
+        """A place name with how it is said ("jeg bor i 9000 Aalborg", "fra Horsens")."""
+        alts = sorted(self.names, key=len, reverse=True)
+        return re.compile(
+            r"(?<![\wæøå])(?:(?:jeg|vi|han|hun|de|min \w+|mine \w+) (?:bor|boede|er|kommer)"
+            r"(?: fra)? (?:i|på|fra) |i |på |fra |in |from )?(?:\d{4} )?"
+            r"(" + "|".join(re.escape(a) for a in alts) + r")(?: kommune)?(?![\wæøå])",
+            re.IGNORECASE)
 
     def from_text(self, text: str) -> Detection:
         """A municipality mentioned in the text: postal codes first, then names."""

@@ -30,7 +30,7 @@ from bot.frontdesk import Frontdesk, TurnInput
 from bot.llm import LLM
 from ddh.settings import Settings
 from ddh.vocabulary import Action, Mode
-from evals import faithfulness, injection, privacy, retrieval, routing, voice
+from evals import answerability, faithfulness, injection, privacy, retrieval, routing, voice
 from evals.suite import STAFFED, SuiteError, SuiteReport, load
 from knowledge.service import Knowledge
 from store.models import Base
@@ -100,6 +100,14 @@ def run_file(ctx: EvalContext, path: Path, modes: tuple[str, ...],
                 out.append(faithfulness.judge(
                     desk.llm, ctx.knowledge, out[-1], dict(data.get("judge_thresholds") or {}),
                     progress("faithfulness (judge)", answered)))
+            desk.store.close()
+    elif kind == "answerability":
+        answerability.validate(path, data)
+        for mode in modes:
+            desk = ctx.frontdesk(mode)
+            n = len(data["questions"])
+            out.append(answerability.run(desk, path, data, mode, progress(
+                f"answerability ({mode})", n)))
             desk.store.close()
     elif kind == "retrieval":
         out.append(retrieval.run(ctx.knowledge, path, data,

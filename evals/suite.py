@@ -2,7 +2,8 @@
 
 A suite file is YAML with `thresholds` and one list that names its kind: `scenarios`
 (routing, CONTRACT.md §2), `queries` (retrieval), `sentences` (privacy), `attempts`
-(injection) or `questions` (voice); `suite:` may name the kind explicitly. A run of
+(injection) or `questions` (voice); `suite:` may name the kind explicitly, and must
+for `answerability` (out-of-corpus `questions`, evals/answerability.py). A run of
 one suite in one mode gives a `SuiteReport`: its metrics, the thresholds and which
 of them failed, and one `Item` per scored thing (a scenario's turn, a query, a
 sentence, an attempt) so that two runs can be compared item by item
@@ -25,6 +26,8 @@ from bot.schedule import TZ
 
 KINDS = {"scenarios": "routing", "queries": "retrieval", "sentences": "privacy",
          "attempts": "injection", "questions": "voice"}
+# Kinds that share a list name with another kind and are named by `suite:` only.
+NAMED_KINDS = {"answerability": "questions"}
 
 
 # When a suite's turns happen unless the suite says otherwise: a weekday morning, so DDH
@@ -98,9 +101,9 @@ def load(path: Path) -> tuple[str, dict[str, Any]]:
     if not isinstance(data, dict):
         raise SuiteError(f"{path}: not a YAML mapping")
     kind = data.get("suite") or next((k for key, k in KINDS.items() if key in data), None)
-    if kind not in KINDS.values():
+    if kind not in KINDS.values() and kind not in NAMED_KINDS:
         raise SuiteError(f"{path}: no suite list ({', '.join(KINDS)})")
-    listed = next(key for key, k in KINDS.items() if k == kind)
+    listed = NAMED_KINDS.get(kind) or next(key for key, k in KINDS.items() if k == kind)
     if not isinstance(data.get(listed), list) or not data[listed]:
         raise SuiteError(f"{path}: '{listed}' must be a non-empty list")
     thresholds = data.get("thresholds") or {}

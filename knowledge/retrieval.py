@@ -20,6 +20,7 @@ Aarhus citizen.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -35,6 +36,9 @@ from knowledge.text import analyse, split_compound
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 Mode = Literal["hybrid", "dense", "bm25"]
+_ENGLISH = re.compile(r"\b(?:the|my|to|for|how|of|is|do|can|i|a|an|get|new|lost|in|and|or|"
+                      r"she|he|it|they|what|about|with|me|we|you|your|our|his|her)\b",
+                      re.IGNORECASE)
 CANDIDATES = 40
 
 
@@ -112,6 +116,13 @@ class HybridRetriever:
                 toks = tuple(analyse(kw))
                 if len(toks) >= 2:
                     self._phrases.setdefault(toks, set()).add(g.id)
+        # Which topics a word names: the stemmed words of each guide's title and Danish
+        # keywords (the few English keywords are too sparse to say a word is specific).
+        self._topic_terms: dict[str, set[str]] = {}
+        for g in self.guides.values():
+            danish = [kw for kw in g.keywords if not _ENGLISH.search(kw)]
+            for tok in analyse(" ".join((g.title, *danish))):
+                self._topic_terms.setdefault(tok, set()).add(g.topic)
         corpus = [analyse(c.text) or ["_"] for c in chunks]
         self._bm25 = bm25s.BM25()
         if corpus:
@@ -138,6 +149,23 @@ class HybridRetriever:
         best = _best_per_guide((self._chunk_guide[i], float(scores[i])) for i in top
                                if scores[i] > 0)
         return dict(sorted(best.items(), key=lambda kv: -kv[1])[:CANDIDATES])
+
+    def named_topics(self, text: str, most: int = 2) -> set[str]:
+        """Topics the text names by a word of their own: a word (or a part of a
+        compound, "pasningsgarantien" → pasning + garanti) that the titles and keywords
+        of at most `most` topics use. Whole words only, so "pasning" never names the
+        passport topic and "passe en hund" names nothing."""
+        named: set[str] = set()
+        for tok in analyse(text):
+            if _ENGLISH.fullmatch(tok):
+                continue
+            parts = [tok] if tok in self._topic_terms else \
+                split_compound(tok, frozenset(self._topic_terms))
+            for part in parts:
+                topics = self._topic_terms.get(part, set())
+                if 0 < len(topics) <= most:
+                    named |= topics
+        return named
 
     @property
     def dense_backend(self) -> str:

@@ -21,8 +21,9 @@ from bot.turn.escalate import ask_municipality, to_person
 from bot.turn.services import Services
 from bot.turn.state import ConversationState
 from bot.turn.types import Ask, Heard, Need, Pending
-from bot.turn.understand import Understanding, search
+from bot.turn.understand import Understanding, in_context, search
 from ddh.vocabulary import Action
+from knowledge.retrieval import Hit
 
 
 def decide(sv: Services, state: ConversationState, heard: Heard, u: Understanding,
@@ -87,8 +88,10 @@ def _on_question(sv: Services, state: ConversationState, u: Understanding, at: d
         crisis = _from_notice(sv, state, u, at, lang, question)
         if crisis is not None:
             return crisis
-    hits, confident = search(sv, state, u.query, subject=bool(u.need)) if words(u.query) \
-        else ([], False)
+    if u.place_only and u.follows and not u.need:
+        return _same_topic_here(sv, state, u, lang)
+    hits, confident = search(sv, state, u.query, subject=bool(u.need),
+                             follows=u.follows) if words(u.query) else ([], False)
     topic = hits[0].guide.topic if confident else None
 
     if u.need:
@@ -121,6 +124,26 @@ def _on_question(sv: Services, state: ConversationState, u: Understanding, at: d
                             "the municipality is needed for a person", pending=pending)
         return Decision(Action.CLARIFY, None, replies.t("rephrase", lang),
                         "no guide matches confidently", tuple(hits))
+    return _answer(sv, state, hits, lang)
+
+
+def _same_topic_here(sv: Services, state: ConversationState, u: Understanding,
+                     lang: str) -> Decision:
+    """Only where the citizen lives, after an answer: the same topic, with the
+    municipality's own guide when it has one."""
+    name = sv.registry.municipalities[state.municipality or ""].name
+    noted = replies.t("noted_municipality", lang, name=name)
+    hits = in_context(sv, state, "") or []
+    if not hits:
+        return Decision(Action.CLARIFY, None, f"{noted} {replies.t('how_help', lang)}",
+                        "municipality given, no question")
+    d = _answer(sv, state, hits, lang)
+    return replace(d, reply=f"{noted} {d.reply}",
+                   reason=f"municipality given after {state.last_topic}: {d.reason}")
+
+
+def _answer(sv: Services, state: ConversationState, hits: list[Hit], lang: str) -> Decision:
+    """The first guide answers (or names the national authority that owns it)."""
     guide = hits[0].guide
     if sv.registry.topics[guide.topic].route == "redirect":
         return Decision(Action.REDIRECT, guide.topic,

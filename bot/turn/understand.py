@@ -9,17 +9,19 @@ Searching is left to the decide stage, which needs it only when no earlier rule
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.intents import Cues, detect, subject_text
 from bot.turn.decision import GENERIC_TOPICS
 from bot.turn.services import Services
 from bot.turn.state import ConversationState
-from bot.turn.types import Ask, Heard, Need
+from bot.turn.types import Ask, Heard, Located, Need
 from ddh.numbers import without_numbers
 from ddh.redaction import strip_labels
 from knowledge.guide import Guide
 from knowledge.retrieval import Hit
+from knowledge.text import analyse
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,16 @@ class Understanding:
     cues: Cues  # the cues of `text`
     need: Need | None  # why a person is needed, if one is
     query: str  # what to search for: with a need, its subject only
+    # The turn goes on from the topic of the previous answer ("og til et barn?", "hvad
+    # koster det", only "jeg bor i Aarhus"): that topic holds unless the turn names
+    # another one.
+    follows: bool = False
+    place_only: bool = False  # the turn only said where the citizen lives
+
+
+# How many words a turn that leans on the previous one with a pronoun may have: past
+# that, "det" is more likely part of a new question ("det er fordi jeg skal flytte …").
+FOLLOW_UP_WORDS = 12
 
 
 def need_of(cues: Cues, pending: Ask | None) -> Need | None:
@@ -42,9 +54,11 @@ def need_of(cues: Cues, pending: Ask | None) -> Need | None:
     return None
 
 
-def read(state: ConversationState, heard: Heard) -> Understanding:
+def read(sv: Services, state: ConversationState, heard: Heard,
+         located: Located | None = None) -> Understanding:
     """The question of this turn. `state` is the state at the start of the turn (with
-    this turn's municipality already noted), read and never changed."""
+    this turn's municipality already noted), read and never changed; `located` is what
+    this turn said about the municipality (its words are not the question)."""
     pending = state.pending
     text, cues = heard.text, heard.cues
     if pending is not None and pending.ask == Ask.NOTICE and pending.question and \
@@ -56,16 +70,35 @@ def read(state: ConversationState, heard: Heard) -> Understanding:
     # With a person needed, the subject is what is left without the request itself:
     # "tale med en medarbejder om mit pas" is about pas, not about reaching a person.
     query = subject_text(text) if need else text
+    found = located.found if located else None
+    if state.municipality:
+        query = sv.detector.without_places(query, state.municipality)
     if state.municipality_turn == state.turns and state.municipality_source == "postal_code":
         query = without_numbers(query)  # the number was the postal code
-    return Understanding(text, cues, need, query)
+    if found is not None and found.source == "name" and found.evidence:
+        query = re.sub(rf"(?<![\wæøå]){re.escape(found.evidence)}(?![\wæøå])", " ", query,
+                       flags=re.IGNORECASE)
+    place_only = found is not None and found.code is not None and \
+        state.municipality_turn == state.turns and not analyse(_PLACE_WORDS.sub(" ", query))
+    answered = state.last_topic is not None and bool(state.last_guides) and \
+        state.last_topic not in GENERIC_TOPICS
+    follows = answered and (place_only or cues.continues or (
+        cues.refers and cues.content_words <= FOLLOW_UP_WORDS))
+    return Understanding(text, cues, need, query, follows, place_only)
+
+
+# What people say around where they live: "jeg bor i", "vi er fra", "kommune".
+_PLACE_WORDS = re.compile(r"(?<![\wæøå])(?:bor|boede|bo|fra|kommune|kommunen|i|på|ved|"
+                          r"live|lives|living|in|from|municipality|postnummer|postnr)"
+                          r"(?![\wæøå])", re.IGNORECASE)
 
 
 def search(sv: Services, state: ConversationState, text: str,
-           subject: bool = False) -> tuple[list[Hit], bool]:
+           subject: bool = False, follows: bool = False) -> tuple[list[Hit], bool]:
     """Guides for the text, and whether the first is confident enough to answer.
     `subject`: only the topic of an escalation is wanted, so intent-only topics are
-    skipped and a weaker match will do."""
+    skipped and a weaker match will do. `follows`: the turn goes on from the previous
+    answer's topic, which holds unless the turn itself names another topic clearly."""
     retriever = sv.retriever
     text = strip_labels(text)
     hits = retriever.search(text, state.municipality, k=5 if subject else 3)
@@ -82,7 +115,17 @@ def search(sv: Services, state: ConversationState, text: str,
             not retriever.has_dense or top.dense >= c.min_similarity - 0.04) and (
             intent is None or intent.lexical <= top.lexical)
         return hits, ok
-    if sv.confidence.accepts(hits[0] if hits else None, retriever.has_dense):
+    confident = sv.confidence.accepts(hits[0] if hits else None, retriever.has_dense)
+    if follows and state.last_topic:
+        kept = in_context(sv, state, text)
+        # A new subject needs a word of its own: "ja og så kørekortet" after the
+        # passport answer names driving licences; "og til et barn?" names nothing.
+        named = retriever.named_topics(text)
+        switch = confident and hits[0].guide.topic in named and \
+            state.last_topic not in named
+        if kept is not None and not switch:
+            return kept, True
+    if confident:
         return hits, True
     # A follow-up ("hvad koster det?") leans on the guide already given.
     if state.last_guides and state.last_guides[-1] in retriever.guides:
@@ -91,6 +134,23 @@ def search(sv: Services, state: ConversationState, text: str,
         if sv.confidence.accepts(again[0] if again else None, retriever.has_dense):
             return again, True
     return hits, False
+
+
+def in_context(sv: Services, state: ConversationState, text: str) -> list[Hit] | None:
+    """The guides of the conversation's topic for a turn that goes on from it, read
+    together with the guide given last ("og til et barn?" after the passport guide is
+    about children's passports): the best of that topic first, in the citizen's scope
+    (a local guide of the topic wins once the municipality is known)."""
+    retriever = sv.retriever
+    last = retriever.guides.get(state.last_guides[-1]) if state.last_guides else None
+    if last is None or state.last_topic is None:
+        return None
+    query = f"{last.title}. {strip_labels(text)}"
+    hits = retriever.search(query, state.municipality, k=8)
+    same = [h for h in hits if h.guide.topic == state.last_topic]
+    if not same:
+        return None
+    return same + [h for h in hits if h.guide.topic != state.last_topic][:2]
 
 
 def guide_for_topic(sv: Services, topic: str) -> Guide | None:
