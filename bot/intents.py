@@ -105,6 +105,21 @@ CONTINUES = re.compile(
 ANAPHOR = _rx(r"det", r"den", r"dem", r"dér", r"sådan (?:en|et|nogle)", r"han", r"hun", r"de",
               r"ham", r"hende", r"it", r"that", r"one", r"he", r"she", r"him", r"her", r"them",
               r"they", r"dét", r"dette", r"this")
+# About the queue the citizen waits in: how long, which place; or leaving it.
+WAIT = _rx(r"hvor (?:lang tid|længe) (?:skal|må|vil) (?:jeg|vi) (?:vente|sidde)",
+           r"hvor (?:lang tid|længe) (?:er|bliver|tager) (?:der |det )?(?:ventetid(?:en)?|at vente|"
+           r"før)", r"hvor lang(?:t)? er (?:der )?ventetid(?:en)?", r"hvad er ventetiden",
+           r"hvornår (?:er det|bliver det|kommer) (?:min tur|der nogen|en medarbejder)",
+           r"hvor mange (?:er|står|venter) (?:der )?foran(?: mig)?",
+           r"hvilket nummer er (?:jeg|vi)",
+           r"er (?:jeg|vi) (?:stadig )?i køen", r"kommer der snart nogen",
+           r"how long (?:is the wait|do i have to wait|will (?:it|this) take|until)",
+           r"what'?s the wait", r"my place in (?:the )?(?:queue|line)",
+           r"am i still in (?:the )?(?:queue|line)", r"is anyone coming")
+LEAVE = _rx(r"(?:ud|ude) af køen", r"forlade køen", r"gider ikke (?:at )?vente",
+            r"(?:vil|kan) ikke vente (?:mere|længere)", r"orker ikke (?:at )?vente",
+            r"stop(?:pe)? med at vente", r"leave the (?:queue|line)",
+            r"(?:don'?t|do not) want to wait", r"stop waiting", r"can'?t wait any ?more")
 CALLBACK = _rx(r"ring(?:e)? (?:til )?mig", r"(?:i|du) (?:kan|må) ringe (?:til )?mig",
                r"call me", r"kontakte mig på", r"fange mig på")
 QUESTION_WORDS = _rx(r"hvordan", r"hvad", r"hvor", r"hvornår", r"hvem", r"hvilken", r"hvilke",
@@ -132,6 +147,8 @@ class Cues:
     question: bool = False
     vague: bool = False  # "kan du hjælpe mig?" and nothing more
     content_words: int = 0
+    asks_wait: bool = False  # how long the wait is, which place in the queue
+    leaves: bool = False  # does not want to wait any more
     continues: bool = False  # goes on from the previous turn ("og til et barn?")
     refers: bool = False  # leans on the previous turn with a pronoun ("hvad koster det")
 
@@ -151,9 +168,10 @@ def _leftover(text: str, *patterns: re.Pattern[str]) -> int:
 def detect(text: str) -> Cues:
     words = len([w for w in FILLER.split(text) if w])
     closing = _leftover(text, THANKS, YES, NO, GREETING) == 0
-    farewell = bool(THANKS.search(text)) and bool(CLOSING.search(text)) and \
-        "?" not in text and not MORE.search(text) and \
-        not QUESTION_WORDS.search(CLOSING.sub(" ", text))
+    # with thanks, or with little else ("nå okay, så ringer jeg til yousee")
+    farewell = bool(CLOSING.search(text)) and "?" not in text and not MORE.search(text) \
+        and not QUESTION_WORDS.search(CLOSING.sub(" ", text)) and (
+            bool(THANKS.search(text)) or _leftover(text, CLOSING, YES, GREETING) <= 3)
     return Cues(
         wants_person=bool(PERSON.search(text)),
         own_case=bool(OWN_CASE.search(text) or OWN_CASE_NAMED.search(text)),
@@ -168,9 +186,28 @@ def detect(text: str) -> Cues:
         question=(bool(QUESTION_WORDS.search(text)) or "?" in text) and not farewell,
         vague=bool(VAGUE.search(text)) and _leftover(text, VAGUE, GREETING, THANKS) <= 1,
         content_words=words,
+        asks_wait=bool(WAIT.search(text)),
+        leaves=bool(LEAVE.search(text)),
         continues=bool(CONTINUES.search(text)),
         refers=bool(ANAPHOR.search(text)),
     )
+
+
+# Where a second question starts: "…, og skal jeg så også …", "… og hvordan …",
+# "…? og …", "… and also …". Split only where a question word or a modal follows.
+_NEXT_QUESTION = re.compile(
+    r"(?:[?.!]+\s+|,?\s+)(?:og|samt|and)\s+(?:så\s+)?(?:også\s+|also\s+)?(?:om\s+|et spørgsmål "
+    r"om\s+|spørge om\s+)?(?=(?:hvordan|hvad|hvornår|hvor|hvem|hvilke[nt]?|om|skal|kan|må|vil|"
+    r"får|er|how|what|when|where|can|do|does|is|should)\b)"
+    r"|,?\s+og (?:så )?(?:har jeg|jeg har|så har jeg) (?:også )?(?:lige )?(?:et )?(?:andet )?"
+    r"spørgsmål(?: om)?\s+"
+    r"|[?]+\s+(?=\w)", re.IGNORECASE)
+
+
+def questions(text: str) -> list[str]:
+    """The questions of a turn, in order: one, or two when a second is joined on."""
+    parts = [p.strip(" ,") for p in _NEXT_QUESTION.split(text, maxsplit=1)]
+    return [p for p in parts if p] if all(words(p) >= 2 for p in parts) else [text]
 
 
 def satisfaction_score(text: str) -> int | None:

@@ -37,6 +37,13 @@ def act(registry: Registry, handoffs: HandoffDesk | None, state: ConversationSta
         waiting_id = entry.id
         place, wait = handoffs.place(entry.id)
         reply = f"{reply} {replies.queue_place(place, wait, lang)}"
+    elif handoffs is not None and state.waiting_id is not None:
+        if decision.action == Action.HANDOFF:  # already waiting: the live place
+            place, wait = handoffs.place(state.waiting_id)
+            reply = f"{reply} {replies.queue_place(place, wait, lang)}" if place else \
+                replies.t("queue_taken", lang)
+        elif decision.action == Action.END:
+            handoffs.leave(state.waiting_id)  # nobody waits for the agent any more
     deliveries: tuple[tuple[str, str], ...] = ()
     if packet is not None and packet.kind == Action.TICKET:
         deliveries = tuple(destinations(registry, decision.target or "ddh"))

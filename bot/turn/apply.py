@@ -79,6 +79,10 @@ def finish(state: ConversationState, decision: Decision, citizen_text: str, repl
         state.last_ticket = decision.handoff
     if waiting_id is not None:
         state.waiting_id = waiting_id
+    if decision.action == Action.HANDOFF and decision.new_handoff:
+        state.waiting_packet = decision.handoff  # waiting for an agent from now on
+    if decision.action == Action.END:
+        state.waiting_id = state.waiting_packet = None  # the act stage left the queue
     state.disclosed = True
     state.transcript.append(TranscriptLine("citizen", citizen_text))
     state.transcript.append(TranscriptLine("bot", reply))

@@ -14,9 +14,9 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot import replies
-from bot.intents import satisfaction_score, words
+from bot.intents import Cues, detect, questions, satisfaction_score, words
 from bot.turn import llm
-from bot.turn.decision import GENERIC_TOPICS, Decision
+from bot.turn.decision import GENERIC_TOPICS, NO_GUIDE_TOPIC, Decision
 from bot.turn.escalate import ask_municipality, to_person
 from bot.turn.services import Services
 from bot.turn.state import ConversationState
@@ -55,6 +55,10 @@ def _answer_to_pending(sv: Services, state: ConversationState, heard: Heard, at:
     if cues.emergency:
         return Decision(Action.REDIRECT, "uden-for-omraade", replies.t("emergency", lang),
                         "emergency: 112 first")
+    if state.waiting_packet is not None:
+        waiting = _while_waiting(state, heard, lang)
+        if waiting is not None:
+            return waiting
     if ask == Ask.SATISFACTION:
         score = satisfaction_score(heard.text)
         if score is not None:
@@ -73,6 +77,12 @@ def _answer_to_pending(sv: Services, state: ConversationState, heard: Heard, at:
             return Decision(Action.CLARIFY, pending.topic, ask_municipality(sv, state, lang),
                             "the municipality is needed for a person", pending=pending,
                             clarified=True)
+    if pending is not None and ask == Ask.HELPED and pending.question and cues.yes and \
+            not cues.needs_person and not _closes(cues):
+        # "ja" to the second question of an earlier turn: take it now.
+        text = pending.question
+        return _on_question(sv, state, Understanding(text, detect(text), None, text), at,
+                            lang, state.first_question)
     if ask == Ask.HELPED and (cues.yes or cues.thanks) and not cues.needs_person:
         return _end(lang)
     if cues.thanks and not cues.needs_person and not cues.question:
@@ -90,6 +100,13 @@ def _on_question(sv: Services, state: ConversationState, u: Understanding, at: d
             return crisis
     if u.place_only and u.follows and not u.need:
         return _same_topic_here(sv, state, u, lang)
+    parts = questions(u.query) if not u.follows else [u.query]
+    if len(parts) == 2 and not u.need:
+        both = _two_questions(sv, state, parts, lang)
+        if both is not None:
+            return both
+    if len(parts) == 2 and u.need:
+        u = replace(u, query=parts[0])  # the person is needed for the first one
     hits, confident = search(sv, state, u.query, subject=bool(u.need),
                              follows=u.follows) if words(u.query) else ([], False)
     topic = hits[0].guide.topic if confident else None
@@ -124,7 +141,39 @@ def _on_question(sv: Services, state: ConversationState, u: Understanding, at: d
                             "the municipality is needed for a person", pending=pending)
         return Decision(Action.CLARIFY, None, replies.t("rephrase", lang),
                         "no guide matches confidently", tuple(hits))
+    if hits[0].guide.topic == NO_GUIDE_TOPIC:
+        return _no_guide(sv, state, hits, at, lang, question)
     return _answer(sv, state, hits, lang)
+
+
+def _no_guide(sv: Services, state: ConversationState, hits: list[Hit], at: datetime,
+              lang: str, question: str | None) -> Decision:
+    """A municipal matter no guide covers: say so plainly, say who handles it, and
+    route to the municipality (a transfer when it is open, else a ticket; first the
+    municipality, when it is not known)."""
+    area = hits[0].guide
+    d = to_person(sv, state, NO_GUIDE_TOPIC, Need.NO_GUIDE, at, lang, [], question)
+    who = area.summary.split(". ")[0].rstrip(".") + "." if lang == "da" else ""
+    reply = " ".join(p for p in (replies.t("no_guide", lang), who, d.reply) if p)
+    return replace(d, reply=reply, reason=f"no guide: {area.id}; {d.reason}")
+
+
+def _two_questions(sv: Services, state: ConversationState, parts: list[str],
+                   lang: str) -> Decision | None:
+    """Two questions in one turn about two topics: answer the first, say that the
+    second is next, and take it when the citizen says yes (or asks it again)."""
+    first, first_ok = search(sv, state, parts[0])
+    second, second_ok = search(sv, state, parts[1])
+    if not (first_ok and second_ok):
+        return None
+    a, b = first[0].guide.topic, second[0].guide.topic
+    if a == b or NO_GUIDE_TOPIC in (a, b):
+        return None
+    d = _answer(sv, state, first, lang)
+    also = replies.t("also_asked", lang, topic=sv.registry.topics[b].name.lower()
+                     if lang == "da" else sv.registry.topics[b].name)
+    return replace(d, reply=f"{d.reply} {also}", reason=f"{d.reason}; second question: {b}",
+                   pending=Pending(Ask.HELPED, question=parts[1]))
 
 
 def _same_topic_here(sv: Services, state: ConversationState, u: Understanding,
@@ -177,6 +226,31 @@ def _from_notice(sv: Services, state: ConversationState, u: Understanding, at: d
                     replies.notice(sv.registry, notice, state.channel, lang),
                     f"crisis notice {notice.id} answers it", notice_id=notice.id,
                     pending=Pending(Ask.HELPED))
+
+
+def _while_waiting(state: ConversationState, heard: Heard, lang: str) -> Decision | None:
+    """A citizen waiting in a queue is never queued again: asking for a person or about
+    the wait gets the live place (filled in by the act stage); not wanting to wait any
+    more leaves the queue. Other questions are answered as usual while they wait."""
+    cues = heard.cues
+    packet = state.waiting_packet
+    if cues.leaves or (cues.thanks and not cues.needs_person and not cues.question):
+        left = replies.t("left_queue", lang) if cues.leaves else ""
+        d = _end(lang)
+        return replace(d, reply=f"{left} {d.reply}".strip(),
+                       reason="the citizen left the queue")
+    if cues.asks_wait or cues.needs_person:
+        return Decision(Action.HANDOFF, packet.topic if packet else state.last_topic,
+                        replies.t("still_waiting", lang),
+                        "already waiting: the place in the live queue, not a second entry",
+                        target=packet.target if packet else None, handoff=packet,
+                        new_handoff=False)
+    return None
+
+
+def _closes(cues: Cues) -> bool:
+    """A goodbye, not a yes: "ja tak, det var det hele"."""
+    return cues.thanks and not cues.yes
 
 
 def _end(lang: str) -> Decision:

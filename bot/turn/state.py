@@ -43,6 +43,7 @@ class ConversationState:
     callback_number: str | None = None  # consented; for tickets only, never in transcripts
     last_ticket: HandoffPacket | None = None
     waiting_id: str | None = None  # the handoff this conversation waits in a queue for
+    waiting_packet: HandoffPacket | None = None  # the live handoff the citizen waits for
     satisfaction: int | None = None
     ended: bool = False
     notice_id: str | None = None  # the crisis notice that answered (bot/notices.py)
@@ -68,7 +69,9 @@ class ConversationState:
             "outcome": str(self.outcome) if self.outcome else None,
             "callback_number": self.callback_number,
             "last_ticket": self.last_ticket.as_json() if self.last_ticket else None,
-            "waiting_id": self.waiting_id, "satisfaction": self.satisfaction,
+            "waiting_id": self.waiting_id,
+            "waiting_packet": self.waiting_packet.as_json() if self.waiting_packet else None,
+            "satisfaction": self.satisfaction,
             "ended": self.ended, "notice_id": self.notice_id, "disclosed": self.disclosed,
         }
 
@@ -97,5 +100,9 @@ class ConversationState:
             outcome=Outcome(outcome) if outcome else None,
             callback_number=data["callback_number"],
             last_ticket=HandoffPacket.from_json(ticket) if ticket else None,
-            waiting_id=data["waiting_id"], satisfaction=data["satisfaction"],
+            waiting_id=data["waiting_id"],
+            # added within schema 1: absent in records written before it
+            waiting_packet=HandoffPacket.from_json(data["waiting_packet"])
+            if data.get("waiting_packet") else None,
+            satisfaction=data["satisfaction"],
             ended=data["ended"], notice_id=data["notice_id"], disclosed=data["disclosed"])

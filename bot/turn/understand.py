@@ -42,8 +42,12 @@ class Understanding:
 FOLLOW_UP_WORDS = 12
 
 
-def need_of(cues: Cues, pending: Ask | None) -> Need | None:
-    if cues.not_helped or (pending == Ask.HELPED and cues.no and not cues.question):
+def need_of(cues: Cues, pending: Ask | None, answered: bool = True) -> Need | None:
+    """Why a person is needed. "virker ikke" is only "the guide did not help" after a
+    guide was given (`answered`); before, it states the problem ("internettet virker
+    ikke")."""
+    if (cues.not_helped and answered) or (pending == Ask.HELPED and cues.no and
+                                          not cues.question):
         return Need.NOT_HELPED  # about the guide just given: keeps its topic
     if cues.complaint:
         return Need.COMPLAINT
@@ -66,7 +70,8 @@ def read(sv: Services, state: ConversationState, heard: Heard,
         # The municipality asked for a crisis notice is known now: back to the question.
         text = pending.question
         cues = detect(text)
-    need = need_of(cues, pending.ask if pending else None)
+    need = need_of(cues, pending.ask if pending else None,
+                   bool(state.last_guides or state.notice_id))
     # With a person needed, the subject is what is left without the request itself:
     # "tale med en medarbejder om mit pas" is about pas, not about reaching a person.
     query = subject_text(text) if need else text
