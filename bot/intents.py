@@ -120,6 +120,13 @@ LEAVE = _rx(r"(?:ud|ude) af køen", r"forlade køen", r"gider ikke (?:at )?vente
             r"(?:vil|kan) ikke vente (?:mere|længere)", r"orker ikke (?:at )?vente",
             r"stop(?:pe)? med at vente", r"leave the (?:queue|line)",
             r"(?:don'?t|do not) want to wait", r"stop waiting", r"can'?t wait any ?more")
+# "How do I complain / follow my case / how long do I have": asking how it is done is a
+# question a guide answers, not a request for a person.
+HOW_TO = _rx(r"hvordan (?:kan |skal )?(?:jeg|man|vi)", r"hvor (?:kan|skal) (?:jeg|man|vi)",
+             r"kan (?:jeg|man) (?:klage|se|følge|finde)", r"skal (?:en|min) klage",
+             r"hvor lang tid har (?:jeg|man|vi) til", r"hvordan (?:klager|ser|følger|finder)",
+             r"how (?:do|can) (?:i|we|you)", r"where (?:do|can) (?:i|we)",
+             r"hvad (?:er|gør) (?:jeg|man) for at")
 CALLBACK = _rx(r"ring(?:e)? (?:til )?mig", r"(?:i|du) (?:kan|må) ringe (?:til )?mig",
                r"call me", r"kontakte mig på", r"fange mig på")
 QUESTION_WORDS = _rx(r"hvordan", r"hvad", r"hvor", r"hvornår", r"hvem", r"hvilken", r"hvilke",
@@ -167,6 +174,9 @@ def _leftover(text: str, *patterns: re.Pattern[str]) -> int:
 
 def detect(text: str) -> Cues:
     words = len([w for w in FILLER.split(text) if w])
+    # asking how to complain or follow a case, without wanting a person: a guide answers
+    how_to = bool(HOW_TO.search(text)) and not PERSON.search(text) and \
+        not re.search(r"(?<![\wæøå])(?:jeg|vi) vil (?:gerne )?klage", text, re.IGNORECASE)
     closing = _leftover(text, THANKS, YES, NO, GREETING) == 0
     # with thanks, or with little else ("nå okay, så ringer jeg til yousee")
     farewell = bool(CLOSING.search(text)) and "?" not in text and not MORE.search(text) \
@@ -174,8 +184,8 @@ def detect(text: str) -> Cues:
             bool(THANKS.search(text)) or _leftover(text, CLOSING, YES, GREETING) <= 3)
     return Cues(
         wants_person=bool(PERSON.search(text)),
-        own_case=bool(OWN_CASE.search(text) or OWN_CASE_NAMED.search(text)),
-        complaint=bool(COMPLAINT.search(text)),
+        own_case=bool(OWN_CASE.search(text) or OWN_CASE_NAMED.search(text)) and not how_to,
+        complaint=bool(COMPLAINT.search(text)) and not how_to,
         not_helped=bool(NOT_HELPED.search(text)),
         thanks=(bool(THANKS.search(text)) and closing) or farewell,
         greeting_only=bool(GREETING.search(text)) and _leftover(text, GREETING) == 0,

@@ -1,4 +1,5 @@
-"""The registry: municipalities, postal codes, topics, authorities and DDH membership.
+"""The registry: municipalities and their seats, postal codes, topics, authorities and DDH
+membership.
 
 Loaded from data files (bundled in `knowledge/data/`, or `DDH_REGISTRY_DIR`) and
 validated as a whole at start-up, so a typo in an edited file stops the process
@@ -10,7 +11,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ class Municipality:
     code: str
     name: str
     region: str
+    seat: str = ""  # the town of the town hall (rådhusby), from municipal_seats.csv
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +168,22 @@ def _load_municipalities(path: Path) -> dict[str, Municipality]:
     return out
 
 
+def _load_seats(path: Path, kommuner: dict[str, Municipality]) -> dict[str, Municipality]:
+    """The municipalities with their seats: one row per municipality, every one present."""
+    seats: dict[str, str] = {}
+    for i, row in enumerate(_read_csv(path, ("code", "seat")), start=2):
+        code = _code(path, f"line {i}", (row["code"] or "").strip(), kommuner)
+        if code in seats:
+            raise fail(path, f"line {i}: duplicate code {code}")
+        if not (row["seat"] or "").strip():
+            raise fail(path, f"line {i}: empty seat")
+        seats[code] = row["seat"].strip()
+    missing = sorted(set(kommuner) - set(seats))
+    if missing:
+        raise fail(path, f"no seat for {', '.join(missing)}")
+    return {code: replace(m, seat=seats[code]) for code, m in kommuner.items()}
+
+
 def _load_postal_codes(path: Path, kommuner: dict[str, Municipality]) -> dict[str, PostalCode]:
     out: dict[str, PostalCode] = {}
     rows = _read_csv(path, ("postal_code", "name", "municipality_codes"))
@@ -253,7 +271,8 @@ def _load_ddh(path: Path, kommuner: dict[str, Municipality]):
 def load_registry(directory: Path | None = None) -> Registry:
     """Load and validate every registry file; raise `RegistryError` on the first problem."""
     d = Path(directory) if directory else BUNDLED_DIR
-    kommuner = _load_municipalities(d / "municipalities.csv")
+    kommuner = _load_seats(d / "municipal_seats.csv",
+                           _load_municipalities(d / "municipalities.csv"))
     postal = _load_postal_codes(d / "postal_codes.csv", kommuner)
     topics, authorities = _load_topics(d / "topics.yaml", kommuner)
     hours, default, members, partners, raw = _load_ddh(d / "ddh.yaml", kommuner)

@@ -32,9 +32,19 @@ def test_ignores_words_and_numbers_that_are_not_places(detector, text):
 
 
 def test_ambiguous_postal_code_gives_candidates(detector):
-    found = detector.from_text("min adresse er 2000 Frederiksberg")
+    found = detector.from_text("min adresse er 2000")
     assert found.code is None and set(found.candidates) == {"0101", "0147"}
     assert found.ambiguous
+    # a town that is no candidate's name or seat does not settle it (Malling: Aarhus, Odder)
+    found = detector.from_text("min adresse er 8340 Malling")
+    assert found.ambiguous and set(found.candidates) == {"0727", "0751"}
+
+
+def test_the_town_after_an_ambiguous_postal_code_settles_it(detector):
+    """2000 spans Frederiksberg and København, but the citizen wrote Frederiksberg."""
+    found = detector.from_text("min adresse er 2000 Frederiksberg")
+    assert (found.code, found.source) == ("0147", "postal_code")
+    assert not found.ambiguous
 
 
 def test_channel_sources(detector):

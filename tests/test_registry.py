@@ -24,6 +24,19 @@ def test_bundled_registry_has_the_domain_data(registry):
     assert registry.ddh_hours["current_2025"].days["sun"].start.hour == 16
 
 
+def test_every_municipality_has_its_seat(registry):
+    assert all(m.seat for m in registry.municipalities.values())
+    assert registry.municipality("0846").seat == "Hobro"
+    assert registry.municipality("0169").seat == "Taastrup"
+
+
+def test_missing_seats_file_is_named(tmp_path):
+    d = _copy(tmp_path)
+    (d / "municipal_seats.csv").unlink()
+    with pytest.raises(RegistryError, match=r"municipal_seats\.csv"):
+        load_registry(d)
+
+
 def test_postal_codes_keep_ambiguity(registry):
     assert len(registry.postal_codes) > 1000
     assert registry.postal_codes["8000"].municipalities == ("0751",)
@@ -52,6 +65,11 @@ def _copy(tmp_path: Path) -> Path:
          "route must be one of"),
         ("municipalities.csv", "0751,Aarhus", "751,Aarhus", "4-digit"),
         ("postal_codes.csv", "8000,Aarhus C,0751", "8000,Aarhus C,0999", "unknown kommunekode"),
+        ("municipal_seats.csv", "0846,Hobro", "0999,Hobro", "unknown kommunekode"),
+        ("municipal_seats.csv", "0846,Hobro", "0820,Hobro", "duplicate code 0820"),
+        ("municipal_seats.csv", "0846,Hobro\n", "", "no seat for 0846"),
+        ("municipal_seats.csv", "0846,Hobro", "0846,", "empty seat"),
+        ("municipal_seats.csv", "code,seat", "code,town", "missing columns"),
     ],
 )
 def test_invalid_files_fail_with_file_and_reason(tmp_path, file, old, new, message):
