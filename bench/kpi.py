@@ -6,10 +6,10 @@ Fills a fresh outcome store (SQLite; PostgreSQL too with --postgres, using the
 throwaway server of the tests) with a year of conversations shaped like DDH's traffic
 (hours, municipalities, outcomes, handoffs with waits, scores), then times everything
 the default dashboard view computes (`gateway/api/routes/admin.py: figures`: headline
-figures, per-municipality table, daily trend, heat map, topics, satisfaction) for the
-last 28 days and for the whole year. Between two reads, a few new contacts are written
-through the store (live traffic), so each read also refreshes the roll-up's current
-hour (store/rollup.py). Target: p95 <= 500 ms for the default view.
+figures, per-municipality table, daily trend, heat map, topics, escalations per reason,
+satisfaction) for the last 28 days and for the whole year. Between two reads, a few new
+contacts are written through the store (live traffic), so each read also refreshes the
+roll-up's current hour (store/rollup.py). Target: p95 <= 500 ms for the default view.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
+from ddh.vocabulary import HandoffReason  # noqa: E402
 from gateway.api.routes.admin import figures  # noqa: E402
 from store import kpi  # noqa: E402
 from store.models import Conversation, HandoffPacket  # noqa: E402
@@ -70,8 +71,10 @@ def fill(store: OutcomeStore, n: int, end: datetime) -> None:
             "queue_wait_s": rng.expovariate(1 / 60) if agent else None,
             "updated_at": start + timedelta(seconds=900)})
         if agent:
+            reason = rng.choice(list(HandoffReason))
             handoffs.append({"id": f"h{i}", "conversation_id": cid, "kind": "handoff",
-                             "target": "ddh", "topic": None, "reason": "r", "summary": "s",
+                             "target": "ddh", "topic": None, "reason": f"{reason}: r",
+                             "reason_kind": str(reason), "summary": "s",
                              "packet": {}, "created_at": start, "status": "done"})
         if len(batch) == 20_000:
             _flush(store, batch, handoffs)

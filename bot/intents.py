@@ -122,7 +122,7 @@ LEAVE = _rx(r"(?:ud|ude) af køen", r"forlade køen", r"gider ikke (?:at )?vente
             r"(?:don'?t|do not) want to wait", r"stop waiting", r"can'?t wait any ?more")
 # "How do I complain / follow my case / how long do I have": asking how it is done is a
 # question a guide answers, not a request for a person.
-HOW_TO = _rx(r"hvordan (?:kan |skal )?(?:jeg|man|vi)", r"hvor (?:kan|skal) (?:jeg|man|vi)",
+HOW_TO = _rx(r"hvordan (?:kan |skal )?(?:jeg|man|vi)", r"hvor(?:dan)? \w+ (?:jeg|man|vi)",
              r"kan (?:jeg|man) (?:klage|se|følge|finde)", r"skal (?:en|min) klage",
              r"hvor lang tid har (?:jeg|man|vi) til", r"hvordan (?:klager|ser|følger|finder)",
              r"how (?:do|can) (?:i|we|you)", r"where (?:do|can) (?:i|we)",

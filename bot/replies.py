@@ -47,6 +47,17 @@ T = {
         "da": "Det er jeg ikke sikker på, at jeg har forstået. Vil du sige det med andre ord?",
         "en": "I am not sure I understood. Could you say it in other words?",
     },
+    "no_guide": {
+        "da": "Det har jeg desværre ikke en vejledning om.",
+        "en": "I am sorry, I do not have a guide about that.",
+    },
+    "still_waiting": {"da": "Du står stadig i køen til en medarbejder.",
+                      "en": "You are still in the queue for an agent."},
+    "queue_taken": {"da": "En medarbejder har taget din henvendelse og skriver til dig om lidt.",
+                    "en": "An agent has taken your request and will write to you shortly."},
+    "left_queue": {"da": "Du er taget ud af køen.", "en": "You have left the queue."},
+    "also_asked": {"da": "Du spurgte også om {topic}. Sig til, så tager vi det bagefter.",
+                   "en": "You also asked about {topic}. Just say so, and we will take that next."},
     "how_help": {"da": "Hvad kan jeg hjælpe dig med?", "en": "What can I help you with?"},
     "queue_place": {"da": "Du er nummer {place} i køen.",
                     "en": "You are number {place} in the queue."},
@@ -162,14 +173,24 @@ def brief(summary: str, max_words: int = VOICE_WORDS) -> str:
     return " ".join(out)
 
 
+def guide_text(guide: Guide, lang: str) -> tuple[str, tuple[str, ...]]:
+    """The guide's summary and steps in the citizen's language: its English text when
+    the citizen writes English and the guide has one (every national guide), else the
+    Danish text (a local guide or an import without English)."""
+    if lang == "en" and guide.en is not None:
+        return guide.en.summary, guide.en.steps
+    return guide.summary, guide.steps
+
+
 def answer(guide: Guide, channel: str, lang: str) -> str:
     """The guide's own words, trimmed for the channel; ends by asking if it helped."""
+    summary, steps = guide_text(guide, lang)
     if channel == "voice":
-        return f"{brief(guide.summary)} {t('sms_offer', lang)} {t('helped', lang)}"
-    parts = [guide.summary]
-    if guide.steps:
-        steps = "\n".join(f"{i}. {s}" for i, s in enumerate(guide.steps[:6], 1))
-        parts.append(f"{t('steps', lang)}\n{steps}")
+        return f"{brief(summary)} {t('sms_offer', lang)} {t('helped', lang)}"
+    parts = [summary]
+    if steps:
+        listed = "\n".join(f"{i}. {s}" for i, s in enumerate(steps[:6], 1))
+        parts.append(f"{t('steps', lang)}\n{listed}")
     parts.append(f"{t('more', lang)} {guide.url}")
     parts.append(t("helped", lang))
     return "\n\n".join(parts)
@@ -183,23 +204,41 @@ def notice(registry: Registry, n: Notice, channel: str, lang: str) -> str:
     return f"{t('notice', lang, who=who)} {n.title.rstrip('.')}. {text} {t('helped', lang)}"
 
 
+_AUTHORITY_CONTACT_EN = {
+    "udbetaling-danmark": "borger.dk, where you log in with MitID",
+    "skattestyrelsen": "skat.dk or phone 72 22 18 18",
+    "su-styrelsen": "minSU on su.dk",
+    "gaeldsstyrelsen": "gaeldst.dk or phone 70 15 73 04",
+}
+
+
+def authority_contact(authority_id: str, lang: str) -> str | None:
+    """How to reach a national authority, in the citizen's language."""
+    if lang == "en" and authority_id in _AUTHORITY_CONTACT_EN:
+        return _AUTHORITY_CONTACT_EN[authority_id]
+    return AUTHORITY_CONTACT.get(authority_id)
+
+
 def redirect(registry: Registry, topic: str, guide: Guide | None, channel: str,
              lang: str) -> str:
     top = registry.topics.get(topic)
     authority_id = top.authority if top else None
+    summary = guide_text(guide, lang)[0] if guide else ""
+    if summary and channel == "voice":
+        summary = brief(summary)
     parts = []
     if authority_id and authority_id != "none":
         authority = registry.authorities[authority_id]
         parts.append(t("redirect", lang, authority=authority.name))
-        contact = AUTHORITY_CONTACT.get(authority_id) or authority.web
-        if guide:
-            parts.append(guide.summary if channel != "voice" else brief(guide.summary))
+        contact = authority_contact(authority_id, lang) or authority.web
+        if summary:
+            parts.append(summary)
         if contact:
             parts.append(t("contact", lang, contact=contact))
     else:
         parts.append(t("out_of_scope", lang))
-        if guide:
-            parts.append(guide.summary if channel != "voice" else brief(guide.summary))
+        if summary:
+            parts.append(summary)
     text = " ".join(parts)
     if guide and channel != "voice":
         text += f"\n\n{t('more', lang)} {guide.url}"

@@ -1,4 +1,5 @@
-"""The words every layer shares: channels, actions, outcomes, answer modes.
+"""The words every layer shares: channels, actions, outcomes, answer modes, handoff
+reasons.
 
 They travel from the frontdesk through the handoff desk into the store and out to the
 console and the dashboard, so they live on the ground floor. Each is a `StrEnum`: its
@@ -54,3 +55,43 @@ class Mode(StrEnum):
     GROUNDED = "grounded"
     LLM = "llm"
     LLM_FALLBACK = "llm-fallback"
+
+
+class HandoffReason(StrEnum):
+    """Why the citizen needed a person: recorded on every handoff, transfer and ticket
+    (the `reason_kind` of the packet and of the `handoffs` row), shown to the agent and
+    counted on the dashboard. The frontdesk's `Need` is this vocabulary."""
+
+    WANTS_PERSON = "wants_person"  # asked for a person
+    NOT_UNDERSTOOD = "not_understood"  # could not be understood (voice)
+    NO_GUIDE = "no_guide"  # no guide covers the question
+    NOT_HELPED = "not_helped"  # the guide given did not help
+    OWN_CASE = "own_case"  # asks about their own case or a decision (case status)
+    COMPLAINT = "complaint"
+    CRISIS = "crisis"  # about a live crisis notice of the municipality
+
+    @property
+    def label_da(self) -> str:
+        """The reason as agents and managers read it ("Årsag: …")."""
+        return REASON_LABELS_DA[self]
+
+    @classmethod
+    def parse(cls, value: object) -> HandoffReason | None:
+        """A stored or received value; None when absent or not a known reason (records
+        written before reasons were recorded)."""
+        try:
+            return cls(value) if value else None
+        except ValueError:
+            return None
+
+
+REASON_LABELS_DA: dict[HandoffReason, str] = {
+    HandoffReason.WANTS_PERSON: "Bad om en medarbejder",
+    HandoffReason.NOT_UNDERSTOOD: "Ikke forstået",
+    HandoffReason.NO_GUIDE: "Ingen vejledning",
+    HandoffReason.NOT_HELPED: "Vejledningen hjalp ikke",
+    HandoffReason.OWN_CASE: "Sagsstatus",
+    HandoffReason.COMPLAINT: "Klage",
+    HandoffReason.CRISIS: "Krise",
+}
+UNKNOWN_REASON_DA = "Ukendt"  # no reason recorded (older records)

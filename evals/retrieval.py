@@ -17,6 +17,7 @@ import numpy as np
 import yaml
 
 from evals.suite import Item, SuiteReport, ratio
+from knowledge.guide import NO_GUIDE_TOPIC
 
 DEV_SET = Path(__file__).resolve().parent / "retrieval" / "dev.yaml"
 HOLDOUT_SET = DEV_SET.parent / "holdout.yaml"
@@ -90,7 +91,9 @@ def run(knowledge: Any, path: Path, data: dict[str, Any],
     items: list[Item] = []
 
     def search(lq: LabelledQuery) -> list[str]:
-        topics = [h.guide.topic for h in knowledge.retriever.search(lq.q, lq.municipality, k=5)]
+        # the answers ranked: entries of areas without a guide are never one
+        topics = [h.guide.topic for h in knowledge.retriever.search(lq.q, lq.municipality, k=8)
+                  if h.guide.topic != NO_GUIDE_TOPIC][:5]
         progress(1)
         return topics
 

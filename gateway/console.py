@@ -22,9 +22,10 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.frontdesk import Frontdesk
 from ddh.redaction import redact
-from ddh.vocabulary import Action, Outcome
+from ddh.vocabulary import Action, HandoffReason, Outcome
 from gateway.chat_log import ChatLogs, ConversationLog
 from handoff.accounts import Account, Accounts
+from handoff.assist import suggest
 from handoff.desk import HandoffDesk
 from handoff.packet import build_packet
 from handoff.queues import Agent, Waiting, order
@@ -143,7 +144,8 @@ class ConsoleHub:
         return {"type": "queue", "entries": [
             {"id": w.id, "conversation": w.conversation, "queue": w.queue, "topic": w.topic,
              "municipality": w.municipality, "channel": w.channel, "summary": w.summary,
-             "priority": w.priority, "waiting_s": round(now - w.enqueued_at, 1)}
+             "priority": w.priority, "waiting_s": round(now - w.enqueued_at, 1),
+             "reason_kind": w.reason_kind, "reason": reason_da(w.reason_kind)}
             for w in entries if account.may_read(w.municipality)]}
 
     # --- taking over -----------------------------------------------------------------
@@ -172,6 +174,7 @@ class ConsoleHub:
         return {"type": "accepted", "conversation": entry.conversation, "handoff": entry.id,
                 "summary": entry.summary, "topic": entry.topic,
                 "municipality": entry.municipality, "channel": entry.channel,
+                "reason_kind": entry.reason_kind, "reason": reason_da(entry.reason_kind),
                 "waited_s": round(time.time() - entry.enqueued_at, 1),
                 "transcript": (conv or {}).get("transcript", [])}
 
@@ -239,7 +242,9 @@ class ConsoleHub:
                               reason_da=f"oprettet af {account.name}: {note}" if note else
                               f"oprettet af {account.name}",
                               reason=f"agent {account.username}: {note}"[:500],
-                              transcript=transcript, at=datetime.now(UTC))
+                              transcript=transcript, at=datetime.now(UTC),
+                              # why the citizen needed a person: the handoff's reason
+                              reason_kind=HandoffReason.parse(taken.entry.reason_kind))
         await run_in_threadpool(self.store.add_ticket, conversation, ticket,
                                 destinations(registry, target), phone,
                                 datetime.now(UTC))
@@ -276,8 +281,26 @@ class ConsoleHub:
                 (account.role != "manager" or t["target"] == account.municipality or
                  t["municipality"] == account.municipality)]
 
-    def assist(self, conversation: str, text: str, municipality: str | None) -> list[dict]:
-        """Guides for the citizen's latest message, for the agent to send in one click."""
-        hits = self.frontdesk.knowledge.retriever.search(text, municipality, k=3)
-        return [{"id": h.guide.id, "title": h.guide.title, "url": h.guide.url,
-                 "summary": h.guide.summary} for h in hits]
+    def assist(self, account: Account, conversation: str, text: str,
+               municipality: str | None) -> list[dict]:
+        """Guides for the agent to send in one click: for the citizen's latest message,
+        ranked by the conversation (its topic and the citizen's side of it) when the
+        conversation is this agent's (handoff/assist.py)."""
+        taken = self.taken.get(conversation)
+        citizen: list[str] = []
+        topic = None
+        if taken is not None and taken.agent == account.username:
+            conv = self.store.conversation(conversation) or {}
+            citizen = [t["text"] for t in conv.get("transcript", [])
+                       if t["role"] == "citizen"]
+            topic = taken.entry.topic
+            municipality = municipality or taken.entry.municipality
+        found = suggest(self.frontdesk.knowledge.retriever, latest=text, citizen=citizen,
+                        topic=topic, municipality=municipality, k=3)
+        return [s.as_json() for s in found]
+
+
+def reason_da(reason_kind: str | None) -> str | None:
+    """A handoff reason as the agent reads it ("Årsag: …"); None when not recorded."""
+    reason = HandoffReason.parse(reason_kind)
+    return reason.label_da if reason else None

@@ -53,7 +53,8 @@ class HandoffDesk:
             id=packet.id, conversation=conversation, queue=packet.target or "ddh",
             topic=packet.topic, municipality=packet.municipality,
             channel=channel, summary=packet.summary, enqueued_at=self.clock(),
-            priority=1 if packet.topic in self.rules.crisis_topics else 0)
+            priority=1 if packet.topic in self.rules.crisis_topics else 0,
+            reason_kind=str(packet.reason_kind) if packet.reason_kind else None)
         self.backend.enqueue(entry)
         self._changed()
         return entry

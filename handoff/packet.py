@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ddh.vocabulary import Action, Channel
+from ddh.vocabulary import Action, Channel, HandoffReason
 from knowledge.registry import Registry
 from store.records import HandoffPacket, TranscriptLine
 
@@ -43,8 +43,11 @@ def build_packet(registry: Registry, *, kind: Action, target: str, topic: str | 
                  municipality: str | None, channel: str, need: str | None,
                  guide_titles: list[str], reason_da: str, reason: str,
                  transcript: list[tuple[str, str]], at: datetime,
-                 next_open: datetime | None = None) -> HandoffPacket:
-    """The packet for the receiver, with its grounded five-line summary."""
+                 next_open: datetime | None = None,
+                 reason_kind: HandoffReason | None = None) -> HandoffPacket:
+    """The packet for the receiver, with its grounded five-line summary. `reason_kind`:
+    why a person is needed (stored, shown to the agent, counted on the dashboard);
+    `reason_da` words it for the summary's "Årsag" line."""
     lines = summary_lines(registry, kind=kind, topic=topic, municipality=municipality,
                           channel=channel, need=need, guides=guide_titles, reason=reason_da)
     return HandoffPacket(
@@ -52,4 +55,4 @@ def build_packet(registry: Registry, *, kind: Action, target: str, topic: str | 
         summary="\n".join(lines), channel=channel, created_at=at, need=need,
         guides=tuple(guide_titles),
         transcript=tuple(TranscriptLine(role, text) for role, text in transcript),
-        next_open=next_open)
+        next_open=next_open, reason_kind=reason_kind)

@@ -34,6 +34,7 @@ class Waiting:
     summary: str
     enqueued_at: float  # epoch seconds
     priority: int = 0  # 1: crisis
+    reason_kind: str | None = None  # ddh.vocabulary.HandoffReason: why a person is needed
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)

@@ -31,6 +31,7 @@ import httpx
 from sqlalchemy import or_, select, update
 
 from ddh.logging import get_logger
+from ddh.vocabulary import HandoffReason
 from store.models import CallbackContact, HandoffPacket, TicketDelivery
 from store.outcomes import OutcomeStore
 
@@ -174,6 +175,9 @@ class TicketOutbox:
         lines = [t["summary"], ""]
         if payload["callback_phone"]:
             lines.append(f"Ring tilbage til: {payload['callback_phone']}")
+        reason = HandoffReason.parse(t.get("reason_kind"))
+        if reason is not None:
+            lines.append(f"Årsag: {reason.label_da}")
         lines += [f"Emne: {t['topic'] or '-'}", f"Kanal: {t['packet'].get('channel', '-')}",
                   f"Oprettet: {t['created_at']}", f"Sags-id: {t['id']}", "",
                   "Samtalen (personnumre m.m. er fjernet):"]
@@ -219,7 +223,8 @@ def _payload(ticket: HandoffPacket, phone: str | None, key: str) -> dict[str, An
     return {
         "idempotency_key": key,
         "ticket": {"id": ticket.id, "kind": ticket.kind, "target": ticket.target,
-                   "topic": ticket.topic, "reason": ticket.reason, "summary": ticket.summary,
+                   "topic": ticket.topic, "reason": ticket.reason,
+                   "reason_kind": ticket.reason_kind, "summary": ticket.summary,
                    "created_at": ticket.created_at.isoformat(), "packet": ticket.packet},
         "callback_phone": phone,
     }

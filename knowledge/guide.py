@@ -21,18 +21,37 @@ from knowledge.registry import Registry
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _CODE = re.compile(r"^\d{4}$")
+# The topic of entries that describe municipal areas without a guide (roads, leisure,
+# libraries …): they let search recognise such questions, and are never an answer.
+NO_GUIDE_TOPIC = "andet-kommunalt"
 KNOWN_FIELDS = {
     "id", "title", "topic", "municipality", "partner", "url", "updated", "summary",
-    "steps", "keywords", "uncertain", "body", "source",
+    "steps", "keywords", "uncertain", "body", "source", "en",
 }
+TRANSLATION_FIELDS = ("title", "summary", "steps")
 
 
 class GuideError(ValueError):
     """A guide that cannot be used; the message says which field and why."""
 
 
+class GuideTranslation(BaseModel):
+    """A guide's title, summary and steps in English, for citizens who write English.
+
+    Shown instead of the Danish text, never indexed: retrieval stays on the Danish
+    guide (whose keywords carry the English ways of asking).
+    """
+
+    model_config = {"frozen": True}
+
+    title: str
+    summary: str
+    steps: tuple[str, ...] = ()
+
+
 class Guide(BaseModel):
-    """A validated guide. `municipalities` is empty for national guides."""
+    """A validated guide. `municipalities` is empty for national guides; `en` is its
+    English text (every national guide of our corpus has one: `ddh knowledge check`)."""
 
     model_config = {"frozen": True}
 
@@ -49,6 +68,7 @@ class Guide(BaseModel):
     uncertain: tuple[str, ...] = ()
     body: str = ""
     source: str = "corpus"
+    en: GuideTranslation | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("id")
@@ -162,6 +182,28 @@ def _date(value: Any) -> date | None:
         raise GuideError(f"updated: {value!r} is not an ISO date") from exc
 
 
+def _translation(value: Any) -> GuideTranslation | None:
+    """The `en:` mapping (title, summary, steps), checked like the Danish fields."""
+    if value in (None, "", {}):
+        return None
+    if not isinstance(value, dict):
+        raise GuideError(f"en: expected a mapping with {', '.join(TRANSLATION_FIELDS)}")
+    unknown = sorted(str(k) for k in value if k not in TRANSLATION_FIELDS)
+    if unknown:
+        raise GuideError(f"en: unknown field(s) {', '.join(unknown)}; "
+                         f"expected {', '.join(TRANSLATION_FIELDS)}")
+    for name in ("title", "summary"):
+        if not value.get(name):
+            raise GuideError(f"en: missing required field {name}")
+        if not isinstance(value[name], str):
+            raise GuideError(f"en.{name}: expected text, found {type(value[name]).__name__}")
+    return GuideTranslation(
+        title=value["title"].strip(),
+        summary=" ".join(value["summary"].split()),
+        steps=_as_text_list("en.steps", value.get("steps")),
+    )
+
+
 def guide_from_mapping(data: dict[str, Any], source: str = "corpus") -> Guide:
     """Build a guide from a mapping in our schema; unknown keys go to `extra`."""
     missing = [f for f in ("id", "title", "topic", "url", "summary") if not data.get(f)]
@@ -189,6 +231,7 @@ def guide_from_mapping(data: dict[str, Any], source: str = "corpus") -> Guide:
             uncertain=_as_text_list("uncertain", data.get("uncertain")),
             body=body.strip(),
             source=source,
+            en=_translation(data.get("en")),
             extra=json.loads(json.dumps(extra, default=str)),
         )
     except ValueError as exc:

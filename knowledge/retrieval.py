@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -30,14 +31,23 @@ import numpy as np
 
 from knowledge.guide import Guide
 from knowledge.index import GuideIndex
-from knowledge.text import analyse, split_compound
+from knowledge.text import analyse, joined_compounds, split_compound
 
 # bm25s sets its own logger to DEBUG on import and logs every index build.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 Mode = Literal["hybrid", "dense", "bm25"]
-_ENGLISH = re.compile(r"\b(?:the|my|to|for|how|of|is|do|can|i|a|an|get|new|lost|in|and|or|"
-                      r"she|he|it|they|what|about|with|me|we|you|your|our|his|her)\b",
+# Stems of everyday verbs and adjectives that keywords use but that name no subject
+# ("hvor ligger", "han sidder", "ledige", "få fat i", "komme forbi").
+_GENERIC = frozenset(analyse(
+    "ligger sidder ledige fat forbi køre kører kommer komme går gå står stå tage tager "
+    "giver give gør gøre godt god gode ny nyt nye gammel gamle stor store lille små lang "
+    "længe tid hurtigt mange meget bedst selv andre anden andet hjælp hjælpe spørgsmål "
+    "brug bruge finde finder ringe skrive sende se ser vil ville skal kan må hvordan hvad"))
+_ENGLISH = re.compile(r"\b(?:the|my|to|for|how|of|is|do|does|did|can|i|a|an|get|new|lost|in|"
+                      r"and|or|she|he|it|they|what|about|with|me|we|you|your|our|his|her|"
+                      r"much|many|cost|costs|there|this|that|be|are|was|will|would|have|"
+                      r"has|need|if|on|at|by|from|not|no|yes|when|where|who|which)\b",
                       re.IGNORECASE)
 CANDIDATES = 40
 
@@ -82,8 +92,10 @@ class HybridRetriever:
 
     def __init__(self, index: GuideIndex, dense_weight: float = 0.6,
                  local_boost: float = 0.05, local_margin: float = 0.03,
-                 memory_limit: int = 50_000, phrase_boost: float = 0.15) -> None:
+                 memory_limit: int = 50_000, phrase_boost: float = 0.15,
+                 named_boost: float = 0.1) -> None:
         self.index = index
+        self.named_boost = named_boost
         self.phrase_boost = phrase_boost
         self.local_margin = local_margin
         self.memory_limit = memory_limit
@@ -116,13 +128,18 @@ class HybridRetriever:
                 toks = tuple(analyse(kw))
                 if len(toks) >= 2:
                     self._phrases.setdefault(toks, set()).add(g.id)
-        # Which topics a word names: the stemmed words of each guide's title and Danish
-        # keywords (the few English keywords are too sparse to say a word is specific).
-        self._topic_terms: dict[str, set[str]] = {}
+        # Which topics a word names: the stemmed words of the national guides' titles and
+        # Danish keywords (local guides add place names; the few English keywords are
+        # too sparse to say a word is specific). Short stems only from titles ("pas").
+        self._topic_terms: dict[str, Counter[str]] = {}
         for g in self.guides.values():
+            if not g.national:
+                continue
+            titled = set(analyse(g.title))
             danish = [kw for kw in g.keywords if not _ENGLISH.search(kw)]
-            for tok in analyse(" ".join((g.title, *danish))):
-                self._topic_terms.setdefault(tok, set()).add(g.topic)
+            for tok in titled | set(analyse(" ".join(danish))):
+                if tok not in _GENERIC and (len(tok) >= 4 or tok in titled):
+                    self._topic_terms.setdefault(tok, Counter())[g.topic] += 1
         corpus = [analyse(c.text) or ["_"] for c in chunks]
         self._bm25 = bm25s.BM25()
         if corpus:
@@ -150,21 +167,24 @@ class HybridRetriever:
                                if scores[i] > 0)
         return dict(sorted(best.items(), key=lambda kv: -kv[1])[:CANDIDATES])
 
-    def named_topics(self, text: str, most: int = 2) -> set[str]:
+    def named_topics(self, text: str, most: int = 4) -> set[str]:
         """Topics the text names by a word of their own: a word (or a part of a
         compound, "pasningsgarantien" → pasning + garanti) that the titles and keywords
-        of at most `most` topics use. Whole words only, so "pasning" never names the
-        passport topic and "passe en hund" names nothing."""
+        of at most `most` topics use, naming the topics that hold at least half of its
+        uses ("flytning" names flytning, though one health-card guide says it too).
+        Whole words only, so "pasning" never names the passport topic and "passe en
+        hund" names nothing."""
         named: set[str] = set()
-        for tok in analyse(text):
+        for tok in analyse(text) + joined_compounds(text, frozenset(self._topic_terms)):
             if _ENGLISH.fullmatch(tok):
                 continue
             parts = [tok] if tok in self._topic_terms else \
                 split_compound(tok, frozenset(self._topic_terms))
             for part in parts:
-                topics = self._topic_terms.get(part, set())
-                if 0 < len(topics) <= most:
-                    named |= topics
+                uses = self._topic_terms.get(part)
+                if uses and len(uses) <= most:
+                    total = sum(uses.values())
+                    named |= {t for t, n in uses.items() if 2 * n >= total}
         return named
 
     @property
@@ -213,7 +233,8 @@ class HybridRetriever:
         if not self.has_dense:
             mode = "bm25"
         toks = analyse(query)
-        lexical = self._lexical(toks, municipality) if mode != "dense" else {}
+        lexical = self._lexical(toks + joined_compounds(query, self._vocab), municipality) \
+            if mode != "dense" else {}
         dense = self._dense(query, municipality) if mode != "bm25" else {}
         if mode == "dense":
             ranked = dict(dense)
@@ -234,6 +255,13 @@ class HybridRetriever:
             for gid in matched:
                 if gid in ranked or self._in_scope(gid, municipality):
                     ranked[gid] = ranked.get(gid, 0.0) + self.phrase_boost
+        if mode == "hybrid" and self.named_boost:
+            # a topic the query names by a word of its own ("min su") beats one that
+            # is only close in meaning
+            named = self.named_topics(query)
+            for gid in ranked:
+                if self.guides[gid].topic in named:
+                    ranked[gid] += self.named_boost
         if municipality and self.local_boost:
             for gid in ranked:
                 if municipality in self.guides[gid].municipalities:

@@ -7,6 +7,7 @@ stem is folded afterwards (æ→ae, ø→oe, å→aa) so citizens who type "koer
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import lru_cache
 
@@ -62,3 +63,16 @@ def _known(part: str, vocabulary: set[str] | frozenset[str]) -> str | None:
         if candidate in vocabulary:
             return candidate
     return None
+
+
+def joined_compounds(text: str, vocabulary: set[str] | frozenset[str]) -> list[str]:
+    """Compounds written apart ("kontant hjælpen", "sundheds kort"): the stems of two
+    neighbouring words written together, where the corpus knows the whole word."""
+    words = [w for w in _TOKEN.findall(text.lower()) if w not in _STOP]
+    out = []
+    for a, b in itertools.pairwise(words):
+        if len(a) >= 3 and len(b) >= 3 and not a.isdigit() and not b.isdigit():
+            joined = _stem(a + b)
+            if joined in vocabulary:
+                out.append(joined)
+    return out

@@ -12,7 +12,10 @@ Definitions (DOMAIN.md, "Quality data"); a *contact* is a conversation in the pe
 - queue wait: median and 90th percentile (nearest rank) of the waits of answered
   handoffs, in whole seconds; service level: handoffs answered within the target wait
   / contacts handed off (an unanswered one never met it);
-- handling time: mean seconds from a contact's start to its end (ended contacts).
+- handling time: mean seconds from a contact's start to its end (ended contacts);
+- escalations per reason: the handoffs, transfers and tickets of the contacts, counted
+  per `HandoffReason` (a contact escalated twice, say a handoff and then the agent's
+  ticket, counts twice); escalations recorded before reasons were count as unknown.
 
 Figures are read from the hourly roll-up (store/rollup.py), refreshed first, so a
 period is made of whole hours: an hour belongs to it when the hour starts inside it.
@@ -32,8 +35,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
 
+from ddh.vocabulary import Action, HandoffReason
 from store import rollup
-from store.models import Conversation, KpiHour, KpiValue
+from store.models import Conversation, KpiHour, KpiReason, KpiValue
 from store.outcomes import OutcomeStore
 
 TZ = ZoneInfo("Europe/Copenhagen")
@@ -62,7 +66,8 @@ class Filters:
         return q.where(c.turns >= 1, *self._conditions(c.started_at, c.municipality,
                                                         c.channel))
 
-    def on(self, table: type[KpiHour] | type[KpiValue], q: Select) -> Select:
+    def on(self, table: type[KpiHour] | type[KpiValue] | type[KpiReason],
+           q: Select) -> Select:
         """The same filter on a roll-up table (whose rows are contacts already)."""
         return q.where(*self._conditions(table.hour, table.municipality, table.channel))
 
@@ -275,6 +280,48 @@ def top_topics(store: OutcomeStore, f: Filters = Filters(), n: int = 10,
         return [{"topic": t, "contacts": c} for t, c in rows]
 
 
+@dataclass(frozen=True)
+class ReasonCount:
+    """The escalations of one reason (None: not recorded), by kind."""
+
+    reason: HandoffReason | None
+    handoffs: int = 0
+    transfers: int = 0
+    tickets: int = 0
+
+    @property
+    def escalations(self) -> int:
+        return self.handoffs + self.transfers + self.tickets
+
+    def as_json(self) -> dict[str, Any]:
+        return {"reason": str(self.reason) if self.reason else None,
+                "escalations": self.escalations, "handoffs": self.handoffs,
+                "transfers": self.transfers, "tickets": self.tickets}
+
+
+KIND_FIELD: dict[str, str] = {Action.HANDOFF: "handoffs", Action.TRANSFER: "transfers",
+                              Action.TICKET: "tickets"}
+
+
+def escalation_reasons(store: OutcomeStore, f: Filters = Filters(),
+                       refresh: bool = True) -> list[ReasonCount]:
+    """Escalations of the period's contacts per reason: every reason of the vocabulary
+    in its order (zero counts included), then the unknown ones, if any."""
+    if refresh:
+        rollup.refresh(store)
+    counts: dict[HandoffReason | None, Counter[str]] = {r: Counter() for r in HandoffReason}
+    with store.sessions() as s:
+        rows = s.execute(f.on(KpiReason, select(KpiReason.reason, KpiReason.kind,
+                                                func.sum(KpiReason.n)))
+                         .group_by(KpiReason.reason, KpiReason.kind))
+        for reason, kind, n in rows:
+            field_name = KIND_FIELD.get(kind)  # StrEnum keys: equal to the strings
+            if field_name and n:
+                counts.setdefault(HandoffReason.parse(reason), Counter())[field_name] += n
+    return [ReasonCount(reason, **c) for reason, c in counts.items()
+            if reason is not None or c.total()]
+
+
 def satisfaction_distribution(store: OutcomeStore, f: Filters = Filters(),
                               refresh: bool = True) -> dict[int, int]:
     scores = totals(store, f, refresh=refresh).get(None, Totals()).scores
@@ -298,5 +345,6 @@ def dashboard(store: OutcomeStore, f: Filters = Filters(),
         "heat_map": [{"weekday": d, "hour": h, "contacts": n}
                      for (d, h), n in sorted(_cells(hours).items())],
         "topics": top_topics(store, f, refresh=False),
+        "reasons": [r.as_json() for r in escalation_reasons(store, f, refresh=False)],
         "satisfaction": {score: overall.scores.get(score, 0) for score in range(1, 11)},
     }

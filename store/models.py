@@ -106,6 +106,8 @@ class HandoffPacket(Base):
     target: Mapped[str] = mapped_column(String(8), index=True)
     topic: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text)
+    # ddh.vocabulary.HandoffReason; NULL: written before reasons were recorded.
+    reason_kind: Mapped[str | None] = mapped_column(String(24))
     summary: Mapped[str] = mapped_column(Text)
     packet: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)  # staffing
@@ -226,6 +228,22 @@ class KpiValue(Base):
     topic: Mapped[str] = mapped_column(String(64), primary_key=True)
     measure: Mapped[str] = mapped_column(String(8), primary_key=True)
     value: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class KpiReason(Base):
+    """Escalations (handoffs, transfers, tickets) per reason: one row per started UTC
+    hour, municipality, channel and topic of the contact ('' where unknown), kind and
+    reason ('' where not recorded). Rebuilt with `kpi_hours` by store/rollup.py."""
+
+    __tablename__ = "kpi_reasons"
+
+    hour: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    municipality: Mapped[str] = mapped_column(String(4), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(24), primary_key=True)
     n: Mapped[int] = mapped_column(Integer)
 
 

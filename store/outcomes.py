@@ -215,7 +215,8 @@ class OutcomeStore:
                                "target": d.target, "reason": d.reason, "mode": d.mode}
                               for d in decisions],
                 "handoffs": [{"id": h.id, "kind": h.kind, "target": h.target,
-                              "summary": h.summary, "reason": h.reason, "packet": h.packet}
+                              "summary": h.summary, "reason": h.reason,
+                              "reason_kind": h.reason_kind, "packet": h.packet}
                              for h in handoffs],
             }
 
@@ -271,6 +272,7 @@ class OutcomeStore:
                     TicketDelivery.handoff_id == packet.id)).all()
                 out.append({"id": packet.id, "conversation": packet.conversation_id,
                             "target": packet.target, "topic": packet.topic,
+                            "reason_kind": packet.reason_kind,
                             "municipality": packet.packet.get("municipality"),
                             "summary": packet.summary, "created_at": packet.created_at,
                             "callback_phone": phone, "status": packet.status,
@@ -316,6 +318,7 @@ class OutcomeStore:
 def _add_packet(s: Session, conversation_id: str, h: Packet, at: datetime) -> None:
     s.add(HandoffPacket(id=h.id, conversation_id=conversation_id, kind=str(h.kind),
                         target=h.target, topic=h.topic, reason=h.reason,
+                        reason_kind=str(h.reason_kind) if h.reason_kind else None,
                         summary=h.summary, packet=h.body(), created_at=at))
     s.flush()
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from ddh.vocabulary import Action, Channel, Mode, Outcome
+from ddh.vocabulary import Action, Channel, HandoffReason, Mode, Outcome
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,9 @@ class HandoffPacket:
     guides: tuple[str, ...] = ()  # titles of the guides already given
     transcript: tuple[TranscriptLine, ...] = ()
     next_open: datetime | None = None  # when the target opens (tickets after hours)
+    # Why a person is needed (the typed part of `reason`); None: not recorded (records
+    # written before reasons were).
+    reason_kind: HandoffReason | None = None
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def with_summary(self, summary: str) -> HandoffPacket:
@@ -57,12 +60,21 @@ class HandoffPacket:
             "transcript": [{"role": t.role, "text": t.text} for t in self.transcript],
             "created_at": self.created_at.isoformat(),
             "next_open": self.next_open.isoformat() if self.next_open else None,
+            "reason_kind": str(self.reason_kind) if self.reason_kind else None,
+            "reason_da": self.reason_da,
         }
+
+    @property
+    def reason_da(self) -> str | None:
+        """The reason as the agent reads it ("Årsag: …"), None when not recorded."""
+        return self.reason_kind.label_da if self.reason_kind else None
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "kind": str(self.kind), "target": self.target,
                 "topic": self.topic, "municipality": self.municipality,
-                "reason": self.reason, "summary": self.summary, "packet": self.body()}
+                "reason": self.reason,
+                "reason_kind": str(self.reason_kind) if self.reason_kind else None,
+                "summary": self.summary, "packet": self.body()}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> HandoffPacket:
@@ -77,7 +89,9 @@ class HandoffPacket:
             need=body.get("need"), guides=tuple(body.get("guides") or ()),
             transcript=tuple(TranscriptLine(t["role"], t["text"])
                              for t in body.get("transcript") or ()),
-            next_open=datetime.fromisoformat(next_open) if next_open else None)
+            next_open=datetime.fromisoformat(next_open) if next_open else None,
+            reason_kind=HandoffReason.parse(data.get("reason_kind") or
+                                            body.get("reason_kind")))
 
 
 @dataclass

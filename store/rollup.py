@@ -4,8 +4,9 @@ Why: straight from `conversations`, the dashboard's default view over a million
 conversations took 2.9 s at p95 (bench/kpi.py), because every figure visited every
 contact of the period, scattered over the table. The roll-up keeps, per started UTC
 hour × municipality × channel × topic, the counts and sums the KPI definitions need
-(store/kpi.py), and the distributions of waits and scores for medians and
-percentiles; the dashboard reads only these rows.
+(store/kpi.py), the distributions of waits and scores for medians and percentiles,
+and the contacts' escalations per kind and reason; the dashboard reads only these
+rows.
 
 Freshness: every write of a conversation stamps its `updated_at` (a session hook
 installed here, so no writer can forget it; a new handoff packet stamps its
@@ -46,13 +47,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ddh.logging import get_logger
 from ddh.vocabulary import Action, Outcome
-from store.models import Conversation, HandoffPacket, KpiHour, KpiState, KpiValue
+from store.models import Conversation, HandoffPacket, KpiHour, KpiReason, KpiState, KpiValue
 
 log = get_logger(__name__)
 OVERLAP = timedelta(minutes=10)
 HOUR = timedelta(hours=1)
 LOCK_KEY = 0x44_44_48_01  # "DDH" + 1: the PostgreSQL advisory lock of the refresher
 STATE = "rollup"
+TABLES = (KpiHour, KpiValue, KpiReason)  # what a refresh rewrites, hour by hour
 
 
 class Database(Protocol):
@@ -118,8 +120,8 @@ def _refresh(store: Database) -> int:
         _lock(store, s)
         state = s.get(KpiState, STATE)
         if state is None:  # never rolled up: every hour
-            s.execute(delete(KpiHour))
-            s.execute(delete(KpiValue))
+            for table in TABLES:
+                s.execute(delete(table))
             n = _roll_up(store, s, None)
             s.add(KpiState(name=STATE, at=started))
             return n
@@ -127,7 +129,7 @@ def _refresh(store: Database) -> int:
         dirty = sorted(as_hour(h) for h in s.scalars(
             select(hour).distinct().where(Conversation.updated_at >= state.at - OVERLAP)))
         for first, last in _ranges(dirty):
-            for table in (KpiHour, KpiValue):
+            for table in TABLES:
                 s.execute(delete(table).where(table.hour >= first, table.hour <= last))
             _roll_up(store, s, (first, last + HOUR))
         state.at = started
@@ -208,7 +210,14 @@ def _roll_up(store: Database, s: Session,
             values.append({"hour": as_hour(r[0]), "municipality": r[1], "channel": r[2],
                            "topic": r[3], "measure": measure, "value": int(r[4]),
                            "n": r[5]})
-    for table, batch in ((KpiHour, hours_rows), (KpiValue, values)):
+    h = HandoffPacket
+    reason = func.coalesce(h.reason_kind, literal_column("''"))
+    reasons = [{"hour": as_hour(r[0]), "municipality": r[1], "channel": r[2], "topic": r[3],
+                "kind": r[4], "reason": r[5], "n": r[6]}
+               for r in s.execute(select(*key, h.kind, reason, func.count())
+                                  .select_from(c).join(h, h.conversation_id == c.id)
+                                  .where(*where).group_by(*key, h.kind, reason))]
+    for table, batch in ((KpiHour, hours_rows), (KpiValue, values), (KpiReason, reasons)):
         for i in range(0, len(batch), 20_000):
             s.execute(insert(table), batch[i:i + 20_000])
     return len({r["hour"] for r in hours_rows})

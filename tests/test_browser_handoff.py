@@ -63,8 +63,11 @@ def test_citizen_to_agent_and_back(knowledge, tmp_path):
         waiting = agent.locator("#queue li")
         waiting.first.wait_for(timeout=10_000)
         assert "digital" in waiting.first.inner_text().lower()
+        assert "Bad om en medarbejder" in waiting.first.inner_text()  # the reason
         waiting.first.get_by_role("button", name="Tag samtalen").click()
         agent.locator("#packet").wait_for()
+        assert "Årsag: borgeren beder om at tale med en medarbejder" in \
+            agent.locator("#packet").inner_text()
         assert "digital" in agent.locator("#transcript").inner_text().lower()
 
         citizen.get_by_text("Anne Agent fra Den Digitale Hotline er nu med i samtalen.") \

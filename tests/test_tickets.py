@@ -15,7 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from bot.frontdesk import Frontdesk, TurnInput
-from ddh.vocabulary import Action
+from ddh.vocabulary import Action, HandoffReason
 from handoff.tickets import SmtpConfig, TicketOutbox, signature
 from store.outcomes import OutcomeStore, database_url
 from store.records import HandoffPacket, TranscriptLine, TurnRecord
@@ -98,7 +98,7 @@ def record_ticket(store: OutcomeStore, deliveries: list[tuple[str, str]]) -> str
     handoff = HandoffPacket(
         id="T1", kind=Action.TICKET, target="0615", topic="koerekort", municipality="0615",
         reason="wants_person: closed", summary="Borgeren vil forny sit kørekort.",
-        channel="chat", created_at=at,
+        channel="chat", created_at=at, reason_kind=HandoffReason.WANTS_PERSON,
         transcript=(TranscriptLine("citizen", "ring til mig på [TELEFON]"),))
     store.record(TurnRecord(
         conversation_id="c1", channel="chat", seq=1, at=at, citizen_text="ring til mig",
@@ -130,6 +130,7 @@ def test_email_is_delivered_exactly_once_after_two_failures(store):
     assert mail["X-DDH-Idempotency-Key"] == "T1:email"
     body = mail.get_payload()
     assert "Ring tilbage til: 28123456" in body and "kørekort" in body
+    assert "Årsag: Bad om en medarbejder" in body  # why the citizen needed a person
     (row,) = outbox.deliveries()
     assert (row["status"], row["attempts"]) == ("sent", 3)
 
@@ -148,6 +149,8 @@ def test_webhook_is_signed_and_delivered_exactly_once(store):
     assert last["headers"]["X-DDH-Signature"] == expected
     payload = json.loads(last["body"])
     assert payload["ticket"]["id"] == "T1" and payload["callback_phone"] == "28123456"
+    assert payload["ticket"]["reason_kind"] == "wants_person"
+    assert payload["ticket"]["packet"]["reason_kind"] == "wants_person"
 
 
 def test_unreachable_receiver_fails_visibly_after_max_attempts(store):

@@ -158,11 +158,12 @@ def test_handoff_packet_json_round_trip_and_contract_shape():
                       reason="wants_person: closed", summary="Borger fra Aarhus.",
                       channel=Channel.VOICE, created_at=at, need="mit pas",
                       guides=("Pas",), transcript=(TranscriptLine("citizen", "hej"),),
-                      next_open=at.replace(day=25, hour=8))
+                      next_open=at.replace(day=25, hour=8), reason_kind=Need.WANTS_PERSON)
     data = json.loads(json.dumps(p.as_json()))
     assert HandoffPacket.from_json(data) == p
-    assert set(data) == {"id", "kind", "target", "topic", "municipality", "reason", "summary",
-                         "packet"}
+    assert set(data) == {"id", "kind", "target", "topic", "municipality", "reason",
+                         "reason_kind", "summary", "packet"}
+    assert data["reason_kind"] == data["packet"]["reason_kind"] == "wants_person"
     assert data["kind"] == "ticket" and data["packet"]["channel"] == "voice"
     assert data["packet"]["transcript"] == [{"role": "citizen", "text": "hej"}]
 

@@ -16,13 +16,14 @@ from datetime import datetime
 from bot import replies
 from bot.intents import Cues, detect, questions, satisfaction_score, words
 from bot.turn import llm
-from bot.turn.decision import GENERIC_TOPICS, NO_GUIDE_TOPIC, Decision
+from bot.turn.decision import GENERIC_TOPICS, Decision
 from bot.turn.escalate import ask_municipality, to_person
 from bot.turn.services import Services
 from bot.turn.state import ConversationState
 from bot.turn.types import Ask, Heard, Need, Pending
 from bot.turn.understand import Understanding, in_context, search
 from ddh.vocabulary import Action
+from knowledge.guide import NO_GUIDE_TOPIC
 from knowledge.retrieval import Hit
 
 
@@ -98,8 +99,9 @@ def _on_question(sv: Services, state: ConversationState, u: Understanding, at: d
         crisis = _from_notice(sv, state, u, at, lang, question)
         if crisis is not None:
             return crisis
-    if u.place_only and u.follows and not u.need:
-        return _same_topic_here(sv, state, u, lang)
+    if u.place_only and not u.need:
+        # only where the citizen lives: the topic goes on, or the question is asked for
+        return _same_topic_here(sv, state, lang) if u.follows else _noted(sv, state, lang)
     parts = questions(u.query) if not u.follows else [u.query]
     if len(parts) == 2 and not u.need:
         both = _two_questions(sv, state, parts, lang)
@@ -129,11 +131,7 @@ def _on_question(sv: Services, state: ConversationState, u: Understanding, at: d
         if understood is not None:
             return understood
     if not confident and state.municipality_turn == state.turns and state.municipality:
-        # Only a postal code or a town ("8000", typed on the keypad): noted; ask on.
-        name = sv.registry.municipalities[state.municipality].name
-        return Decision(Action.CLARIFY, None,
-                        f"{replies.t('noted_municipality', lang, name=name)} "
-                        f"{replies.t('how_help', lang)}", "municipality given, no question")
+        return _noted(sv, state, lang)  # a place and words that ask nothing
     if not confident:
         if pending is not None and pending.ask == Ask.MUNICIPALITY and \
                 state.municipality is None and state.candidates:
@@ -176,16 +174,22 @@ def _two_questions(sv: Services, state: ConversationState, parts: list[str],
                    pending=Pending(Ask.HELPED, question=parts[1]))
 
 
-def _same_topic_here(sv: Services, state: ConversationState, u: Understanding,
-                     lang: str) -> Decision:
+def _noted(sv: Services, state: ConversationState, lang: str) -> Decision:
+    """Only a postal code or a town ("8000", typed on the keypad): noted; ask on."""
+    name = sv.registry.municipalities[state.municipality or ""].name
+    return Decision(Action.CLARIFY, None,
+                    f"{replies.t('noted_municipality', lang, name=name)} "
+                    f"{replies.t('how_help', lang)}", "municipality given, no question")
+
+
+def _same_topic_here(sv: Services, state: ConversationState, lang: str) -> Decision:
     """Only where the citizen lives, after an answer: the same topic, with the
     municipality's own guide when it has one."""
     name = sv.registry.municipalities[state.municipality or ""].name
     noted = replies.t("noted_municipality", lang, name=name)
     hits = in_context(sv, state, "") or []
     if not hits:
-        return Decision(Action.CLARIFY, None, f"{noted} {replies.t('how_help', lang)}",
-                        "municipality given, no question")
+        return _noted(sv, state, lang)
     d = _answer(sv, state, hits, lang)
     return replace(d, reply=f"{noted} {d.reply}",
                    reason=f"municipality given after {state.last_topic}: {d.reason}")

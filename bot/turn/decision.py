@@ -18,9 +18,8 @@ from store.records import HandoffPacket
 # Topics that name an intent rather than a subject: a subject from earlier in the
 # conversation tells the receiving person more.
 GENERIC_TOPICS = {"menneske", "klage", "sagsstatus"}
-# Municipal matters no guide covers: its entries recognise them; they are never given
-# as answers (the bot says it has no guide and routes to the municipality).
-NO_GUIDE_TOPIC = "andet-kommunalt"
+# Municipal matters no guide covers (`NO_GUIDE_TOPIC`): their entries recognise them;
+# they are never given as answers (the bot says so and routes to the municipality).
 REASON_DA = {
     Need.WANTS_PERSON: "borgeren beder om at tale med en medarbejder",
     Need.OWN_CASE: "borgeren spørger til sin egen sag",

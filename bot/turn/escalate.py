@@ -53,7 +53,8 @@ def to_person(sv: Services, state: ConversationState, topic: str, need: Need,
         need=question if question is not None else state.first_question,
         guide_titles=titles, reason_da=REASON_DA.get(need, str(need)),
         reason=f"{need}: {esc.reason}",
-        transcript=[(t.role, t.text) for t in state.transcript], at=at, next_open=next_open)
+        transcript=[(t.role, t.text) for t in state.transcript], at=at, next_open=next_open,
+        reason_kind=Need(need))
     pending = None
     if action == Action.HANDOFF:
         reply = replies.t("handoff", lang)

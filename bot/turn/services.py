@@ -24,6 +24,14 @@ class Confidence:
 
     min_similarity: float = 0.86
     min_lexical: float = 1.5
+    # A guide whose topic the question does not name by a word of its own must be
+    # closer (calibrated on the out-of-corpus and in-corpus sets: README, 'Knowing what
+    # it does not know'), and loses to an entry of a municipal area without a guide
+    # that scores within `area_margin` of it or shares as many terms.
+    unnamed_similarity: float = 0.85
+    unnamed_lexical: float = 2.0
+    area_margin: float = 0.1
+    named_margin: float = 0.15
 
     def accepts(self, hit: Hit | None, has_dense: bool) -> bool:
         if hit is None:

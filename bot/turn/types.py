@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.intents import Cues
 from bot.municipality import Detection
-from ddh.vocabulary import Action, Channel, Mode
+from ddh.vocabulary import Action, Channel, HandoffReason, Mode
 from store.records import HandoffPacket
 
 # The channel, not the citizen, named the municipality (the widget's page, the number
@@ -33,16 +33,9 @@ class Ask(StrEnum):
     NOTICE = "notice"  # the municipality, to see whether a crisis notice is theirs
 
 
-class Need(StrEnum):
-    """Why the citizen needs a person (recorded with the escalation)."""
-
-    WANTS_PERSON = "wants_person"
-    OWN_CASE = "own_case"
-    COMPLAINT = "complaint"
-    NOT_HELPED = "not_helped"
-    NOT_UNDERSTOOD = "not_understood"
-    NO_GUIDE = "no_guide"  # no guide covers the question
-    CRISIS = "crisis"  # about a live crisis notice of the municipality
+# Why the citizen needs a person (recorded with the escalation): the handoff reasons
+# of the shared vocabulary, which the store, the console and the dashboard read too.
+Need = HandoffReason
 
 
 @dataclass(frozen=True)
@@ -125,7 +118,7 @@ class TurnResult:
         if self.handoff:
             h = self.handoff.as_json()
             handoff = {k: h[k] for k in ("id", "kind", "target", "summary", "reason",
-                                         "topic", "municipality")}
+                                         "reason_kind", "topic", "municipality")}
             if self.handoff.next_open:
                 handoff["next_open"] = self.handoff.next_open.isoformat()
         return {"conversation": self.conversation, "action": str(self.action),

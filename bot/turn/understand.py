@@ -19,7 +19,7 @@ from bot.turn.state import ConversationState
 from bot.turn.types import Ask, Heard, Located, Need
 from ddh.numbers import without_numbers
 from ddh.redaction import strip_labels
-from knowledge.guide import Guide
+from knowledge.guide import NO_GUIDE_TOPIC, Guide
 from knowledge.retrieval import Hit
 from knowledge.text import analyse
 
@@ -106,7 +106,7 @@ def search(sv: Services, state: ConversationState, text: str,
     answer's topic, which holds unless the turn itself names another topic clearly."""
     retriever = sv.retriever
     text = strip_labels(text)
-    hits = retriever.search(text, state.municipality, k=5 if subject else 3)
+    hits = retriever.search(text, state.municipality, k=5)
     if subject:
         intent = hits[0] if hits and hits[0].guide.topic in GENERIC_TOPICS else None
         hits = [h for h in hits if h.guide.topic not in GENERIC_TOPICS][:3]
@@ -120,7 +120,9 @@ def search(sv: Services, state: ConversationState, text: str,
             not retriever.has_dense or top.dense >= c.min_similarity - 0.04) and (
             intent is None or intent.lexical <= top.lexical)
         return hits, ok
-    confident = sv.confidence.accepts(hits[0] if hits else None, retriever.has_dense)
+    hits, covered = weigh(sv, text, hits)
+    confident = covered and sv.confidence.accepts(hits[0] if hits else None,
+                                                  retriever.has_dense)
     if follows and state.last_topic:
         kept = in_context(sv, state, text)
         # A new subject needs a word of its own: "ja og så kørekortet" after the
@@ -139,6 +141,38 @@ def search(sv: Services, state: ConversationState, text: str,
         if sv.confidence.accepts(again[0] if again else None, retriever.has_dense):
             return again, True
     return hits, False
+
+
+def weigh(sv: Services, text: str, hits: list[Hit]) -> tuple[list[Hit], bool]:
+    """Whether a guide covers the question, and the hits in the order that says so.
+
+    A guide answers when the question names its topic by a word of its own, or is
+    close to it in meaning and terms. Otherwise an entry of a municipal area that has
+    no guide (`andet-kommunalt`) that scores about as well goes first: the bot then
+    says it has no guide; and a guide that is neither named nor close is not enough."""
+    real = next((h for h in hits if h.guide.topic != NO_GUIDE_TOPIC), None)
+    area = next((h for h in hits if h.guide.topic == NO_GUIDE_TOPIC), None)
+    named = sv.retriever.named_topics(text)
+    c = sv.confidence
+    if area is not None and hits[0] is area:
+        # an area without a guide, named or close in meaning ("blå trampolin" is neither)
+        return hits, NO_GUIDE_TOPIC in named or (
+            sv.retriever.has_dense and area.dense >= c.unnamed_similarity)
+    if real is None:
+        return hits, True
+    if real.guide.topic in named:
+        return hits, True
+    # a guide a little lower whose topic the question names goes first ("min su")
+    for h in hits[1:]:
+        if h.guide.topic in named and h.guide.topic != NO_GUIDE_TOPIC and \
+                h.score >= real.score - c.named_margin:
+            return [h] + [x for x in hits if x is not h], True
+    if area is not None and (area.score >= real.score - c.area_margin or
+                             area.lexical >= real.lexical):
+        return [area] + [h for h in hits if h is not area], True
+    close = real.lexical >= c.unnamed_lexical or (
+        sv.retriever.has_dense and real.dense >= c.unnamed_similarity)
+    return hits, close
 
 
 def in_context(sv: Services, state: ConversationState, text: str) -> list[Hit] | None:

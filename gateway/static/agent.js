@@ -23,7 +23,8 @@
       if (e.priority > 0) li.classList.add("crisis");
       li.dataset.handoff = e.id;
       const h = document.createElement("strong");
-      h.textContent = `${e.topic || "andet"} · ${e.channel} · ${Math.round(e.waiting_s)} s`;
+      h.textContent = `${e.topic || "andet"} · ${e.channel} · ${Math.round(e.waiting_s)} s` +
+        (e.reason ? ` · ${e.reason}` : "");
       const p = document.createElement("p");
       p.textContent = e.summary;
       const b = document.createElement("button");
@@ -56,7 +57,10 @@
     $("target").value = ev.municipality || "ddh";
     active = { conversation: ev.conversation, handoff: ev.handoff, municipality: ev.municipality, lastCitizen: "" };
     $("active").hidden = false;
-    $("packet").textContent = `${ev.summary}\nVentede ${Math.round(ev.waited_s)} s · ${ev.channel}`;
+    // The reason a person is needed: the grounded summary words it on its "Årsag" line;
+    // a summary the language model wrote may not, so it is added.
+    const reason = ev.reason && !/^Årsag:/m.test(ev.summary) ? `\nÅrsag: ${ev.reason}` : "";
+    $("packet").textContent = `${ev.summary}${reason}\nVentede ${Math.round(ev.waited_s)} s · ${ev.channel}`;
     $("transcript").replaceChildren();
     for (const t of ev.transcript) {
       line(t.role, t.text);

@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
+from ddh.vocabulary import UNKNOWN_REASON_DA, HandoffReason
 from gateway import charts
 from gateway.api.deps import (
     AccountsDep,
@@ -168,6 +169,15 @@ def _shown(key: str, value: Any) -> str:
     return "–" if value is None else str(value)
 
 
+def reason_rows(reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The escalations per reason (kpi.escalation_reasons) with their Danish names."""
+    rows = []
+    for r in reasons:
+        reason = HandoffReason.parse(r["reason"])
+        rows.append({**r, "name": reason.label_da if reason else UNKNOWN_REASON_DA})
+    return rows
+
+
 @router.get("/admin", response_class=HTMLResponse, include_in_schema=False)
 async def dashboard(request: Request, args: Args, accounts: AccountsDep, store: StoreDep,
                     registry: RegistryDep, board: NoticesDep, settings: SettingsDep,
@@ -205,6 +215,7 @@ async def dashboard(request: Request, args: Args, accounts: AccountsDep, store: 
         "cards": [(label, _shown(k, headline[k])) for k, label in LABELS.items()],
         "municipalities": [{**r, "name": name(r["municipality"])}
                            for r in data["municipalities"]],
+        "reasons": reason_rows(data["reasons"]),
         "live": [v for v in volumes if v["live"]],
         "charts": {
             "trend": charts.trend(data["daily"], "Henvendelser pr. dag"),

@@ -9,7 +9,10 @@ refused (Origin must be this host). Frames from the agent:
 `{"type": "ticket", "conversation": ID, "target": "0751", "note": ..., "phone": ...}`,
 `{"type": "transfer", "conversation": ID, "target": "0751"}`, `{"type": "callbacks"}`.
 Frames to the agent: `queue`, `accepted`, `message`, `assist`, `wrapped`, `ticket`,
-`transferred`, `callbacks`, `error`.
+`transferred`, `callbacks`, `error`. Queue entries and `accepted` carry the handoff's
+`reason_kind` and `reason` (its Danish name, the packet's "Årsag"); `assist` carries
+guides ranked by the conversation the agent took, not only by `text`
+(handoff/assist.py).
 A malformed frame closes only this socket.
 """
 
@@ -84,7 +87,7 @@ async def _command(ws: WebSocket, hub: ConsoleHub, who: SignedIn,
         if not await hub.agent_says(account, str(frame["conversation"]), str(frame["text"])):
             await ws.send_json({"type": "error", "message": "ikke din samtale"})
     elif kind == "assist":
-        guides = await run_in_threadpool(hub.assist, str(frame["conversation"]),
+        guides = await run_in_threadpool(hub.assist, account, str(frame["conversation"]),
                                          str(frame["text"]), frame.get("municipality"))
         await ws.send_json({"type": "assist", "conversation": frame["conversation"],
                             "guides": guides})
