@@ -176,9 +176,12 @@ class MunicipalityDetector:
             after = text[m.end():m.end() + 10].lower()
             cued = bool(re.search(_CUE + r"\s+$", before)) or after.lstrip().startswith("kommune")
             is_muni = any(self.registry.municipalities[c].name.lower() == key for c in codes)
+            # the whole message is the name: an answer to "where do you live?"
+            alone = len(re.sub(r"[\W_]|øh|kommune", "", text[:m.start()] + text[m.end():],
+                               flags=re.IGNORECASE)) <= 3
             # a town, or a name that is also a word, needs a cue or a capital letter
             if (key in COMMON_WORDS or not is_muni) and not (
-                    cued or (word[0].isupper() and key not in COMMON_WORDS)):
+                    cued or alone or (word[0].isupper() and key not in COMMON_WORDS)):
                 continue
             if len(codes) == 1:
                 return Detection(codes[0], codes, "name", word)

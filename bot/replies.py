@@ -3,7 +3,8 @@
 No language model is needed: an answer is the guide's own summary and steps with
 its link (chat), or the summary and an offer to send the link by SMS (voice, where
 lists and URLs cannot be read aloud). Framing sentences have an English variant for
-citizens who write English; guide content stays Danish.
+citizens who write English, and national guides have an English summary and steps
+(local guides may be Danish only).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ AUTHORITY_CONTACT = {
 T = {
     "disclose": {
         "da": "Hej, jeg er en digital assistent (AI) for {who} – ikke et menneske.",
-        "en": "Hi, I am a digital assistant (AI) for {who} – not a human. I answer in Danish.",
+        "en": "Hi, I am a digital assistant (AI) for {who} – not a human.",
     },
     "helped": {"da": "Hjalp det?", "en": "Did that help?"},
     "notice": {"da": "Vigtig besked fra {who}:",

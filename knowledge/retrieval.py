@@ -31,7 +31,7 @@ import numpy as np
 
 from knowledge.guide import Guide
 from knowledge.index import GuideIndex
-from knowledge.text import analyse, joined_compounds, split_compound
+from knowledge.text import analyse, joined_compounds, split_compound, words_and_stems
 
 # bm25s sets its own logger to DEBUG on import and logs every index build.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -131,15 +131,22 @@ class HybridRetriever:
         # Which topics a word names: the stemmed words of the national guides' titles and
         # Danish keywords (local guides add place names; the few English keywords are
         # too sparse to say a word is specific). Short stems only from titles ("pas").
+        # A short stem names only in the word forms the guides use ("pas", "passet"), not
+        # in a verb that stems the same way ("passe en hund").
         self._topic_terms: dict[str, Counter[str]] = {}
+        self._short_forms: dict[str, set[str]] = {}
         for g in self.guides.values():
             if not g.national:
                 continue
             titled = set(analyse(g.title))
             danish = [kw for kw in g.keywords if not _ENGLISH.search(kw)]
-            for tok in titled | set(analyse(" ".join(danish))):
-                if tok not in _GENERIC and (len(tok) >= 4 or tok in titled):
+            pairs = words_and_stems(" ".join((g.title, *danish)))
+            for tok in {stem for _, stem in pairs}:
+                if tok not in _GENERIC and not tok.isdigit() and (len(tok) >= 4 or tok in titled):
                     self._topic_terms.setdefault(tok, Counter())[g.topic] += 1
+            for word, stem in pairs:
+                if len(stem) <= 3:
+                    self._short_forms.setdefault(stem, set()).add(word)
         corpus = [analyse(c.text) or ["_"] for c in chunks]
         self._bm25 = bm25s.BM25()
         if corpus:
@@ -175,7 +182,9 @@ class HybridRetriever:
         Whole words only, so "pasning" never names the passport topic and "passe en
         hund" names nothing."""
         named: set[str] = set()
-        for tok in analyse(text) + joined_compounds(text, frozenset(self._topic_terms)):
+        stems = [stem for word, stem in words_and_stems(text)
+                 if len(stem) > 3 or word in self._short_forms.get(stem, ())]
+        for tok in stems + joined_compounds(text, frozenset(self._topic_terms)):
             if _ENGLISH.fullmatch(tok):
                 continue
             parts = [tok] if tok in self._topic_terms else \

@@ -36,6 +36,13 @@ def analyse(text: str) -> list[str]:
     return [_stem(t) for t in tokens if t not in _STOP and (len(t) > 1 or t.isdigit())]
 
 
+def words_and_stems(text: str) -> list[tuple[str, str]]:
+    """(word, stem) of each word that is not a stop word, the word folded like the stem:
+    for when the word form matters, not only its stem ("passe" and "pas" share one)."""
+    return [(fold(w), _stem(w)) for w in _TOKEN.findall(text.lower())
+            if w not in _STOP and (len(w) > 1 or w.isdigit())]
+
+
 def split_compound(token: str, vocabulary: set[str] | frozenset[str]) -> list[str]:
     """A compound the corpus never uses whole, as two parts it does use.
 

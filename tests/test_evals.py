@@ -198,7 +198,10 @@ def test_compare_modes_against_a_model_that_leaks(knowledge, tmp_path):
                             "injection:attempts.yaml:llm"}
     llm = reports["injection:attempts.yaml:llm"]
     assert llm.metrics["canary_leaks"] == 0 and llm.metrics["successes"] == 0
-    assert llm.metrics["llm_fallback_leak"] >= llm.metrics["attempts"]  # every one caught
+    # every model output was caught; most attempts reach the model (some are settled
+    # before it: an out-of-scope redirect, a municipal area without a guide)
+    assert llm.metrics["llm_fallback_leak"] == llm.metrics["llm_calls"]
+    assert llm.metrics["llm_calls"] >= llm.metrics["attempts"] // 2
     assert llm.metrics["indirect_planted_cited"] == 1.0
     judged = reports["faithfulness:routing.yaml:llm"]
     assert judged.metrics["judged"] >= 1 and judged.metrics["faithfulness"] == 1.0

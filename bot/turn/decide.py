@@ -223,8 +223,8 @@ def _from_notice(sv: Services, state: ConversationState, u: Understanding, at: d
         return Decision(Action.CLARIFY, "krise", replies.t("notice_where", lang),
                         f"crisis notice {notice.id} may apply: municipality unknown",
                         pending=Pending(Ask.NOTICE, question=u.query), clarified=True)
-    if u.need:
-        d = to_person(sv, state, "krise", u.need, at, lang, question=question)
+    if u.need:  # a person about a live crisis: the crisis is the reason (queue priority)
+        d = to_person(sv, state, "krise", Need.CRISIS, at, lang, question=question)
         return replace(d, notice_id=notice.id)
     return Decision(Action.ANSWER, "krise",
                     replies.notice(sv.registry, notice, state.channel, lang),

@@ -31,6 +31,7 @@ class Confidence:
     unnamed_similarity: float = 0.85
     unnamed_lexical: float = 2.0
     area_margin: float = 0.1
+    area_dense_margin: float = 0.02  # ... and is about as close in meaning
     named_margin: float = 0.15
 
     def accepts(self, hit: Hit | None, has_dense: bool) -> bool:

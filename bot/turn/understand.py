@@ -167,8 +167,9 @@ def weigh(sv: Services, text: str, hits: list[Hit]) -> tuple[list[Hit], bool]:
         if h.guide.topic in named and h.guide.topic != NO_GUIDE_TOPIC and \
                 h.score >= real.score - c.named_margin:
             return [h] + [x for x in hits if x is not h], True
-    if area is not None and (area.score >= real.score - c.area_margin or
-                             area.lexical >= real.lexical):
+    if area is not None and (area.score >= real.score - c.area_margin or (
+            area.lexical >= real.lexical and area.score >= real.score - 3 * c.area_margin)) \
+            and (not sv.retriever.has_dense or area.dense >= real.dense - c.area_dense_margin):
         return [area] + [h for h in hits if h is not area], True
     close = real.lexical >= c.unnamed_lexical or (
         sv.retriever.has_dense and real.dense >= c.unnamed_similarity)
