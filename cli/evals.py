@@ -27,7 +27,8 @@ _EVALS = Path(__file__).resolve().parent.parent / "evals"
 # which takes minutes of real-time phone calls.
 FAST_SUITES = [_EVALS / "scenarios" / "routing.yaml", _EVALS / "retrieval" / "dev.yaml",
                _EVALS / "retrieval" / "holdout.yaml", _EVALS / "privacy" / "sentences.yaml",
-               _EVALS / "injection" / "attempts.yaml"]
+               _EVALS / "injection" / "attempts.yaml",
+               _EVALS / "out_of_corpus" / "questions.yaml"]
 
 
 @app.command("run")
