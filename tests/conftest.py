@@ -23,10 +23,12 @@ os.environ.setdefault("DDH_MODELS_DIR", str(MODELS))
 
 import pytest  # noqa: E402
 
+from bot.frontdesk import Frontdesk  # noqa: E402
 from ddh.settings import Settings  # noqa: E402
 from knowledge.embeddings import Embedder  # noqa: E402
 from knowledge.registry import Registry, load_registry  # noqa: E402
 from knowledge.service import Knowledge  # noqa: E402
+from store.outcomes import OutcomeStore, database_url  # noqa: E402
 from tests.index_cache import cached_index, make_test_embedder  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -56,3 +58,17 @@ def knowledge(tmp_path_factory, registry, embedder) -> Knowledge:
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     return Settings(data_dir=tmp_path / "var")
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    """A real SQLite outcome store per test module (modules may define their own)."""
+    s = OutcomeStore(database_url(None, tmp_path_factory.mktemp("store")))
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def desk(knowledge, store):
+    """The grounded frontdesk on the test index and the module's store."""
+    return Frontdesk(knowledge, store)

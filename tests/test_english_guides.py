@@ -12,14 +12,13 @@ from datetime import datetime
 import pytest
 
 from bot import replies
-from bot.frontdesk import Frontdesk, TurnInput
+from bot.frontdesk import TurnInput
 from ddh.settings import get_settings
 from ddh.vocabulary import Channel
 from knowledge import check
 from knowledge.corpus import BUNDLED_GUIDES
 from knowledge.guide import Guide, GuideError, guide_from_mapping
 from knowledge.importers.load import load_path
-from store.outcomes import OutcomeStore, database_url
 
 NATIONAL = BUNDLED_GUIDES / "national"
 TUE_DAY = datetime.fromisoformat("2026-11-24T10:15:00+01:00")
@@ -34,18 +33,6 @@ def national(registry) -> dict[str, Guide]:
     report = load_path(NATIONAL, registry, source="corpus")
     assert not report.problems, report.problems
     return {g.id: g for g in report.guides}
-
-
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    s = OutcomeStore(database_url(None, tmp_path_factory.mktemp("store")))
-    yield s
-    s.close()
-
-
-@pytest.fixture(scope="module")
-def desk(knowledge, store):
-    return Frontdesk(knowledge, store)
 
 
 def turn(desk, text, channel=Channel.CHAT, municipality=None):

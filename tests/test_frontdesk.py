@@ -7,24 +7,11 @@ from datetime import datetime
 
 import pytest
 
-from bot.frontdesk import Frontdesk, TurnInput
-from store.outcomes import OutcomeStore, database_url
+from bot.frontdesk import TurnInput
 
 TUE_DAY = datetime.fromisoformat("2026-11-24T10:15:00+01:00")
 TUE_EVENING = datetime.fromisoformat("2026-11-24T20:15:00+01:00")
 SAT = datetime.fromisoformat("2026-11-28T11:00:00+01:00")
-
-
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    s = OutcomeStore(database_url(None, tmp_path_factory.mktemp("store")))
-    yield s
-    s.close()
-
-
-@pytest.fixture(scope="module")
-def desk(knowledge, store):
-    return Frontdesk(knowledge, store)
 
 
 def talk(desk, *turns, municipality=None, at=TUE_DAY, channel="chat", called_number=None):
