@@ -83,6 +83,7 @@ T = {
         "da": "Det skal {name} Kommune hjælpe dig med, og de har åben nu.{phone}",
         "en": "{name} Municipality needs to help you with this, and they are open now.{phone}",
     },
+    "call_on": {"da": "Ring på {phone}.", "en": "Call {phone}."},
     "transfer_voice": {
         "da": "Det skal {name} Kommune hjælpe dig med. Jeg stiller dig om til dem nu.",
         "en": "{name} Municipality needs to help you with this. I am transferring you now.",
@@ -250,7 +251,8 @@ def transfer(registry: Registry, code: str, channel: str, lang: str) -> str:
     routing = registry.routing_for(code)
     if channel == "voice":
         return t("transfer_voice", lang, name=routing.name)
-    phone = f" Ring på {spaced_phone(routing.phone)}." if routing.phone else ""
+    phone = f" {t('call_on', lang, phone=spaced_phone(routing.phone))}" if routing.phone \
+        else ""
     return t("transfer_chat", lang, name=routing.name, phone=phone)
 
 
