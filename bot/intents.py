@@ -22,7 +22,7 @@ def _rx(*parts: str) -> re.Pattern[str]:
 
 
 PERSON = _rx(
-    r"(?:tale|snakke|chatte) med (?:et |en )?(?:rigtig |rigtigt |levende )?"
+    r"(?:tale|snakke|chatte|tal|snak|taler|snakker) med (?:et |en )?(?:rigtig |rigtigt |levende )?"
     r"(?:menneske|person|medarbejder|sagsbehandler|ansat|nogen|dig selv|en fra kommunen)",
     r"(?:tale|snakke|chatte|få fat i|komme i kontakt med) med "
     r"(?:en i borgerservice|en fra borgerservice|en fra kommunen|borgerservice|kommunen|"
@@ -49,7 +49,8 @@ COMPLAINT = _rx(r"klag(?:e|er|ede)?", r"vil klage", r"utilfreds", r"uacceptabel(
                 r"complain(?:t)?", r"dårlig behandling")
 NOT_HELPED = _rx(
     r"det hjalp ikke", r"hjælper ikke", r"hjalp mig ikke", r"det (?:er|var) ikke det jeg",
-    r"forstår (?:det )?ikke", r"virker (?:stadig )?ikke", r"det kan jeg ikke bruge",
+    r"forstår (?:det )?ikke", r"forstår jeg ikke", r"virker (?:stadig )?ikke",
+    r"det kan jeg ikke bruge",
     r"kom ikke videre", r"didn'?t help", r"does(?:n'?t| not) help", r"not what i asked",
     r"virkede ikke", r"nej(?: tak)?,? det hjalp ikke",
 )
@@ -94,7 +95,10 @@ EMERGENCY = _rx(
     r"(?:\w+ )?vejret", r"(?:trækker|får|tager) (?:\w+ )?(?:ikke|næppe|knap|dårligt) vejret",
     r"besvime[td]?", r"ikke (?:til at )?vække", r"brystsmerter", r"smerter i brystet",
     r"slagtilfælde", r"blodprop i hjernen", r"kramper", r"not breathing",
-    r"can'?t breathe", r"unconscious", r"chest pains?", r"stroke",
+    r"can'?t breathe", r"unconscious", r"chest pains?", r"stroke", r"collapsed",
+    r"(?:barely|hardly) breathing", r"brænder (?:i|hos|på|ved) (?:min|mit|vores|naboens|"
+    r"nabo(?:en)?s?|huset|lejligheden|køkkenet|garagen|carporten)", r"flammer(?:ne)?",
+    r"røgen vælter", r"er faldet om",
 )
 # A turn that goes on from the previous one: it starts by adding to it ("og til et
 # barn?", "what about my son") or leans on it with a pronoun ("hvad koster det").
@@ -105,7 +109,13 @@ CONTINUES = re.compile(
 ANAPHOR = _rx(r"det", r"den", r"dem", r"dér", r"sådan (?:en|et|nogle)", r"han", r"hun", r"de",
               r"ham", r"hende", r"it", r"that", r"one", r"he", r"she", r"him", r"her", r"them",
               r"they", r"dét", r"dette", r"this")
+# A reply that starts with a yes or praise: to "Hjalp det?" it means it did.
+POSITIVE = re.compile(r"^\W*(?:ja|jo|jep|jeps|jamen|yes|yeah|yep|cheers|super|perfekt|fint|"
+                      r"godt|flot|dejligt|great|thanks?|fedt|skønt|okay|ok)\b", re.IGNORECASE)
 # About the queue the citizen waits in: how long, which place; or leaving it.
+# Said while waiting, a short turn about time or the queue is about the wait.
+WAIT_SHORT = _rx(r"hvor (?:lang|længe|mange)", r"ventetid(?:en)?", r"kø(?:en)?", r"vente",
+                 r"holde røret", r"how long", r"wait(?:ing)?", r"queue", r"hvornår kommer")
 WAIT = _rx(r"hvor (?:lang tid|længe) (?:skal|må|vil) (?:jeg|vi) (?:vente|sidde)",
            r"hvor (?:lang tid|længe) (?:er|bliver|tager) (?:der |det )?(?:ventetid(?:en)?|at vente|"
            r"før)", r"hvor lang(?:t)? er (?:der )?ventetid(?:en)?", r"hvad er ventetiden",
@@ -117,6 +127,9 @@ WAIT = _rx(r"hvor (?:lang tid|længe) (?:skal|må|vil) (?:jeg|vi) (?:vente|sidde
            r"what'?s the wait", r"my place in (?:the )?(?:queue|line)",
            r"am i still in (?:the )?(?:queue|line)", r"is anyone coming")
 LEAVE = _rx(r"(?:ud|ude) af køen", r"forlade køen", r"gider ikke (?:at )?vente",
+            r"gider ikke (?:mere|længere)", r"(?:jeg )?(?:lægger|smider) (?:røret )?på",
+            r"(?:jeg )?smutter", r"(?:jeg )?giver op", r"i'?m hanging up", r"i give up",
+            r"hang(?:ing)? up",
             r"(?:vil|kan) ikke vente (?:mere|længere)", r"orker ikke (?:at )?vente",
             r"stop(?:pe)? med at vente", r"leave the (?:queue|line)",
             r"(?:don'?t|do not) want to wait", r"stop waiting", r"can'?t wait any ?more")
@@ -154,6 +167,7 @@ class Cues:
     question: bool = False
     vague: bool = False  # "kan du hjælpe mig?" and nothing more
     content_words: int = 0
+    positive: bool = False  # "ja det gjorde det", "cheers, that's all": a yes or thanks
     asks_wait: bool = False  # how long the wait is, which place in the queue
     leaves: bool = False  # does not want to wait any more
     continues: bool = False  # goes on from the previous turn ("og til et barn?")
@@ -196,7 +210,9 @@ def detect(text: str) -> Cues:
         question=(bool(QUESTION_WORDS.search(text)) or "?" in text) and not farewell,
         vague=bool(VAGUE.search(text)) and _leftover(text, VAGUE, GREETING, THANKS) <= 1,
         content_words=words,
-        asks_wait=bool(WAIT.search(text)),
+        positive=bool(POSITIVE.match(text) or THANKS.search(text)) and "?" not in text and
+        not MORE.search(text) and not QUESTION_WORDS.search(text),
+        asks_wait=bool(WAIT.search(text)) or (bool(WAIT_SHORT.search(text)) and words <= 8),
         leaves=bool(LEAVE.search(text)),
         continues=bool(CONTINUES.search(text)),
         refers=bool(ANAPHOR.search(text)),
@@ -216,8 +232,21 @@ _NEXT_QUESTION = re.compile(
 
 def questions(text: str) -> list[str]:
     """The questions of a turn, in order: one, or two when a second is joined on."""
-    parts = [p.strip(" ,") for p in _NEXT_QUESTION.split(text, maxsplit=1)]
-    return [p for p in parts if p] if all(words(p) >= 2 for p in parts) else [text]
+    m = _NEXT_QUESTION.search(text)
+    if m is None:
+        return [text]
+    parts = [text[:m.start()].strip(" ,"), text[m.end():].strip(" ,")]
+    # both must ask something: "… siger jeg sorterer forkert?? hvad må …" is one
+    # question; "… og så har jeg et spørgsmål om mit pas" says the second asks
+    asks = all(QUESTION_WORDS.search(p) or _ASKS.match(p) for p in parts) or (
+        "spørgsmål" in m.group(0).lower() and bool(QUESTION_WORDS.search(parts[0]) or
+                                                   PERSON.search(parts[0])))
+    return [p for p in parts if p] if asks and all(words(p) >= 2 for p in parts) else [text]
+
+
+# A part that asks without a question word: "skal jeg …", "om jeg kan …", "er der …".
+_ASKS = re.compile(r"^\W*(?:og |så |også )*(?:skal|kan|må|vil|får|er|har|om|do|does|is|can|"
+                   r"should|will)\b", re.IGNORECASE)
 
 
 def satisfaction_score(text: str) -> int | None:
@@ -246,7 +275,7 @@ def subject_text(text: str) -> str:
     """The text without the request for a person, case or complaint phrases, and without
     how long the citizen has waited: its subject."""
     rest = strip_labels(text)
-    for p in (PERSON, OWN_CASE, NOT_HELPED, GREETING, THANKS, SPAN):
+    for p in (PERSON, OWN_CASE, NOT_HELPED, COMPLAINT, GREETING, THANKS, SPAN):
         rest = p.sub(" ", rest)
     rest = re.sub(r"(?<![\wæøå])(jeg vil gerne|jeg vil|kan jeg|vil gerne|gerne|om|angående|"
                   r"vedrørende|omkring|i forbindelse med)(?![\wæøå])", " ", rest, flags=re.I)

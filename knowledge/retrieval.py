@@ -38,12 +38,17 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 Mode = Literal["hybrid", "dense", "bm25"]
 # Stems of everyday verbs and adjectives that keywords use but that name no subject
-# ("hvor ligger", "han sidder", "ledige", "få fat i", "komme forbi").
+# ("hvor ligger", "han sidder", "ledige", "få fat i", "komme forbi"), and aspects that
+# every topic has ("hvad koster sådan et" names no topic: the price of what was asked).
 _GENERIC = frozenset(analyse(
     "ligger sidder ledige fat forbi køre kører kommer komme går gå står stå tage tager "
     "giver give gør gøre godt god gode ny nyt nye gammel gamle stor store lille små lang "
     "længe tid hurtigt mange meget bedst selv andre anden andet hjælp hjælpe spørgsmål "
-    "brug bruge finde finder ringe skrive sende se ser vil ville skal kan må hvordan hvad"))
+    "brug bruge finde finder ringe skrive sende se ser vil ville skal kan må hvordan hvad "
+    "rigtig rigtigt ven dag aften morgen tak hej "
+    # aspects any topic has: price, ordering, renewal, applying, loss, opening hours
+    "koste koster pris prisen priser gebyr betale betaler gratis bestille bestil forny "
+    "fornye fornyelse ansøge ansøgning søge søger mistet glemt udløbet åbent åben lukket"))
 _ENGLISH = re.compile(r"\b(?:the|my|to|for|how|of|is|do|does|did|can|i|a|an|get|new|lost|in|"
                       r"and|or|she|he|it|they|what|about|with|me|we|you|your|our|his|her|"
                       r"much|many|cost|costs|there|this|that|be|are|was|will|would|have|"
@@ -128,25 +133,28 @@ class HybridRetriever:
                 toks = tuple(analyse(kw))
                 if len(toks) >= 2:
                     self._phrases.setdefault(toks, set()).add(g.id)
-        # Which topics a word names: the stemmed words of the national guides' titles and
-        # Danish keywords (local guides add place names; the few English keywords are
-        # too sparse to say a word is specific). Short stems only from titles ("pas").
-        # A short stem names only in the word forms the guides use ("pas", "passet"), not
-        # in a verb that stems the same way ("passe en hund").
+        # Which topics a word names: how many of each topic's phrases (its guides' titles,
+        # counted thrice, and Danish keywords; national guides, since local ones add
+        # place names, and the few English keywords are too sparse) use the word. A
+        # short stem names only in the word forms the phrases use ("pas", "passet"),
+        # never in a verb that stems the same way ("passe en hund").
         self._topic_terms: dict[str, Counter[str]] = {}
         self._short_forms: dict[str, set[str]] = {}
         for g in self.guides.values():
             if not g.national:
                 continue
             titled = set(analyse(g.title))
-            danish = [kw for kw in g.keywords if not _ENGLISH.search(kw)]
-            pairs = words_and_stems(" ".join((g.title, *danish)))
-            for tok in {stem for _, stem in pairs}:
-                if tok not in _GENERIC and not tok.isdigit() and (len(tok) >= 4 or tok in titled):
-                    self._topic_terms.setdefault(tok, Counter())[g.topic] += 1
-            for word, stem in pairs:
-                if len(stem) <= 3:
-                    self._short_forms.setdefault(stem, set()).add(word)
+            phrases = [g.title] * 3 + [kw for kw in g.keywords if not _ENGLISH.search(kw)]
+            for phrase in phrases:
+                pairs = words_and_stems(phrase)
+                for tok in {stem for _, stem in pairs}:
+                    if tok not in _GENERIC and not tok.isdigit() and (
+                            len(tok) >= 4 or tok in titled):
+                        self._topic_terms.setdefault(tok, Counter())[g.topic] += 1
+                for word, stem in pairs:
+                    if len(stem) <= 3:
+                        self._short_forms.setdefault(stem, set()).add(word)
+        self._term_set = frozenset(self._topic_terms)
         corpus = [analyse(c.text) or ["_"] for c in chunks]
         self._bm25 = bm25s.BM25()
         if corpus:
@@ -174,27 +182,32 @@ class HybridRetriever:
                                if scores[i] > 0)
         return dict(sorted(best.items(), key=lambda kv: -kv[1])[:CANDIDATES])
 
-    def named_topics(self, text: str, most: int = 4) -> set[str]:
+    def named_topics(self, text: str) -> set[str]:
         """Topics the text names by a word of their own: a word (or a part of a
-        compound, "pasningsgarantien" → pasning + garanti) that the titles and keywords
-        of at most `most` topics use, naming the topics that hold at least half of its
-        uses ("flytning" names flytning, though one health-card guide says it too).
-        Whole words only, so "pasning" never names the passport topic and "passe en
-        hund" names nothing."""
+        compound, "pasningsgarantien" → pasning + garanti; or two words written apart,
+        "kontant hjælpen") that at least two of a topic's phrases use, and that topic's
+        phrases hold at least half of its uses ("flytning" names flytning, though some
+        health-card keywords say it too). Whole words only, so "pasning" never names
+        the passport topic and "passe en hund" names nothing."""
         named: set[str] = set()
         stems = [stem for word, stem in words_and_stems(text)
                  if len(stem) > 3 or word in self._short_forms.get(stem, ())]
-        for tok in stems + joined_compounds(text, frozenset(self._topic_terms)):
+        for tok in stems + joined_compounds(text, self._term_set):
             if _ENGLISH.fullmatch(tok):
                 continue
-            parts = [tok] if tok in self._topic_terms else \
-                split_compound(tok, frozenset(self._topic_terms))
-            for part in parts:
-                uses = self._topic_terms.get(part)
-                if uses and len(uses) <= most:
-                    total = sum(uses.values())
-                    named |= {t for t, n in uses.items() if 2 * n >= total}
+            found = self._names(tok)
+            if not found:  # a compound named by its parts
+                for part in split_compound(tok, self._term_set):
+                    found |= self._names(part)
+            named |= found
         return named
+
+    def _names(self, stem: str) -> set[str]:
+        uses = self._topic_terms.get(stem)
+        if not uses:
+            return set()
+        total = sum(uses.values())
+        return {t for t, n in uses.items() if n >= 2 and 2 * n >= total}
 
     @property
     def dense_backend(self) -> str:

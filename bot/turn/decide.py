@@ -84,7 +84,8 @@ def _answer_to_pending(sv: Services, state: ConversationState, heard: Heard, at:
         text = pending.question
         return _on_question(sv, state, Understanding(text, detect(text), None, text), at,
                             lang, state.first_question)
-    if ask == Ask.HELPED and (cues.yes or cues.thanks) and not cues.needs_person:
+    if ask == Ask.HELPED and not cues.needs_person and (cues.yes or cues.thanks or (
+            cues.positive and not sv.retriever.named_topics(heard.text))):
         return _end(lang)
     if cues.thanks and not cues.needs_person and not cues.question:
         return _end(lang)
@@ -116,11 +117,15 @@ def _on_question(sv: Services, state: ConversationState, u: Understanding, at: d
     if u.need:
         if topic in GENERIC_TOPICS:
             topic = None
-        if topic is None or u.need == Need.NOT_HELPED:
+        # "kan jeg snakke med nogen om det?" after an answer is about that answer's
+        # topic, unless the turn names another one
+        leans = u.follows and topic not in sv.retriever.named_topics(u.query)
+        if topic is None or u.need == Need.NOT_HELPED or leans:
             topic = state.last_topic or topic
-        if u.cues.complaint and (topic is None or sv.registry.topics[topic].authority
-                                 in (None, "none")):
-            topic = "klage"  # a complaint about a national authority goes there
+        t = sv.registry.topics.get(topic or "")
+        if u.cues.complaint and (t is None or (t.authority in (None, "none") and
+                                               t.route != "redirect")):
+            topic = "klage"  # a complaint about the municipality's own service goes there
         if topic is None:
             topic = "sagsstatus" if u.cues.own_case else "menneske"
         return to_person(sv, state, topic, u.need, at, lang, hits if confident else [],

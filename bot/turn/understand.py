@@ -40,6 +40,7 @@ class Understanding:
 # How many words a turn that leans on the previous one with a pronoun may have: past
 # that, "det" is more likely part of a new question ("det er fordi jeg skal flytte …").
 FOLLOW_UP_WORDS = 12
+SHORT_WORDS = 7
 
 
 def need_of(cues: Cues, pending: Ask | None, answered: bool = True) -> Need | None:
@@ -87,7 +88,11 @@ def read(sv: Services, state: ConversationState, heard: Heard,
         state.municipality_turn == state.turns and not analyse(_PLACE_WORDS.sub(" ", query))
     answered = state.last_topic is not None and bool(state.last_guides) and \
         state.last_topic not in GENERIC_TOPICS
-    follows = answered and (place_only or cues.continues or (
+    # a short question that names no topic of its own leans on the last answer too
+    # ("skal vi selv have vidner med?" after the wedding guide)
+    short = cues.question and cues.content_words <= SHORT_WORDS and \
+        not sv.retriever.named_topics(query)
+    follows = answered and (place_only or cues.continues or short or (
         cues.refers and cues.content_words <= FOLLOW_UP_WORDS))
     return Understanding(text, cues, need, query, follows, place_only)
 
