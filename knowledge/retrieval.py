@@ -45,7 +45,7 @@ _GENERIC = frozenset(analyse(
     "giver give gør gøre godt god gode ny nyt nye gammel gamle stor store lille små lang "
     "længe tid hurtigt mange meget bedst selv andre anden andet hjælp hjælpe spørgsmål "
     "brug bruge finde finder ringe skrive sende se ser vil ville skal kan må hvordan hvad "
-    "rigtig rigtigt ven dag aften morgen tak hej "
+    "rigtig rigtigt ven dag aften morgen tak hej få får fik fået svar svaret mening "
     # aspects any topic has: price, ordering, renewal, applying, loss, opening hours
     "koste koster pris prisen priser gebyr betale betaler gratis bestille bestil forny "
     "fornye fornyelse ansøge ansøgning søge søger mistet glemt udløbet åbent åben lukket"))

@@ -121,9 +121,12 @@ def search(sv: Services, state: ConversationState, text: str,
         # intent's guide ("følg din sag") matches the residue on more terms than any
         # subject does, the residue is about the request itself, not a subject.
         c = sv.confidence
-        ok = top is not None and top.lexical >= c.min_lexical / 2 and (
+        # a subject the residue names ("… om plejebolig") will do
+        named = top is not None and top.guide.topic in retriever.named_topics(text) and \
+            top.lexical >= c.min_lexical / 2
+        ok = named or (top is not None and top.lexical >= c.min_lexical / 2 and (
             not retriever.has_dense or top.dense >= c.min_similarity - 0.04) and (
-            intent is None or intent.lexical <= top.lexical)
+            intent is None or intent.lexical <= top.lexical))
         return hits, ok
     hits, covered = weigh(sv, text, hits)
     confident = covered and sv.confidence.accepts(hits[0] if hits else None,
@@ -132,10 +135,13 @@ def search(sv: Services, state: ConversationState, text: str,
         kept = in_context(sv, state, text)
         # A new subject needs a word of its own: "ja og så kørekortet" after the
         # passport answer names driving licences; "og til et barn?" names nothing.
-        named = retriever.named_topics(text)
-        switch = confident and hits[0].guide.topic in named and \
-            state.last_topic not in named
-        if kept is not None and not switch:
+        named = retriever.named_topics(text) - {NO_GUIDE_TOPIC}
+        if state.last_topic not in named:
+            # the named topic's best guide, wherever the turn alone ranked it
+            other = next((h for h in hits if h.guide.topic in named), None)
+            if other is not None:
+                return [other] + [h for h in hits if h is not other], True
+        if kept is not None:
             return kept, True
     if confident:
         return hits, True
