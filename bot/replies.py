@@ -59,6 +59,7 @@ T = {
     "left_queue": {"da": "Du er taget ud af køen.", "en": "You have left the queue."},
     "also_asked": {"da": "Du spurgte også om {topic}. Sig til, så tager vi det bagefter.",
                    "en": "You also asked about {topic}. Just say so, and we will take that next."},
+    "goodbye": {"da": "Selv tak. Hav en god dag!", "en": "You are welcome. Have a nice day!"},
     "how_help": {"da": "Hvad kan jeg hjælpe dig med?", "en": "What can I help you with?"},
     "queue_place": {"da": "Du er nummer {place} i køen.",
                     "en": "You are number {place} in the queue."},

@@ -225,3 +225,18 @@ def test_the_halves_split_the_out_of_corpus_set_about_evenly():
     counts = {h: len(list(g)) for h, g in itertools.groupby(
         sorted(answerability.half(i) for i in ids))}
     assert min(counts.values()) >= 0.35 * len(ids)
+
+
+@SLOW
+@given(first_bye=st.sampled_from([
+    "tak det var det", "tusind tak, det var lige det jeg skulle bruge",
+    "Cheers, that's all I needed", "ja det gjorde det, tak"]),
+       second=st.sampled_from(["tak", "tak igen", "thanks", "hej hej"]),
+       score=st.integers(1, 10))
+def test_the_rating_question_is_asked_once(desk, first_bye, second, score):
+    r = talk(desk, "hvordan bestiller jeg et nyt sundhedskort", first_bye, second, str(score),
+             municipality="0751")
+    assert [x.action for x in r[1:]] == [Action.END] * 3
+    assert r[1].asks_rating and not r[2].asks_rating
+    assert "1 til 10" not in r[2].reply and "1 to 10" not in r[2].reply
+    assert f"{score}/10" in r[3].reason

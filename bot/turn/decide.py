@@ -60,11 +60,18 @@ def _answer_to_pending(sv: Services, state: ConversationState, heard: Heard, at:
         waiting = _while_waiting(state, heard, lang)
         if waiting is not None:
             return waiting
-    if ask == Ask.SATISFACTION:
+    late = state.actions and state.actions[-1] == Action.END and \
+        state.satisfaction is None and words(heard.text) <= 3  # a score after goodbye
+    if ask == Ask.SATISFACTION or late:
         score = satisfaction_score(heard.text)
         if score is not None:
             return Decision(Action.END, None, replies.t("bye", lang),
                             f"satisfaction {score}/10 recorded", satisfaction=score)
+        if ask == Ask.SATISFACTION and (cues.thanks or cues.positive) and \
+                not cues.question and not cues.needs_person:
+            # another goodbye instead of a rating: the rating question is asked once
+            return Decision(Action.END, None, replies.t("goodbye", lang),
+                            "the citizen said goodbye without a rating")
     if ask == Ask.CALLBACK and heard.phones and state.last_ticket:
         ticket = state.last_ticket
         return Decision(Action.TICKET, ticket.topic, replies.t("callback_saved", lang),
