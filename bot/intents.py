@@ -22,7 +22,8 @@ def _rx(*parts: str) -> re.Pattern[str]:
 
 
 PERSON = _rx(
-    r"(?:tale|snakke|chatte|tal|snak|taler|snakker) med (?:et |en )?(?:rigtig |rigtigt |levende )?"
+    r"(?:tale|snakke|chatte|tal|snak|taler|snakker) med (?:et |en |min |vores )?"
+    r"(?:rigtig |rigtigt |levende )?"
     r"(?:menneske|person|medarbejder|sagsbehandler|ansat|nogen|dig selv|en fra kommunen)",
     r"(?:tale|snakke|chatte|få fat i|komme i kontakt med) med "
     r"(?:en i borgerservice|en fra borgerservice|en fra kommunen|borgerservice|kommunen|"
@@ -33,7 +34,10 @@ PERSON = _rx(
     r"en medarbejder", r"en sagsbehandler", r"stil mig (?:videre|om)", r"omstil(?:le|ling)?",
     r"(?:kan|må) jeg få fat i (?:nogen|en)", r"ring(?:e)? mig op", r"blive ringet op",
     r"(?:speak|talk) (?:to|with) (?:a |an )?(?:human|person|agent|someone|real person|staff)",
-    r"real person", r"human agent", r"call me back", r"vil ikke tale med en (?:robot|maskine)",
+    r"real person", r"human agent", r"call me back",
+    r"(?:get|have) (?:someone|somebody|a person|an agent) (?:to help|on the phone|to call)",
+    r"(?:someone|somebody|a person) (?:to )?help me", r"(?:speak|talk) to someone",
+    r"vil ikke tale med en (?:robot|maskine)",
 )
 OWN_CASE = _rx(
     r"(?:min|vores) sag", r"(?:mine|vores) sager", r"status på",
@@ -87,7 +91,8 @@ EMERGENCY = _rx(
     r"trækker ikke vejret", r"livstruende", r"blødning", r"overfald(?:et)?", r"selvmord",
     r"slå mig selv ihjel", r"akut hjælp", r"emergency", r"heart attack", r"on fire",
     r"er faldet om", r"forgiftet", r"voldtaget", r"indbrud lige nu", r"er ved at dø",
-    r"bryder ind", r"brudt ind lige nu", r"indbrud i gang", r"there is a fire", r"is on fire",
+    r"(?:bryde|bryder|brækker) ind", r"brudt ind lige nu",
+    r"(?:bryde|brække) døren op", r"indbrud i gang", r"there is a fire", r"is on fire",
     r"fire in (?:my|the|our)", r"breaking in(?:to)?", r"someone is breaking", r"call an ambulance",
     r"ikke er ved bevidsthed", r"kan ikke få vejret",
     # breathing, consciousness, heart and stroke however it is phrased
@@ -104,7 +109,8 @@ EMERGENCY = _rx(
 # barn?", "what about my son") or leans on it with a pronoun ("hvad koster det").
 CONTINUES = re.compile(
     r"^\W*(?:(?:og|men|også|så|nå|okay|ok|ja|and|but|also|so)\b\W*)*"
-    r"(?:og|også|hvad med|hvad så med|hvordan med|gælder det|samme|and|also|what about|"
+    r"(?:og|også|hvad med|hvad så med|hva med|hva så med|hvordan med|gælder det|samme|and|also|"
+    r"what about|"
     r"how about|same|is it the same|does that)\b", re.IGNORECASE)
 ANAPHOR = _rx(r"det", r"den", r"dem", r"dér", r"sådan (?:en|et|nogle)", r"han", r"hun", r"de",
               r"ham", r"hende", r"it", r"that", r"one", r"he", r"she", r"him", r"her", r"them",
@@ -144,7 +150,8 @@ CALLBACK = _rx(r"ring(?:e)? (?:til )?mig", r"(?:i|du) (?:kan|må) ringe (?:til )
                r"call me", r"kontakte mig på", r"fange mig på")
 QUESTION_WORDS = _rx(r"hvordan", r"hvad", r"hvor", r"hvornår", r"hvem", r"hvilken", r"hvilke",
                      r"kan jeg", r"skal jeg", r"må jeg", r"how", r"what", r"where", r"when",
-                     r"can i", r"do i", r"hvorfor", r"why")
+                     r"can i", r"do i", r"hvorfor", r"why", r"hva", r"(?:kan|skal|må) (?:man|vi)",
+                     r"gælder det", r"which", r"is it", r"are there", r"do you")
 VAGUE = _rx(r"kan (?:du|i) hjælpe mig", r"jeg har brug for hjælp", r"jeg har et spørgsmål",
              r"hvad kan du(?: hjælpe med)?", r"jeg har et problem", r"jeg skal bruge hjælp",
              r"i need help", r"can you help(?: me)?", r"i have a question", r"hjælp")

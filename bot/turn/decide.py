@@ -126,7 +126,8 @@ def _on_question(sv: Services, state: ConversationState, u: Understanding, at: d
             topic = None
         # "kan jeg snakke med nogen om det?" after an answer is about that answer's
         # topic, unless the turn names another one
-        leans = u.follows and topic not in sv.retriever.named_topics(u.query)
+        leans = (u.follows or state.last_topic not in GENERIC_TOPICS) and \
+            topic not in sv.retriever.named_topics(u.query) - {NO_GUIDE_TOPIC}
         if topic is None or u.need == Need.NOT_HELPED or leans:
             topic = state.last_topic or topic
         t = sv.registry.topics.get(topic or "")
