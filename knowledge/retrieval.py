@@ -37,6 +37,11 @@ from knowledge.text import analyse, joined_compounds, split_compound, words_and_
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 Mode = Literal["hybrid", "dense", "bm25"]
+# Definite, plural and genitive endings of a noun (and the English plural of a cognate,
+# "batteries"); "-er" only on longer words, where it is less often a verb's present
+# tense ("gælder", "passer").
+_NOUN_ENDINGS = frozenset({"en", "et", "ene", "ets", "ens", "s", "n", "ne", "r", "rne", "es"})
+_LONG_ENDINGS = _NOUN_ENDINGS | {"er", "erne", "e"}
 # Stems of everyday verbs and adjectives that keywords use but that name no subject
 # ("hvor ligger", "han sidder", "ledige", "få fat i", "komme forbi"), and aspects that
 # every topic has ("hvad koster sådan et" names no topic: the price of what was asked).
@@ -136,10 +141,11 @@ class HybridRetriever:
         # Which topics a word names: how many of each topic's phrases (its guides' titles,
         # counted thrice, and Danish keywords; national guides, since local ones add
         # place names, and the few English keywords are too sparse) use the word. A
-        # short stem names only in the word forms the phrases use ("pas", "passet"),
-        # never in a verb that stems the same way ("passe en hund").
+        # stem names only in the word forms the phrases use and their noun endings
+        # ("pas", "passet"), never in another word that stems the same way ("passe en
+        # hund", "gælder det også", "har prøvet" is not "prøvelse").
         self._topic_terms: dict[str, Counter[str]] = {}
-        self._short_forms: dict[str, set[str]] = {}
+        self._forms: dict[str, set[str]] = {}
         for g in self.guides.values():
             if not g.national:
                 continue
@@ -152,8 +158,7 @@ class HybridRetriever:
                             len(tok) >= 4 or tok in titled):
                         self._topic_terms.setdefault(tok, Counter())[g.topic] += 1
                 for word, stem in pairs:
-                    if len(stem) <= 3:
-                        self._short_forms.setdefault(stem, set()).add(word)
+                    self._forms.setdefault(stem, set()).add(word)
         self._term_set = frozenset(self._topic_terms)
         corpus = [analyse(c.text) or ["_"] for c in chunks]
         self._bm25 = bm25s.BM25()
@@ -191,16 +196,25 @@ class HybridRetriever:
         the passport topic and "passe en hund" names nothing."""
         named: set[str] = set()
         stems = [stem for word, stem in words_and_stems(text)
-                 if len(stem) > 3 or word in self._short_forms.get(stem, ())]
+                 if stem not in self._forms or self._is_form(word, stem)]
         for tok in stems + joined_compounds(text, self._term_set):
             if _ENGLISH.fullmatch(tok):
                 continue
             found = self._names(tok)
-            if not found:  # a compound named by its parts
+            if not found and sum(self._topic_terms.get(tok, Counter()).values()) < 2:
+                # a compound the phrases (almost) never use, named by its parts
                 for part in split_compound(tok, self._term_set):
-                    found |= self._names(part)
+                    if len(part) >= 4:
+                        found |= self._names(part)
             named |= found
         return named
+
+    def _is_form(self, word: str, stem: str) -> bool:
+        """The word is one the phrases use, or one of those with a noun ending."""
+        forms = self._forms.get(stem, set())
+        return word in forms or any(
+            word.startswith(f) and word[len(f):] in (_LONG_ENDINGS if len(f) >= 6 else
+                                                     _NOUN_ENDINGS) for f in forms)
 
     def _names(self, stem: str) -> set[str]:
         uses = self._topic_terms.get(stem)
