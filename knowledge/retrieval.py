@@ -145,7 +145,7 @@ class HybridRetriever:
         # ("pas", "passet"), never in another word that stems the same way ("passe en
         # hund", "gælder det også", "har prøvet" is not "prøvelse").
         self._topic_terms: dict[str, Counter[str]] = {}
-        self._forms: dict[str, set[str]] = {}
+        self._forms: dict[tuple[str, str], set[str]] = {}  # (stem, topic) → words
         for g in self.guides.values():
             if not g.national:
                 continue
@@ -158,7 +158,7 @@ class HybridRetriever:
                             len(tok) >= 4 or tok in titled):
                         self._topic_terms.setdefault(tok, Counter())[g.topic] += 1
                 for word, stem in pairs:
-                    self._forms.setdefault(stem, set()).add(word)
+                    self._forms.setdefault((stem, g.topic), set()).add(word)
         self._term_set = frozenset(self._topic_terms)
         corpus = [analyse(c.text) or ["_"] for c in chunks]
         self._bm25 = bm25s.BM25()
@@ -195,12 +195,12 @@ class HybridRetriever:
         health-card keywords say it too). Whole words only, so "pasning" never names
         the passport topic and "passe en hund" names nothing."""
         named: set[str] = set()
-        stems = [stem for word, stem in words_and_stems(text)
-                 if stem not in self._forms or self._is_form(word, stem)]
-        for tok in stems + joined_compounds(text, self._term_set):
+        whole = [(word, stem) for word, stem in words_and_stems(text)] + \
+            [(None, stem) for stem in joined_compounds(text, self._term_set)]
+        for word, tok in whole:
             if _ENGLISH.fullmatch(tok):
                 continue
-            found = self._names(tok)
+            found = {t for t in self._names(tok) if word is None or self._is_form(word, tok, t)}
             if not found and sum(self._topic_terms.get(tok, Counter()).values()) < 2:
                 # a compound the phrases (almost) never use, named by its parts
                 for part in split_compound(tok, self._term_set):
@@ -209,9 +209,9 @@ class HybridRetriever:
             named |= found
         return named
 
-    def _is_form(self, word: str, stem: str) -> bool:
-        """The word is one the phrases use, or one of those with a noun ending."""
-        forms = self._forms.get(stem, set())
+    def _is_form(self, word: str, stem: str, topic: str) -> bool:
+        """The topic's phrases use the word, or one of their words with a noun ending."""
+        forms = self._forms.get((stem, topic), set())
         return word in forms or any(
             word.startswith(f) and word[len(f):] in (_LONG_ENDINGS if len(f) >= 6 else
                                                      _NOUN_ENDINGS) for f in forms)
