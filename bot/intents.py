@@ -42,6 +42,7 @@ PERSON = _rx(
 OWN_CASE = _rx(
     r"(?:min|vores) sag", r"(?:mine|vores) sager", r"status på",
     r"hvor(?: langt)? er (?:min|vores)", r"hvornår får (?:jeg|vi) (?:et )?svar",
+    r"hvor langt (?:er )?(?:jeg|vi|han|hun) (?:er )?(?:kommet|nået)",
     r"(?:har|havde) (?:an)?søgt", r"(?:min|vores) ansøgning",
     r"afgørelse(?:n)?", r"har ikke hørt noget", r"fået (?:et )?afslag", r"hvorfor fik (?:jeg|vi)",
     r"sagsbehandling(?:stid)?", r"hvorfor har jeg fået",
