@@ -25,6 +25,7 @@ from ddh.vocabulary import Action, Channel
 from evals import answerability
 from handoff.backends import MemoryBackend
 from handoff.desk import HandoffDesk
+from knowledge.glossary import danish_terms
 from knowledge.guide import NO_GUIDE_TOPIC
 from store.outcomes import OutcomeStore, database_url
 
@@ -240,3 +241,22 @@ def test_the_rating_question_is_asked_once(desk, first_bye, second, score):
     assert r[1].asks_rating and not r[2].asks_rating
     assert "1 til 10" not in r[2].reply and "1 to 10" not in r[2].reply
     assert f"{score}/10" in r[3].reason
+
+
+# --- English questions in the guides' Danish terms -------------------------------
+
+def test_the_glossary_gives_danish_terms_longest_first():
+    assert danish_terms("I need the European health insurance card") == \
+        "blåt eu-sygesikringskort"
+    assert "boligstøtte" in danish_terms("Can I get Housing Benefit?")
+    assert danish_terms("hello, how are you") == ""
+
+
+@pytest.mark.parametrize(("question", "topic"), [
+    ("Can I get housing benefit as a student?", "boligstoette"),
+    ("What goes in the bin for plastic?", "affaldssortering"),
+    ("Where do I report my new address?", "flytning"),
+    ("I am moving abroad next year, do I have to tell anyone?", "flytning")])
+def test_english_questions_find_the_danish_guides(desk, question, topic):
+    r = talk(desk, question, municipality="0751")
+    assert r[0].language == "en" and r[0].topic == topic, r[0].reason

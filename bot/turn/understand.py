@@ -19,6 +19,7 @@ from bot.turn.state import ConversationState
 from bot.turn.types import Ask, Heard, Located, Need
 from ddh.numbers import without_numbers
 from ddh.redaction import strip_labels
+from knowledge.glossary import danish_terms
 from knowledge.guide import NO_GUIDE_TOPIC, Guide
 from knowledge.retrieval import Hit
 from knowledge.text import analyse
@@ -111,6 +112,8 @@ def search(sv: Services, state: ConversationState, text: str,
     answer's topic, which holds unless the turn itself names another topic clearly."""
     retriever = sv.retriever
     text = strip_labels(text)
+    if state.language == "en":  # the guides' Danish terms for the English words
+        text = f"{text} {danish_terms(text)}".strip()
     hits = retriever.search(text, state.municipality, k=5)
     if subject:
         intent = hits[0] if hits and hits[0].guide.topic in GENERIC_TOPICS else None
