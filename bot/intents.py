@@ -113,6 +113,8 @@ CONTINUES = re.compile(
     r"(?:og|også|hvad med|hvad så med|hva med|hva så med|hvordan med|gælder det|samme|and|also|"
     r"what about|"
     r"how about|same|is it the same|does that)\b", re.IGNORECASE)
+# "må man også …", "gælder det også …", "that too?": the same subject, widened.
+ALSO = _rx(r"også", r"too", r"as well", r"samtidig")
 ANAPHOR = _rx(r"det", r"den", r"dem", r"dér", r"sådan (?:en|et|nogle)", r"han", r"hun", r"de",
               r"ham", r"hende", r"it", r"that", r"one", r"he", r"she", r"him", r"her", r"them",
               r"they", r"dét", r"dette", r"this")
@@ -222,7 +224,8 @@ def detect(text: str) -> Cues:
         not MORE.search(text) and not QUESTION_WORDS.search(text),
         asks_wait=bool(WAIT.search(text)) or (bool(WAIT_SHORT.search(text)) and words <= 8),
         leaves=bool(LEAVE.search(text)),
-        continues=bool(CONTINUES.search(text)),
+        continues=bool(CONTINUES.search(text)) or (
+            bool(ALSO.search(text)) and words <= 12),
         refers=bool(ANAPHOR.search(text)),
     )
 

@@ -132,8 +132,11 @@ def search(sv: Services, state: ConversationState, text: str,
             intent is None or intent.lexical <= top.lexical))
         return hits, ok
     hits, covered = weigh(sv, text, hits)
-    confident = covered and sv.confidence.accepts(hits[0] if hits else None,
-                                                  retriever.has_dense)
+    # judged on the topic's best evidence: a municipality's own guide put first (see
+    # HybridRetriever._prefer_local) answers when the national one of its topic would
+    confident = covered and bool(hits) and any(
+        sv.confidence.accepts(h, retriever.has_dense) for h in hits
+        if h.guide.topic == hits[0].guide.topic)
     if follows and state.last_topic:
         kept = in_context(sv, state, text)
         # A new subject needs a word of its own: "ja og så kørekortet" after the
