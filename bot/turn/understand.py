@@ -137,6 +137,12 @@ def search(sv: Services, state: ConversationState, text: str,
     confident = covered and bool(hits) and any(
         sv.confidence.accepts(h, retriever.has_dense) for h in hits
         if h.guide.topic == hits[0].guide.topic)
+    if state.language == "en" and hits and hits[0].guide.en is None:
+        # an English speaker gets the topic's guide that has an English text
+        english = next((h for h in hits if h.guide.topic == hits[0].guide.topic and
+                        h.guide.en is not None), None)
+        if english is not None:
+            hits = [english] + [h for h in hits if h is not english]
     if follows and state.last_topic:
         kept = in_context(sv, state, text)
         # A new subject needs a word of its own: "ja og så kørekortet" after the
