@@ -29,6 +29,18 @@ def synthesize(text: str, rate: int = RATE, speed: int = 150) -> np.ndarray:
     return soxr.resample(pcm, 22050, rate).astype(np.float32)
 
 
+def last_audible(samples: np.ndarray, rate: int = RATE) -> float:
+    """Seconds into a clip at which its last audible 20 ms frame ends: frames within
+    ~26 dB of the loudest one (and above an absolute floor) count as audible."""
+    frames = len(samples) // FRAME
+    if frames == 0:
+        return 0.0
+    x = np.asarray(samples[:frames * FRAME], dtype=np.float64).reshape(frames, FRAME)
+    rms = np.sqrt(np.mean(x * x, axis=1))
+    loud = np.nonzero(rms >= max(0.005, float(rms.max()) * 0.05))[0]
+    return float((loud[-1] + 1) * FRAME / rate) if loud.size else 0.0
+
+
 def ulaw_encode(x: np.ndarray) -> bytes:
     """G.711 µ-law (as telephone networks send it)."""
     pcm = np.clip(x * 32768.0, -32768, 32767).astype(np.int32)
@@ -134,12 +146,17 @@ class TwilioCaller(_Listener):
         finally:
             self.closed.set()
 
-    async def send_audio(self, samples: np.ndarray, realtime: bool = True) -> None:
+    async def send_audio(self, samples: np.ndarray, realtime: bool = True) -> float:
+        """Send the clip as the caller's audio (in real time by default); returns when its
+        last audible frame was sent (monotonic seconds): where a caller's question ends,
+        not the near-silence a synthesiser appends (espeak-ng: ~0.45 s)."""
         data = ulaw_encode(samples)
+        audible_end = round(last_audible(samples) * RATE)
         t0 = time.monotonic()
+        heard: float | None = None
         for i in range(0, len(data), FRAME):
             if self.closed.is_set():
-                return  # the bot ended the call
+                break  # the bot ended the call
             chunk = data[i:i + FRAME]
             try:
                 await self.ws.send(json.dumps({
@@ -147,9 +164,12 @@ class TwilioCaller(_Listener):
                     "media": {"payload": base64.b64encode(chunk).decode()}}))
             except websockets.ConnectionClosed:
                 self.closed.set()
-                return
+                break
             if realtime:
                 await asyncio.sleep(max(0.0, t0 + (i + FRAME) / RATE - time.monotonic()))
+            if heard is None and i + FRAME >= audible_end:
+                heard = time.monotonic()
+        return heard if heard is not None else time.monotonic()
 
     async def silence(self, seconds: float) -> None:
         await self.send_audio(np.zeros(int(seconds * RATE), np.float32))

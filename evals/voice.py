@@ -6,7 +6,7 @@ carrier sends: µ-law frames at 8 kHz, in real time). Scored per question:
 - word error rate of the speech recognition: what the store recorded as the
   citizen's words against the question's text (both normalised);
 - topic accuracy from audio: the topic the frontdesk decided against the label;
-- latency: end of the caller's speech to the first audio of the answer.
+- latency: the caller's last audible frame to the first audio of the answer.
 Synthetic speech is harder for Whisper than people are; the figures compare models
 and changes, they do not promise a rate for real callers.
 """
@@ -72,8 +72,7 @@ async def call(url: str, sid: str, question: str,
     async with websockets.connect(stream.group(1)) as ws:
         caller = TwilioCaller(ws, call_sid=sid)
         await caller.answered(params, within_s=90)
-        await caller.send_audio(synthesize(question, speed=140))
-        spoke = time.monotonic()
+        spoke = await caller.send_audio(synthesize(question, speed=140))  # last audible frame
         await caller.wait_for_bot(spoke, within_s=60)
         first = caller.first_sound_after(spoke)
         await caller.stop()
