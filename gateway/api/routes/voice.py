@@ -154,19 +154,19 @@ async def twilio_stream(ws: WebSocket, settings: SettingsDep, registry: Registry
         voice.forget()  # the next call tries again
         return
     # pipecat loads on the first call, not with the gateway (chat needs none of it)
-    from pipecat.serializers.twilio import TwilioFrameSerializer
     from pipecat.transports.websocket.fastapi import (
         FastAPIWebsocketParams,
         FastAPIWebsocketTransport,
     )
 
     from bot.voice.pipeline import run_call
+    from bot.voice.twilio import TwilioSerializer
 
     call = CallInfo(conversation=conversation_id("twilio", call_sid), carrier="twilio",
                     call_id=call_sid,
                     stream_id=stream_sid, caller=caller or None, called=called or None)
-    serializer = TwilioFrameSerializer(
-        stream_sid, call_sid, params=TwilioFrameSerializer.InputParams(auto_hang_up=False))
+    serializer = TwilioSerializer(
+        stream_sid, call_sid, params=TwilioSerializer.InputParams(auto_hang_up=False))
     transport = FastAPIWebsocketTransport(ws, FastAPIWebsocketParams(
         audio_in_enabled=True, audio_out_enabled=True, add_wav_header=False,
         serializer=serializer, allowed_origins=[]))
