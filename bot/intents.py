@@ -221,7 +221,7 @@ def detect(text: str) -> Cues:
         vague=bool(VAGUE.search(text)) and _leftover(text, VAGUE, GREETING, THANKS) <= 1,
         content_words=words,
         positive=bool(POSITIVE.match(text) or THANKS.search(text)) and "?" not in text and
-        not MORE.search(text) and not QUESTION_WORDS.search(text),
+        not MORE.search(text) and not QUESTION_WORDS.search(text) and not NO.search(text),
         asks_wait=bool(WAIT.search(text)) or (bool(WAIT_SHORT.search(text)) and words <= 8),
         leaves=bool(LEAVE.search(text)),
         continues=bool(CONTINUES.search(text)) or (

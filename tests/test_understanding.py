@@ -260,3 +260,10 @@ def test_the_glossary_gives_danish_terms_longest_first():
 def test_english_questions_find_the_danish_guides(desk, question, topic):
     r = talk(desk, question, municipality="0751")
     assert r[0].language == "en" and r[0].topic == topic, r[0].reason
+
+
+@given(yes=st.sampled_from(["ja", "ja tak", "jo", "yes", "jamen ja"]),
+       rest=st.sampled_from(["", " for det", ", det vil jeg gerne", " skal du have", " please"]))
+def test_a_yes_with_more_words_is_still_a_yes_and_a_no_never_is(yes, rest):
+    assert detect(f"{yes}{rest}").positive or detect(f"{yes}{rest}").yes
+    assert not detect(f"nej{rest}").positive and not detect(f"nej tak{rest}").positive

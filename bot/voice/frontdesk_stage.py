@@ -158,7 +158,8 @@ class FrontdeskProcessor(FrameProcessor):
             cues = detect(said)
             if self._sms_text is not None:
                 sms, self._sms_text = self._sms_text, None
-                if cues.yes and self.call.caller:
+                # "ja", "ja tak for det", "yes please": consent to the text message
+                if (cues.yes or cues.positive) and self.call.caller:
                     await self._send_sms(sms)
             if self._confirm_number:
                 self._confirm_number = False
