@@ -35,6 +35,7 @@ PERSON = _rx(
     r"(?:kan|må) jeg få fat i (?:nogen|en)", r"ring(?:e)? mig op", r"blive ringet op",
     r"(?:speak|talk) (?:to|with) (?:a |an )?(?:human|person|agent|someone|real person|staff)",
     r"real person", r"human agent", r"call me back",
+    r"(?:have|få) fat (?:i|på) (?:en|nogen|jer)", r"(?:en af )?jeres medarbejdere",
     r"(?:get|have) (?:someone|somebody|a person|an agent) (?:to help|on the phone|to call)",
     r"(?:someone|somebody|a person) (?:to )?help me", r"(?:speak|talk) to someone",
     r"vil ikke tale med en (?:robot|maskine)",
@@ -45,7 +46,9 @@ OWN_CASE = _rx(
     r"hvor langt (?:er )?(?:jeg|vi|han|hun) (?:er )?(?:kommet|nået)",
     r"(?:har|havde) (?:an)?søgt", r"(?:min|vores) ansøgning",
     r"afgørelse(?:n)?", r"har ikke hørt noget", r"fået (?:et )?afslag", r"hvorfor fik (?:jeg|vi)",
-    r"sagsbehandling(?:stid)?", r"hvorfor har jeg fået",
+    r"sagsbehandling(?:stid)?", r"hvorfor har jeg fået", r"(?:jeg|vi) søgte om",
+    r"(?:har )?(?:stadig )?ikke fået (?:et |noget )?svar", r"venter (?:stadig )?på (?:et )?svar",
+    r"ikke hørt (?:noget|fra)",
     r"my case", r"my application", r"status of my",
 )
 # Own-case cues that also name the subject: they count, but stay in the subject text.
@@ -126,6 +129,7 @@ POSITIVE = re.compile(r"^\W*(?:ja|jo|jep|jeps|jamen|yes|yeah|yep|cheers|super|pe
 WAIT_SHORT = _rx(r"hvor (?:lang|længe|mange)", r"ventetid(?:en)?", r"kø(?:en)?", r"vente",
                  r"holde røret", r"how long", r"wait(?:ing)?", r"queue", r"hvornår kommer")
 WAIT = _rx(r"hvor (?:lang tid|længe) (?:skal|må|vil) (?:jeg|vi) (?:vente|sidde)",
+           r"hvor (?:lang tid|længe) går der", r"hvor lang er ventetiden",
            r"hvor (?:lang tid|længe) (?:er|bliver|tager) (?:der |det )?(?:ventetid(?:en)?|at vente|"
            r"før)", r"hvor lang(?:t)? er (?:der )?ventetid(?:en)?", r"hvad er ventetiden",
            r"hvornår (?:er det|bliver det|kommer) (?:min tur|der nogen|en medarbejder)",
@@ -158,7 +162,8 @@ QUESTION_WORDS = _rx(r"hvordan", r"hvad", r"hvor", r"hvornår", r"hvem", r"hvilk
 VAGUE = _rx(r"kan (?:du|i) hjælpe mig", r"jeg har brug for hjælp", r"jeg har et spørgsmål",
              r"hvad kan du(?: hjælpe med)?", r"jeg har et problem", r"jeg skal bruge hjælp",
              r"i need help", r"can you help(?: me)?", r"i have a question", r"hjælp")
-FILLER = re.compile(r"[^\wæøå]+|øh+|øhm|ehm|altså|lige", re.IGNORECASE)
+FILLER = re.compile(r"[^\wæøå]+|øh+|øhm|ehm|altså|lige|(?<![\wæøå])nå(?![\wæøå])",
+                    re.IGNORECASE)
 SCORE = re.compile(r"(?<!\d)(10|[1-9])(?:\s*(?:/|ud af)\s*10)?(?!\d)")
 
 
@@ -235,7 +240,7 @@ def detect(text: str) -> Cues:
 _NEXT_QUESTION = re.compile(
     r"(?:[?.!]+\s+|,?\s+)(?:og|samt|and)\s+(?:så\s+)?(?:også\s+|also\s+)?(?:om\s+|et spørgsmål "
     r"om\s+|spørge om\s+)?(?=(?:hvordan|hvad|hvornår|hvor|hvem|hvilke[nt]?|om|skal|kan|må|vil|"
-    r"får|er|how|what|when|where|can|do|does|is|should)\b)"
+    r"får|er|how|what|when|where|which|who|can|do|does|is|should)\b)"
     r"|,?\s+og (?:så )?(?:har jeg|jeg har|så har jeg) (?:også )?(?:lige )?(?:et )?(?:andet )?"
     r"spørgsmål(?: om)?\s+"
     r"|[?]+\s+(?=\w)", re.IGNORECASE)

@@ -160,6 +160,8 @@ class HybridRetriever:
                 for word, stem in pairs:
                     self._forms.setdefault((stem, g.topic), set()).add(word)
         self._term_set = frozenset(self._topic_terms)
+        self._guide_terms = {gid: frozenset(analyse(" ".join((g.title, *g.keywords))))
+                             for gid, g in self.guides.items()}
         corpus = [analyse(c.text) or ["_"] for c in chunks]
         self._bm25 = bm25s.BM25()
         if corpus:
@@ -215,6 +217,14 @@ class HybridRetriever:
         return word in forms or any(
             word.startswith(f) and word[len(f):] in (_LONG_ENDINGS if len(f) >= 6 else
                                                      _NOUN_ENDINGS) for f in forms)
+
+    def uses_term_of(self, text: str, guide: Guide) -> bool:
+        """The text has a word (not an everyday one) that the guide's topic's phrases,
+        or the guide's own title and keywords, use."""
+        own = self._guide_terms.get(guide.id, frozenset())
+        return any(guide.topic in self._topic_terms.get(stem, ()) or
+                   (stem in own and stem not in _GENERIC)
+                   for _, stem in words_and_stems(text))
 
     def _names(self, stem: str) -> set[str]:
         uses = self._topic_terms.get(stem)

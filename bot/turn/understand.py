@@ -127,9 +127,12 @@ def search(sv: Services, state: ConversationState, text: str,
         # a subject the residue names ("… om plejebolig") will do
         named = top is not None and top.guide.topic in retriever.named_topics(text) and \
             top.lexical >= c.min_lexical / 2
+        # else a word of the residue must be one of the topic's own, not only
+        # everyday words the topic's keywords also use ("kan jeg ikke bare få lov at")
         ok = named or (top is not None and top.lexical >= c.min_lexical / 2 and (
             not retriever.has_dense or top.dense >= c.min_similarity - 0.04) and (
-            intent is None or intent.lexical <= top.lexical))
+            intent is None or intent.lexical <= top.lexical) and
+            retriever.uses_term_of(text, top.guide))
         return hits, ok
     hits, covered = weigh(sv, text, hits)
     # judged on the topic's best evidence: a municipality's own guide put first (see
