@@ -13,8 +13,11 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
+import pytest
+
+from store.outcomes import OutcomeStore, database_url
 from tests.servers import free_port
 
 
@@ -58,3 +61,23 @@ def postgres_server() -> Iterator[str]:
         subprocess.run([*run_as, f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "stop"],
                        capture_output=True)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def store_on(kind: str, tmp_path_factory: pytest.TempPathFactory,
+             fill: Callable[[OutcomeStore], None]) -> Iterator[OutcomeStore]:
+    """A filled outcome store on SQLite or on a throwaway PostgreSQL server (skipped when
+    PostgreSQL is not installed): the same SQL checked on both."""
+    if kind == "sqlite":
+        s = OutcomeStore(database_url(None, tmp_path_factory.mktemp("store")))
+        fill(s)
+        yield s
+        s.close()
+        return
+    if pg_bin() is None:
+        pytest.skip("PostgreSQL is not installed")
+    with postgres_server() as url:
+        s = OutcomeStore(url)
+        fill(s)
+        yield s
+        s.close()

@@ -30,6 +30,7 @@ from store.models import Conversation, KpiState
 from store.models import HandoffPacket as HandoffRow
 from store.outcomes import OutcomeStore, database_url
 from store.records import HandoffPacket, TranscriptLine, TurnRecord
+from tests.postgres import store_on
 from tests.servers import serve_app
 
 TZ = ZoneInfo("Europe/Copenhagen")
@@ -138,21 +139,8 @@ def test_the_packet_carries_its_reason_through_json():
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def store(request, tmp_path_factory):
-    if request.param == "sqlite":
-        s = OutcomeStore(database_url(None, tmp_path_factory.mktemp("reasons")))
-        fixture(s)
+    with store_on(request.param, tmp_path_factory, fixture) as s:
         yield s
-        s.close()
-        return
-    from tests.postgres import pg_bin, postgres_server
-
-    if pg_bin() is None:
-        pytest.skip("PostgreSQL is not installed")
-    with postgres_server() as url:
-        s = OutcomeStore(url)
-        fixture(s)
-        yield s
-        s.close()
 
 
 def test_every_escalation_is_stored_with_its_reason(store):

@@ -23,6 +23,7 @@ from store.kpi import (
 from store.models import Conversation, KpiHour, KpiState
 from store.outcomes import OutcomeStore, database_url
 from store.records import EndRecord, HandoffPacket, TurnRecord
+from tests.postgres import store_on
 
 TZ = ZoneInfo("Europe/Copenhagen")
 MON = datetime(2026, 11, 23, 9, 0, tzinfo=TZ)  # a Monday, 09:00 local (08:00 UTC)
@@ -80,19 +81,8 @@ def fixture(store: OutcomeStore) -> None:
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def store(request, tmp_path_factory):
-    if request.param == "sqlite":
-        s = OutcomeStore(database_url(None, tmp_path_factory.mktemp("kpi")))
-        fixture(s)
+    with store_on(request.param, tmp_path_factory, fixture) as s:
         yield s
-        s.close()
-        return
-    from tests.postgres import postgres_server
-
-    with postgres_server() as url:
-        s = OutcomeStore(url)
-        fixture(s)
-        yield s
-        s.close()
 
 
 def test_headline_figures(store):
