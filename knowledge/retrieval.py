@@ -60,6 +60,7 @@ _ENGLISH = re.compile(r"\b(?:the|my|to|for|how|of|is|do|does|did|can|i|a|an|get|
                       r"has|need|if|on|at|by|from|not|no|yes|when|where|who|which)\b",
                       re.IGNORECASE)
 CANDIDATES = 40
+NAMED_CACHE = 4096  # texts whose named topics are kept (cleared when full)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +161,7 @@ class HybridRetriever:
                 for word, stem in pairs:
                     self._forms.setdefault((stem, g.topic), set()).add(word)
         self._term_set = frozenset(self._topic_terms)
+        self._named_cache: dict[str, frozenset[str]] = {}
         self._guide_terms = {gid: frozenset(analyse(" ".join((g.title, *g.keywords))))
                              for gid, g in self.guides.items()}
         corpus = [analyse(c.text) or ["_"] for c in chunks]
@@ -189,13 +191,19 @@ class HybridRetriever:
                                if scores[i] > 0)
         return dict(sorted(best.items(), key=lambda kv: -kv[1])[:CANDIDATES])
 
-    def named_topics(self, text: str) -> set[str]:
+    def named_topics(self, text: str) -> frozenset[str]:
         """Topics the text names by a word of their own: a word (or a part of a
         compound, "pasningsgarantien" → pasning + garanti; or two words written apart,
         "kontant hjælpen") that at least two of a topic's phrases use, and that topic's
         phrases hold at least half of its uses ("flytning" names flytning, though some
         health-card keywords say it too). Whole words only, so "pasning" never names
-        the passport topic and "passe en hund" names nothing."""
+        the passport topic and "passe en hund" names nothing.
+
+        Asked several times per turn (ranking, confidence, context, goodbyes) for the
+        same text, so answers are kept per text until the next `reload`."""
+        cached = self._named_cache.get(text)
+        if cached is not None:
+            return cached
         named: set[str] = set()
         whole = [(word, stem) for word, stem in words_and_stems(text)] + \
             [(None, stem) for stem in joined_compounds(text, self._term_set)]
@@ -209,7 +217,10 @@ class HybridRetriever:
                     if len(part) >= 4:
                         found |= self._names(part)
             named |= found
-        return named
+        if len(self._named_cache) >= NAMED_CACHE:
+            self._named_cache.clear()
+        self._named_cache[text] = result = frozenset(named)
+        return result
 
     def _is_form(self, word: str, stem: str, topic: str) -> bool:
         """The topic's phrases use the word, or one of their words with a noun ending."""

@@ -147,7 +147,6 @@ def search(sv: Services, state: ConversationState, text: str,
         if english is not None:
             hits = [english] + [h for h in hits if h is not english]
     if follows and state.last_topic:
-        kept = in_context(sv, state, text)
         # A new subject needs a word of its own: "ja og så kørekortet" after the
         # passport answer names driving licences; "og til et barn?" names nothing.
         named = retriever.named_topics(text) - {NO_GUIDE_TOPIC}
@@ -156,6 +155,7 @@ def search(sv: Services, state: ConversationState, text: str,
             other = next((h for h in hits if h.guide.topic in named), None)
             if other is not None:
                 return [other] + [h for h in hits if h is not other], True
+        kept = in_context(sv, state, text)
         if kept is not None:
             return kept, True
     if confident:
