@@ -106,7 +106,7 @@ class Frontdesk:
     def _run(self, state: ConversationState, turn: TurnInput,
              at: datetime) -> tuple[TurnResult, TurnRecord]:
         sv = self.services
-        heard = redact.hear(turn.text)
+        heard = redact.hear(turn.text, turn.recognition)
         callback_number = understand_stage.consented_number(state, heard)
         apply.begin(state, callback_number)
         apply.speak(state, language.language_of(state, heard))

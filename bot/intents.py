@@ -27,13 +27,14 @@ PERSON = _rx(
     r"(?:menneske|person|medarbejder|sagsbehandler|ansat|nogen|dig selv|en fra kommunen)",
     r"(?:tale|snakke|chatte|få fat i|komme i kontakt med) med "
     r"(?:en i borgerservice|en fra borgerservice|en fra kommunen|borgerservice|kommunen|"
-    r"nogen|jer|en)",
+    r"nogen|jer|en(?=\s*(?:$|[,.?!]|om |fra |af |der |som |hos |i |ang)))",
     r"(?:få fat i|komme i kontakt med|ringe til) (?:en|nogen|borgerservice|kommunen|jer)",
     r"ring(?:e)? (?:til )?mig(?: op)?(?: på)?", r"(?:i|du) (?:kan|må) ringe (?:til )?mig(?: på)?",
     r"et (?:rigtigt |levende )?menneske", r"en (?:rigtig |levende )?person",
     r"en medarbejder", r"en sagsbehandler", r"stil mig (?:videre|om)", r"omstil(?:le|ling)?",
     r"(?:kan|må) jeg få fat i (?:nogen|en)", r"ring(?:e)? mig op", r"blive ringet op",
-    r"(?:speak|talk) (?:to|with) (?:a |an )?(?:human|person|agent|someone|real person|staff)",
+    r"(?:speak|talk)(?: to| with)? (?:a |an )?(?:human|person|agent|someone|somebody|"
+    r"real person|staff|employee)",
     r"real person", r"human agent", r"call me back",
     r"(?:have|få) fat (?:i|på) (?:en|nogen|jer)", r"(?:en af )?jeres medarbejdere",
     r"(?:get|have) (?:someone|somebody|a person|an agent) (?:to help|on the phone|to call)",
@@ -48,7 +49,9 @@ OWN_CASE = _rx(
     r"afgørelse(?:n)?", r"har ikke hørt noget", r"fået (?:et )?afslag", r"hvorfor fik (?:jeg|vi)",
     r"sagsbehandling(?:stid)?", r"hvorfor har jeg fået", r"(?:jeg|vi) søgte om",
     r"(?:har )?(?:stadig )?ikke fået (?:et |noget )?svar", r"venter (?:stadig )?på (?:et )?svar",
-    r"ikke hørt (?:noget|fra)",
+    r"ikke hørt (?:noget|fra|et ord|en lyd|et pip)",
+    r"hvor langt er (?:den|det|sagen|ansøgningen|de|i|jeres behandling)",
+    r"(?:har )?ventet (?:\w+ ){0,5}på (?:et )?(?:svar|afgørelse|at høre)",
     r"my case", r"my application", r"status of my",
 )
 # Own-case cues that also name the subject: they count, but stay in the subject text.
@@ -69,13 +72,15 @@ THANKS = _rx(r"tak", r"tusind tak", r"mange tak", r"tak for hjælpen", r"thanks?
              r"for hjælpen", r"for svaret", r"for det", r"skal du have", r"skal de have",
              r"for your help",
              r"det var (?:lige )?(?:det|hvad) jeg (?:skulle bruge|manglede|ledte efter|søgte)",
-             r"nu ved jeg det", r"det kan jeg bruge", r"that'?s what i needed")
+             r"nu ved jeg det", r"det kan jeg bruge", r"that'?s what i needed",
+             r"skal (?:du|i|de) ha'?", r"tak alligevel", r"thx", r"ty", r"tak tak",
+             r"cheers", r"takker", r"mange tak for det")
 # A goodbye said with what the citizen will do next or why they are done ("så ringer
 # jeg til dem", "det var det hele", "never mind, I'll call tomorrow"): with thanks or a
 # farewell and no new request, it closes the conversation however many words it has.
 CLOSING = _rx(
     r"det var det hele", r"det var alt(?: for nu)?", r"så ved jeg det", r"nu ved jeg det",
-    r"så (?:ringer|skriver|kontakter|prøver|kigger|går|tager|spørger) (?:jeg|vi)",
+    r"så (?:ringer|skriver|kontakter|prøver|kigger|går|tager|spørger|venter|gør) (?:jeg|vi)",
     r"så må (?:jeg|vi|min|han|hun|de)", r"(?:jeg|vi) (?:prøver|ringer|kigger|skriver) "
     r"(?:igen )?(?:i morgen|senere|en anden dag)", r"glem det", r"fandt (?:selv )?ud af det",
     r"(?:jeg|vi) klarer (?:det|mig|os) selv", r"never mind", r"i'?ll (?:call|try|check|ask)",
@@ -108,7 +113,31 @@ EMERGENCY = _rx(
     r"(?:barely|hardly) breathing", r"brænder (?:i|hos|på|ved) (?:min|mit|vores|naboens|"
     r"nabo(?:en)?s?|huset|lejligheden|køkkenet|garagen|carporten)", r"flammer(?:ne)?",
     r"røgen vælter", r"er faldet om",
+    # bleeding, poisoning and overdoses, violence happening now, thoughts of suicide,
+    # accidents with someone hurt, gas, drowning, severe allergy: by kind, in any wording
+    r"bløder(?: \w+)?", r"blod (?:overalt|alle vegne|fosser)", r"fosser (?:med )?blod",
+    r"(?:har|havde) (?:\w+ )?(?:slugt|spist|drukket|taget) (?:\w+ )?(?:\w+ )?"
+    r"(?:piller|tabletter|medicin|pillerne|tabletterne|rengøringsmiddel|klor|afløbsrens)",
+    r"overdosis", r"overdose", r"taget for mange (?:piller|tabletter|sovepiller)",
+    r"swallowed (?:\w+ )?(?:pills|tablets)",
+    r"(?:slår|sparker|tæsker|banker) (?:løs på|ham|hende|en mand|en kvinde|et barn|hinanden)",
+    r"slås (?:på gaden|udenfor|lige nu)", r"med (?:en )?kniv", r"stukket ned",
+    r"(?:pistol|våben|skyder på|skud)",
+    r"tage mit (?:eget )?liv", r"tage livet af mig", r"(?:vil|orker) ikke (?:leve|mere leve)",
+    r"ikke leve (?:mere|længere)", r"ende (?:det hele|mit liv)", r"gøre en ende på",
+    r"(?:er blevet |blev )?påkørt",
+    r"(?:han|hun|en mand|en kvinde|en cyklist|et barn|nogen|personen|min \w+|vores \w+) "
+    r"ligger (?:på vejen|på jorden|livløs|og bløder|helt stille|ned og)",
+    r"ulykke (?:lige nu|foran)", r"er kommet (?:slemt )?til skade",
+    r"(?:lugter|lugt|stinker) (?:\w+ )?(?:af )?gas", r"gas(?:lugt|udslip|læk)",
+    r"smell(?:s)? (?:of )?gas", r"gas leak", r"drukner", r"er faldet i (?:vandet|havnen|søen)",
+    r"allergisk chok", r"hjerteanfald", r"is bleeding", r"overfalder", r"bliver overfaldet",
 )
+# Thoughts of suicide: 112, and Livslinien as well.
+DESPAIR = _rx(r"selvmord(?:stanker)?", r"slå mig selv ihjel", r"tage mit (?:eget )?liv",
+              r"tage livet af mig", r"(?:vil|orker) ikke (?:leve|mere leve)",
+              r"ikke leve (?:mere|længere)", r"ende (?:det hele|mit liv)", r"gøre en ende på",
+              r"kill myself", r"end my life", r"suicid(?:e|al)")
 # A turn that goes on from the previous one: it starts by adding to it ("og til et
 # barn?", "what about my son") or leans on it with a pronoun ("hvad koster det").
 CONTINUES = re.compile(
@@ -136,10 +165,14 @@ WAIT = _rx(r"hvor (?:lang tid|længe) (?:skal|må|vil) (?:jeg|vi) (?:vente|sidde
            r"hvor mange (?:er|står|venter) (?:der )?foran(?: mig)?",
            r"hvilket nummer er (?:jeg|vi)",
            r"er (?:jeg|vi) (?:stadig )?i køen", r"kommer der snart nogen",
+           r"(?:er|kommer) der (?:snart |ikke )?nogen (?:der|som) (?:tager|svarer|kommer)",
+           r"hvornår (?:tager|svarer) (?:i|nogen|de|en)", r"how many (?:people )?(?:are )?"
+           r"(?:ahead|in front) of me",
            r"how long (?:is the wait|do i have to wait|will (?:it|this) take|until)",
            r"what'?s the wait", r"my place in (?:the )?(?:queue|line)",
            r"am i still in (?:the )?(?:queue|line)", r"is anyone coming")
-LEAVE = _rx(r"(?:ud|ude) af køen", r"forlade køen", r"gider ikke (?:at )?vente",
+LEAVE = _rx(r"(?:ud|ude) af køen", r"forlade køen",
+            r"gider ikke (?:at )?(?:sidde og |stå og |hænge her og )?vente",
             r"gider ikke (?:mere|længere)", r"(?:jeg )?(?:lægger|smider) (?:røret )?på",
             r"(?:jeg )?smutter", r"(?:jeg )?giver op", r"i'?m hanging up", r"i give up",
             r"hang(?:ing)? up",
@@ -178,6 +211,7 @@ class Cues:
     yes: bool = False
     no: bool = False
     emergency: bool = False
+    despair: bool = False  # thoughts of suicide: Livslinien besides 112
     callback: bool = False  # asks to be called back: a number in the turn is consented
     question: bool = False
     vague: bool = False  # "kan du hjælpe mig?" and nothing more
@@ -187,6 +221,7 @@ class Cues:
     leaves: bool = False  # does not want to wait any more
     continues: bool = False  # goes on from the previous turn ("og til et barn?")
     refers: bool = False  # leans on the previous turn with a pronoun ("hvad koster det")
+    how_to: bool = False  # asks how something is done ("hvordan klager jeg")
 
     @property
     def needs_person(self) -> bool:
@@ -220,7 +255,8 @@ def detect(text: str) -> Cues:
         greeting_only=bool(GREETING.search(text)) and _leftover(text, GREETING) == 0,
         yes=bool(YES.search(text)) and _leftover(text, YES, THANKS, GREETING) <= 1,
         no=bool(NO.search(text)) and _leftover(text, NO, THANKS) <= 1,
-        emergency=bool(EMERGENCY.search(text)),
+        emergency=bool(EMERGENCY.search(text) or DESPAIR.search(text)),
+        despair=bool(DESPAIR.search(text)),
         callback=bool(CALLBACK.search(text)),
         question=(bool(QUESTION_WORDS.search(text)) or "?" in text) and not farewell,
         vague=bool(VAGUE.search(text)) and _leftover(text, VAGUE, GREETING, THANKS) <= 1,
@@ -232,6 +268,7 @@ def detect(text: str) -> Cues:
         continues=bool(CONTINUES.search(text)) or (
             bool(ALSO.search(text)) and words <= 12),
         refers=bool(ANAPHOR.search(text)),
+        how_to=how_to,
     )
 
 

@@ -44,6 +44,19 @@ T = {
                   "en": "I can text you the link."},
     "steps": {"da": "Sådan gør du:", "en": "How to do it:"},
     "more": {"da": "Læs mere:", "en": "Read more:"},
+    "confirm_topic": {
+        "da": "Handler det om {topic}? Sig ja eller nej, eller tryk 1 for ja og 2 for nej.",
+        "en": "Is it about {topic}? Say yes or no, or press 1 for yes and 2 for no.",
+    },
+    "say_again_short": {
+        "da": "Undskyld. Sig med få ord, hvad du ringer om.",
+        "en": "Sorry. Tell me in a few words what you are calling about.",
+    },
+    "menu": {
+        "da": "Jeg har svært ved at høre dig. Tryk {choices}. Tryk 0 for at tale med en "
+              "medarbejder.",
+        "en": "I am having trouble hearing you. Press {choices}. Press 0 to talk to a person.",
+    },
     "rephrase": {
         "da": "Det er jeg ikke sikker på, at jeg har forstået. Vil du sige det med andre ord?",
         "en": "I am not sure I understood. Could you say it in other words?",
@@ -115,6 +128,12 @@ T = {
     "out_of_scope": {
         "da": "Det kan kommunen desværre ikke hjælpe med.",
         "en": "Unfortunately the municipality cannot help with that.",
+    },
+    "despair": {
+        "da": "Er du i fare lige nu, så ring 112. Du kan også tale med nogen hos Livslinien "
+              "på 70 201 201.",
+        "en": "If you are in danger right now, call 112. You can also talk to someone at "
+              "Livslinien (the Danish suicide helpline) on 70 201 201.",
     },
     "emergency": {
         "da": "Er det akut – fare for liv, brand eller ulykke – så ring 112 nu. "

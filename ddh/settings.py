@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     stt_device: str = Field(default="auto", description="auto, cpu or cuda")
     stt_compute_type: str = Field(default="int8", description="CTranslate2 compute type")
     stt_beam_size: int = Field(default=5, ge=1, description="Beam width (1 = greedy)")
+    stt_min_logprob: float = Field(
+        default=-1.0, description="Below this mean token log-probability the recogniser "
+        "is unsure, and the voice dialogue confirms the topic before answering "
+        "(calibrated on synthetic calls with Whisper base; README, 'Voice')")
     stt_hotwords: bool = Field(
         default=False, description="Also pass municipality names as Whisper hotwords"
     )

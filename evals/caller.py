@@ -21,10 +21,12 @@ RATE = 8000
 FRAME = 160  # 20 ms at 8 kHz
 
 
-def synthesize(text: str, rate: int = RATE, speed: int = 150) -> np.ndarray:
-    """Danish speech from espeak-ng as float32 samples at `rate`."""
-    wav = subprocess.run(["espeak-ng", "-v", "da", "-s", str(speed), "--stdout", text],
-                         check=True, capture_output=True).stdout
+def synthesize(text: str, rate: int = RATE, speed: int = 150, voice: str = "da",
+               pitch: int = 50) -> np.ndarray:
+    """Danish speech from espeak-ng as float32 samples at `rate` (`voice`: "da" or a
+    variant such as "da+f3"; `pitch` 0-99)."""
+    wav = subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch),
+                          "--stdout", text], check=True, capture_output=True).stdout
     pcm = np.frombuffer(wav[44:], dtype=np.int16).astype(np.float32) / 32768.0
     return soxr.resample(pcm, 22050, rate).astype(np.float32)
 

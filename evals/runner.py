@@ -30,7 +30,16 @@ from bot.frontdesk import Frontdesk, TurnInput
 from bot.llm import LLM
 from ddh.settings import Settings
 from ddh.vocabulary import Action, Mode
-from evals import answerability, faithfulness, injection, privacy, retrieval, routing, voice
+from evals import (
+    answerability,
+    callers,
+    faithfulness,
+    injection,
+    privacy,
+    retrieval,
+    routing,
+    voice,
+)
 from evals.suite import STAFFED, SuiteError, SuiteReport, load
 from knowledge.service import Knowledge
 from store.models import Base
@@ -128,6 +137,16 @@ def run_file(ctx: EvalContext, path: Path, modes: tuple[str, ...],
                 f"injection ({mode})", len(data["attempts"]))))
             _llm_figures(desk, out[-1])
             desk.store.close()
+    elif kind == "callers":
+        from gateway.app import create_app
+
+        callers.validate(path, data)
+        desk = ctx.frontdesk(Mode.GROUNDED)
+        app = create_app(ctx.settings, frontdesk=desk)
+        out.append(callers.run(desk, app, path, data,
+                               progress("callers", 2 * len(data["questions"])),
+                               concurrent=int(data.get("concurrent") or 2)))
+        desk.store.close()
     else:  # voice
         from gateway.app import create_app
 

@@ -27,7 +27,7 @@ from bot.schedule import TZ
 KINDS = {"scenarios": "routing", "queries": "retrieval", "sentences": "privacy",
          "attempts": "injection", "questions": "voice"}
 # Kinds that share a list name with another kind and are named by `suite:` only.
-NAMED_KINDS = {"answerability": "questions"}
+NAMED_KINDS = {"answerability": "questions", "callers": "questions"}
 
 
 # When a suite's turns happen unless the suite says otherwise: a weekday morning, so DDH

@@ -29,8 +29,9 @@ from typing import Literal
 import bm25s
 import numpy as np
 
-from knowledge.guide import Guide
+from knowledge.guide import NO_GUIDE_TOPIC, Guide
 from knowledge.index import GuideIndex
+from knowledge.spotting import TopicSpotter
 from knowledge.text import analyse, joined_compounds, split_compound, words_and_stems
 
 # bm25s sets its own logger to DEBUG on import and logs every index build.
@@ -53,7 +54,10 @@ _GENERIC = frozenset(analyse(
     "rigtig rigtigt ven dag aften morgen tak hej få får fik fået svar svaret mening "
     # aspects any topic has: price, ordering, renewal, applying, loss, opening hours
     "koste koster pris prisen priser gebyr betale betaler gratis bestille bestil forny "
-    "fornye fornyelse ansøge ansøgning søge søger mistet glemt udløbet åbent åben lukket"))
+    "fornye fornyelse ansøge ansøgning søge søger mistet glemt udløbet åbent åben lukket "
+    "tabt tabe væk snart"))
+# Topics a caller is never asked to confirm: no guide of theirs answers a question.
+_NOT_SPOTTED = frozenset({NO_GUIDE_TOPIC, "uden-for-omraade", "krise"})
 _ENGLISH = re.compile(r"\b(?:the|my|to|for|how|of|is|do|does|did|can|i|a|an|get|new|lost|in|"
                       r"and|or|she|he|it|they|what|about|with|me|we|you|your|our|his|her|"
                       r"much|many|cost|costs|there|this|that|be|are|was|will|would|have|"
@@ -162,6 +166,7 @@ class HybridRetriever:
                     self._forms.setdefault((stem, g.topic), set()).add(word)
         self._term_set = frozenset(self._topic_terms)
         self._named_cache: dict[str, frozenset[str]] = {}
+        self._spotter: TopicSpotter | None = None
         self._guide_terms = {gid: frozenset(analyse(" ".join((g.title, *g.keywords))))
                              for gid, g in self.guides.items()}
         corpus = [analyse(c.text) or ["_"] for c in chunks]
@@ -191,7 +196,7 @@ class HybridRetriever:
                                if scores[i] > 0)
         return dict(sorted(best.items(), key=lambda kv: -kv[1])[:CANDIDATES])
 
-    def named_topics(self, text: str) -> frozenset[str]:
+    def named_topics(self, text: str, besides: str | None = None) -> frozenset[str]:
         """Topics the text names by a word of their own: a word (or a part of a
         compound, "pasningsgarantien" → pasning + garanti; or two words written apart,
         "kontant hjælpen") that at least two of a topic's phrases use, and that topic's
@@ -199,16 +204,21 @@ class HybridRetriever:
         health-card keywords say it too). Whole words only, so "pasning" never names
         the passport topic and "passe en hund" names nothing.
 
+        `besides`: a topic the conversation is on; words its phrases use often too do
+        not name another topic.
+
         Asked several times per turn (ranking, confidence, context, goodbyes) for the
         same text, so answers are kept per text until the next `reload`."""
-        cached = self._named_cache.get(text)
+        key = text if besides is None else f"{besides}\x00{text}"
+        cached = self._named_cache.get(key)
         if cached is not None:
             return cached
         named: set[str] = set()
         whole = [(word, stem) for word, stem in words_and_stems(text)] + \
             [(None, stem) for stem in joined_compounds(text, self._term_set)]
         for word, tok in whole:
-            if _ENGLISH.fullmatch(tok):
+            if _ENGLISH.fullmatch(tok) or (besides is not None and
+                                           self._shares(tok, besides)):
                 continue
             found = {t for t in self._names(tok) if word is None or self._is_form(word, tok, t)}
             if not found and sum(self._topic_terms.get(tok, Counter()).values()) < 2:
@@ -219,8 +229,31 @@ class HybridRetriever:
             named |= found
         if len(self._named_cache) >= NAMED_CACHE:
             self._named_cache.clear()
-        self._named_cache[text] = result = frozenset(named)
+        self._named_cache[key] = result = frozenset(named)
         return result
+
+    @property
+    def spotter(self) -> TopicSpotter:
+        """Topic words found approximately (misheard, misspelt): built on first use
+        after each `reload`, from `topic_words`. Topics no guide answers (area entries,
+        out of scope, crisis) are never offered."""
+        if self._spotter is None:
+            self._spotter = TopicSpotter(self.topic_words(), skip=_NOT_SPOTTED)
+        return self._spotter
+
+    def _shares(self, stem: str, topic: str) -> bool:
+        """The topic's phrases use the word a good part (a third) as often as all do."""
+        uses = self._topic_terms.get(stem)
+        return bool(uses) and 3 * uses.get(topic, 0) >= sum(uses.values())
+
+    def topic_words(self) -> dict[str, frozenset[str]]:
+        """The words that name each topic (see `named_topics`), as the phrases write
+        them: what a fuzzy match of misheard or misspelt words is made against."""
+        out: dict[str, set[str]] = {}
+        for (stem, topic), forms in self._forms.items():
+            if topic in self._names(stem):
+                out.setdefault(topic, set()).update(forms)
+        return {t: frozenset(w) for t, w in out.items()}
 
     def _is_form(self, word: str, stem: str, topic: str) -> bool:
         """The topic's phrases use the word, or one of their words with a noun ending."""

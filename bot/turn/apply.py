@@ -69,6 +69,10 @@ def finish(state: ConversationState, decision: Decision, citizen_text: str, repl
         state.ended = True
     if decision.clarified:
         state.clarifications += 1
+    if decision.misheard is not None:
+        state.misheard = decision.misheard
+    elif decision.action != Action.CLARIFY:
+        state.misheard = 0
     if decision.first_question is not None and state.first_question is None:
         state.first_question = decision.first_question
     if decision.notice_id is not None:

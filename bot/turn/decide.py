@@ -14,9 +14,10 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot import replies
-from bot.intents import Cues, detect, questions, satisfaction_score, words
-from bot.turn import llm
-from bot.turn.decision import GENERIC_TOPICS, Decision
+from bot.intents import Cues, detect, questions, satisfaction_score, subject_text, words
+from bot.turn import confirm, llm
+from bot.turn.answer import answer, no_guide
+from bot.turn.decision import GENERIC_TOPICS, INTENT_NEED, Decision
 from bot.turn.escalate import ask_municipality, to_person
 from bot.turn.services import Services
 from bot.turn.state import ConversationState
@@ -24,7 +25,6 @@ from bot.turn.types import Ask, Heard, Need, Pending
 from bot.turn.understand import Understanding, in_context, search
 from ddh.vocabulary import Action
 from knowledge.guide import NO_GUIDE_TOPIC
-from knowledge.retrieval import Hit
 
 
 def decide(sv: Services, state: ConversationState, heard: Heard, u: Understanding,
@@ -38,6 +38,9 @@ def decide(sv: Services, state: ConversationState, heard: Heard, u: Understandin
     early = _answer_to_pending(sv, state, heard, at, lang)
     if early is not None:
         return early
+    confirmed = confirm.answer_pending(sv, state, heard, at, lang)
+    if confirmed is not None:
+        return confirmed
     if u.cues.greeting_only or (u.cues.vague and not u.cues.needs_person):
         return Decision(Action.CLARIFY, None, replies.t("how_help", lang),
                         "greeting or a request for help without a subject")
@@ -54,10 +57,11 @@ def _answer_to_pending(sv: Services, state: ConversationState, heard: Heard, at:
     cues, pending = heard.cues, state.pending
     ask = pending.ask if pending else None
     if cues.emergency:
-        return Decision(Action.REDIRECT, "uden-for-omraade", replies.t("emergency", lang),
+        return Decision(Action.REDIRECT, "uden-for-omraade",
+                        replies.t("despair" if cues.despair else "emergency", lang),
                         "emergency: 112 first")
     if state.waiting_packet is not None:
-        waiting = _while_waiting(state, heard, lang)
+        waiting = _while_waiting(state, cues, lang)
         if waiting is not None:
             return waiting
     late = state.actions and state.actions[-1] == Action.END and \
@@ -111,15 +115,26 @@ def _on_question(sv: Services, state: ConversationState, u: Understanding, at: d
         # only where the citizen lives: the topic goes on, or the question is asked for
         return _same_topic_here(sv, state, lang) if u.follows else _noted(sv, state, lang)
     parts = questions(u.query) if not u.follows else [u.query]
+    asked = questions(u.text) if u.need and not u.follows else []
+    if len(asked) == 2:
+        # the person is needed for the part that asks for one (else the first)
+        asking = [p for p in asked if detect(p).needs_person]
+        u = replace(u, query=subject_text(asking[0] if len(asking) == 1 else asked[0]))
+        parts = [u.query]
     if len(parts) == 2 and not u.need:
         both = _two_questions(sv, state, parts, lang)
         if both is not None:
             return both
     if len(parts) == 2 and u.need:
-        u = replace(u, query=parts[0])  # the person is needed for the first one
+        u = replace(u, query=parts[0])
     hits, confident = search(sv, state, u.query, subject=bool(u.need),
                              follows=u.follows) if words(u.query) else ([], False)
     topic = hits[0].guide.topic if confident else None
+    if not u.need and topic in INTENT_NEED and not u.cues.how_to:
+        # the guide found is about reaching a person, one's own case or complaining: the
+        # citizen needs that, not the guide ("how do I do it" is answered by the guide)
+        return _on_question(sv, state, replace(u, need=INTENT_NEED[topic],
+                                               query=subject_text(u.text)), at, lang, question)
 
     if u.need:
         if topic in GENERIC_TOPICS:
@@ -145,28 +160,24 @@ def _on_question(sv: Services, state: ConversationState, u: Understanding, at: d
             return understood
     if not confident and state.municipality_turn == state.turns and state.municipality:
         return _noted(sv, state, lang)  # a place and words that ask nothing
+    if not confident and state.waiting_packet is not None:
+        # in a queue, a turn that asks nothing the bot can answer is about the wait
+        waiting = _while_waiting(state, replace(u.cues, asks_wait=True), lang)
+        if waiting is not None:
+            return waiting
     if not confident:
         if pending is not None and pending.ask == Ask.MUNICIPALITY and \
                 state.municipality is None and state.candidates:
             return Decision(Action.CLARIFY, pending.topic, ask_municipality(sv, state, lang),
                             "the municipality is needed for a person", pending=pending)
+        unclear = confirm.unclear(sv, state, u, at, lang)  # speech: confirm, menu
+        if unclear is not None:
+            return unclear
         return Decision(Action.CLARIFY, None, replies.t("rephrase", lang),
                         "no guide matches confidently", tuple(hits))
     if hits[0].guide.topic == NO_GUIDE_TOPIC:
-        return _no_guide(sv, state, hits, at, lang, question)
-    return _answer(sv, state, hits, lang)
-
-
-def _no_guide(sv: Services, state: ConversationState, hits: list[Hit], at: datetime,
-              lang: str, question: str | None) -> Decision:
-    """A municipal matter no guide covers: say so plainly, say who handles it, and
-    route to the municipality (a transfer when it is open, else a ticket; first the
-    municipality, when it is not known)."""
-    area = hits[0].guide
-    d = to_person(sv, state, NO_GUIDE_TOPIC, Need.NO_GUIDE, at, lang, [], question)
-    who = area.summary.split(". ")[0].rstrip(".") + "." if lang == "da" else ""
-    reply = " ".join(p for p in (replies.t("no_guide", lang), who, d.reply) if p)
-    return replace(d, reply=reply, reason=f"no guide: {area.id}; {d.reason}")
+        return no_guide(sv, state, hits, at, lang, question)
+    return confirm.sure_enough(sv, state, u, answer(sv, state, hits, lang), lang)
 
 
 def _two_questions(sv: Services, state: ConversationState, parts: list[str],
@@ -180,7 +191,7 @@ def _two_questions(sv: Services, state: ConversationState, parts: list[str],
     a, b = first[0].guide.topic, second[0].guide.topic
     if a == b or NO_GUIDE_TOPIC in (a, b):
         return None
-    d = _answer(sv, state, first, lang)
+    d = answer(sv, state, first, lang)
     also = replies.t("also_asked", lang, topic=sv.registry.topics[b].name.lower()
                      if lang == "da" else sv.registry.topics[b].name)
     return replace(d, reply=f"{d.reply} {also}", reason=f"{d.reason}; second question: {b}",
@@ -203,23 +214,9 @@ def _same_topic_here(sv: Services, state: ConversationState, lang: str) -> Decis
     hits = in_context(sv, state, "") or []
     if not hits:
         return _noted(sv, state, lang)
-    d = _answer(sv, state, hits, lang)
+    d = answer(sv, state, hits, lang)
     return replace(d, reply=f"{noted} {d.reply}",
                    reason=f"municipality given after {state.last_topic}: {d.reason}")
-
-
-def _answer(sv: Services, state: ConversationState, hits: list[Hit], lang: str) -> Decision:
-    """The first guide answers (or names the national authority that owns it)."""
-    guide = hits[0].guide
-    if sv.registry.topics[guide.topic].route == "redirect":
-        return Decision(Action.REDIRECT, guide.topic,
-                        replies.redirect(sv.registry, guide.topic, guide, state.channel,
-                                         lang),
-                        f"{guide.topic} belongs to a national authority", tuple(hits),
-                        given_guide=guide.id)
-    return Decision(Action.ANSWER, guide.topic, replies.answer(guide, state.channel, lang),
-                    f"guide {guide.id} answers it", tuple(hits), given_guide=guide.id,
-                    pending=Pending(Ask.HELPED))
 
 
 def _from_notice(sv: Services, state: ConversationState, u: Understanding, at: datetime,
@@ -245,11 +242,10 @@ def _from_notice(sv: Services, state: ConversationState, u: Understanding, at: d
                     pending=Pending(Ask.HELPED))
 
 
-def _while_waiting(state: ConversationState, heard: Heard, lang: str) -> Decision | None:
+def _while_waiting(state: ConversationState, cues: Cues, lang: str) -> Decision | None:
     """A citizen waiting in a queue is never queued again: asking for a person or about
     the wait gets the live place (filled in by the act stage); not wanting to wait any
     more leaves the queue. Other questions are answered as usual while they wait."""
-    cues = heard.cues
     packet = state.waiting_packet
     if cues.leaves or (cues.thanks and not cues.needs_person and not cues.question):
         left = replies.t("left_queue", lang) if cues.leaves else ""

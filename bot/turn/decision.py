@@ -18,6 +18,9 @@ from store.records import HandoffPacket
 # Topics that name an intent rather than a subject: a subject from earlier in the
 # conversation tells the receiving person more.
 GENERIC_TOPICS = {"menneske", "klage", "sagsstatus"}
+# Those topics' guides found for a question mean the need itself.
+INTENT_NEED = {"menneske": Need.WANTS_PERSON, "sagsstatus": Need.OWN_CASE,
+               "klage": Need.COMPLAINT}
 # Municipal matters no guide covers (`NO_GUIDE_TOPIC`): their entries recognise them;
 # they are never given as answers (the bot says so and routes to the municipality).
 REASON_DA = {
@@ -49,3 +52,4 @@ class Decision:
     notice_id: str | None = None  # the crisis notice this turn is about
     satisfaction: int | None = None  # the rating given: the conversation has ended
     clarified: bool = False  # a clarifying question that counts towards the limit
+    misheard: int | None = None  # voice: failed tries to make out the question, if changed

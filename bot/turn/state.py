@@ -36,6 +36,7 @@ class ConversationState:
     last_guides: list[str] = field(default_factory=list)  # ids of guides given, in order
     pending: Pending | None = None  # the question the last reply asked
     clarifications: int = 0
+    misheard: int = 0  # voice: tries in a row that did not make out the question
     first_question: str | None = None  # redacted: the citizen's need, for summaries
     transcript: list[TranscriptLine] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
@@ -63,7 +64,8 @@ class ConversationState:
             "turns": self.turns, "last_topic": self.last_topic,
             "last_guides": list(self.last_guides),
             "pending": self.pending.as_json() if self.pending else None,
-            "clarifications": self.clarifications, "first_question": self.first_question,
+            "clarifications": self.clarifications, "misheard": self.misheard,
+            "first_question": self.first_question,
             "transcript": [[t.role, t.text] for t in self.transcript],
             "actions": [str(a) for a in self.actions],
             "outcome": str(self.outcome) if self.outcome else None,
@@ -95,6 +97,7 @@ class ConversationState:
             last_guides=list(data["last_guides"]),
             pending=Pending.from_json(pending) if pending else None,
             clarifications=data["clarifications"], first_question=data["first_question"],
+            misheard=data.get("misheard", 0),  # added within schema 1
             transcript=[TranscriptLine(role, text) for role, text in data["transcript"]],
             actions=[Action(a) for a in data["actions"]],
             outcome=Outcome(outcome) if outcome else None,

@@ -31,6 +31,8 @@ class Ask(StrEnum):
     SATISFACTION = "satisfaction"  # the 1-10 rating at the end
     CALLBACK = "callback"  # the number to call back on, for a ticket
     NOTICE = "notice"  # the municipality, to see whether a crisis notice is theirs
+    TOPIC = "topic"  # "Handler det om dit sundhedskort?": what was heard, confirmed
+    MENU = "menu"  # "Tryk 1 for MitID, 2 for …": a topic chosen on the keypad
 
 
 # Why the citizen needs a person (recorded with the escalation): the handoff reasons
@@ -48,16 +50,34 @@ class Pending:
     topic: str | None = None
     need: Need | None = None
     question: str | None = None
+    options: tuple[str, ...] = ()  # topics to offer next (the menu's, in key order)
 
     def as_json(self) -> dict[str, Any]:
         return {"ask": str(self.ask), "topic": self.topic,
-                "need": str(self.need) if self.need else None, "question": self.question}
+                "need": str(self.need) if self.need else None, "question": self.question,
+                "options": list(self.options)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Pending:
         need = data.get("need")
         return cls(Ask(data["ask"]), data.get("topic"), Need(need) if need else None,
-                   data.get("question"))
+                   data.get("question"), tuple(data.get("options") or ()))
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """How sure speech recognition was of what it heard, and what else it may have been.
+
+    From Whisper's own scores of the best hypothesis: the mean log-probability of its
+    tokens, the probability that the audio held no speech, and how repetitive the text
+    is (a hallucinating model loops, which compresses well). `unsure` is the
+    recogniser's verdict from its configured limits (`DDH_STT_MIN_LOGPROB`, …)."""
+
+    alternatives: tuple[str, ...] = ()  # the other hypotheses, best first
+    avg_logprob: float = 0.0
+    no_speech_prob: float = 0.0
+    compression_ratio: float = 1.0
+    unsure: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,6 +91,9 @@ class TurnInput:
     # The channel could not make out what the citizen said (voice: repeatedly): the
     # turn is recorded with empty text and a person is offered.
     unheard: bool = False
+    # Speech: how sure the recogniser was, and its other hypotheses (None: typed, or
+    # pressed on the keypad, which is certain).
+    recognition: Recognition | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +104,8 @@ class Heard:
     phones: tuple[str, ...]  # phone numbers the citizen gave (for a consented callback)
     pii_kinds: tuple[str, ...]
     cues: Cues
+    alternatives: tuple[str, ...] = ()  # what speech recognition may also have heard
+    unsure: bool = False  # speech recognition was unsure of `text`
 
 
 @dataclass(frozen=True)

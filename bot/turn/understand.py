@@ -36,6 +36,8 @@ class Understanding:
     # another one.
     follows: bool = False
     place_only: bool = False  # the turn only said where the citizen lives
+    alternatives: tuple[str, ...] = ()  # speech: what the recogniser may also have heard
+    unsure: bool = False  # speech: the recogniser was unsure of `text`
 
 
 # How many words a turn that leans on the previous one with a pronoun may have: past
@@ -82,9 +84,14 @@ def read(sv: Services, state: ConversationState, heard: Heard,
         query = sv.detector.without_places(query, state.municipality)
     if state.municipality_turn == state.turns and state.municipality_source == "postal_code":
         query = without_numbers(query)  # the number was the postal code
-    if found is not None and found.source == "name" and found.evidence:
-        query = re.sub(rf"(?<![\wæøå]){re.escape(found.evidence)}(?![\wæøå])", " ", query,
+    # the place's own words are not the question (a town that is in several
+    # municipalities too: "jeg bor i Værløse")
+    place = found.evidence if found is not None and found.source == "name" else \
+        located.evidence if located is not None and located.candidates else None
+    if place:
+        query = re.sub(rf"(?<![\wæøå]){re.escape(place)}(?![\wæøå])", " ", query,
                        flags=re.IGNORECASE)
+        query = _LIVES_IN.sub(" ", query)
     place_only = found is not None and found.code is not None and \
         state.municipality_turn == state.turns and not analyse(_PLACE_WORDS.sub(" ", query))
     answered = state.last_topic is not None and bool(state.last_guides) and \
@@ -95,9 +102,14 @@ def read(sv: Services, state: ConversationState, heard: Heard,
         not sv.retriever.named_topics(query)
     follows = answered and (place_only or cues.continues or short or (
         cues.refers and cues.content_words <= FOLLOW_UP_WORDS))
-    return Understanding(text, cues, need, query, follows, place_only)
+    return Understanding(text, cues, need, query, follows, place_only,
+                         heard.alternatives, heard.unsure)
 
 
+# "jeg bor i …" around a place named in the turn: not part of the question.
+_LIVES_IN = re.compile(r"(?<![\wæøå])(?:jeg|vi|han|hun|de|min \w+) (?:bor|boede|er flyttet|"
+                       r"er fra|lives?|live)(?: (?:i|på|ved|til|in|at))?(?![\wæøå])",
+                       re.IGNORECASE)
 # What people say around where they live: "jeg bor i", "vi er fra", "kommune".
 _PLACE_WORDS = re.compile(r"(?<![\wæøå])(?:bor|boede|bo|fra|kommune|kommunen|i|på|ved|"
                           r"live|lives|living|in|from|municipality|postnummer|postnr)"
@@ -124,8 +136,17 @@ def search(sv: Services, state: ConversationState, text: str,
         # intent's guide ("følg din sag") matches the residue on more terms than any
         # subject does, the residue is about the request itself, not a subject.
         c = sv.confidence
+        names = retriever.named_topics(text)
+        if top is not None and top.guide.topic not in names:
+            # a subject the residue names a little lower goes first ("fuldmagt til min
+            # digitale post" names Digital Post)
+            other = next((h for h in hits[1:] if h.guide.topic in names and
+                          h.score >= top.score - c.named_margin), None)
+            if other is not None:
+                hits = [other] + [h for h in hits if h is not other]
+                top = other
         # a subject the residue names ("… om plejebolig") will do
-        named = top is not None and top.guide.topic in retriever.named_topics(text) and \
+        named = top is not None and top.guide.topic in names and \
             top.lexical >= c.min_lexical / 2
         # else a word of the residue must be one of the topic's own, not only
         # everyday words the topic's keywords also use ("kan jeg ikke bare få lov at")
@@ -149,7 +170,7 @@ def search(sv: Services, state: ConversationState, text: str,
     if follows and state.last_topic:
         # A new subject needs a word of its own: "ja og så kørekortet" after the
         # passport answer names driving licences; "og til et barn?" names nothing.
-        named = retriever.named_topics(text) - {NO_GUIDE_TOPIC}
+        named = retriever.named_topics(text, besides=state.last_topic) - {NO_GUIDE_TOPIC}
         if state.last_topic not in named:
             # the named topic's best guide, wherever the turn alone ranked it
             other = next((h for h in hits if h.guide.topic in named), None)

@@ -31,6 +31,7 @@ from pipecat.frames.frames import (
     EndFrame,
     EndWorkerFrame,
     Frame,
+    InputDTMFFrame,
     StartFrame,
     TranscriptionFrame,
     TTSSpeakFrame,
@@ -42,7 +43,7 @@ from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from bot.frontdesk import Frontdesk, TurnInput, TurnResult
 from bot.intents import detect
 from bot.replies import spaced_phone
-from bot.turn.types import Ask
+from bot.turn.types import Ask, Recognition
 from bot.voice.carrier import CallInfo, CarrierError, SmsSender, Telephony
 from bot.voice.frames import SpeechNotUnderstoodFrame
 from bot.voice.speakable import speakable
@@ -87,6 +88,8 @@ class FrontdeskProcessor(FrameProcessor):
         self._misses = 0
         self._sms_text: str | None = None  # link offered by SMS, sent on "ja"
         self._confirm_number = False
+        self._awaiting_key = False  # the bot asked a question a single key answers
+        self._keyed = False
         self._ending = False
         self._closed = False
         self.hold_announce_s = hold_announce_s
@@ -101,9 +104,19 @@ class FrontdeskProcessor(FrameProcessor):
             await self.push_frame(frame, direction)
             self.create_task(self._greet(), name="greet")
             return
-        if isinstance(frame, TranscriptionFrame):
+        if isinstance(frame, InputDTMFFrame) and self._awaiting_key:
+            # "tryk 1 for ja": one key answers at once, without the aggregator's wait
+            self._awaiting_key = False
+            self._keyed = True
             self._cancel_silence()
-            self.create_task(self._utterance(frame.text), name="turn")
+            self.create_task(self._utterance(frame.button.value), name="key")
+        elif isinstance(frame, TranscriptionFrame):
+            if self._keyed and not frame.user_id and frame.text.strip().isdigit():
+                self._keyed = False  # the aggregator's copy of the key just taken
+                return
+            self._cancel_silence()
+            heard = frame.result if isinstance(frame.result, Recognition) else None
+            self.create_task(self._utterance(frame.text, heard), name="turn")
             return
         if isinstance(frame, SpeechNotUnderstoodFrame):
             self.create_task(self._not_understood(frame.reason), name="unheard")
@@ -148,7 +161,7 @@ class FrontdeskProcessor(FrameProcessor):
 
     # --- turns -----------------------------------------------------------------------
 
-    async def _utterance(self, text: str) -> None:
+    async def _utterance(self, text: str, recognition: Recognition | None = None) -> None:
         async with self._turns:
             if self._ending:
                 return
@@ -166,7 +179,8 @@ class FrontdeskProcessor(FrameProcessor):
                 if cues.yes and self.call.caller:
                     said = f"{said} {self.call.caller}"  # the number they just confirmed
             await self._turn(TurnInput(self.call.conversation, said, Channel.VOICE,
-                                       self.municipality, self.call.called, self._now()))
+                                       self.municipality, self.call.called, self._now(),
+                                       recognition=recognition))
 
     async def _not_understood(self, reason: str) -> None:
         async with self._turns:
@@ -188,6 +202,7 @@ class FrontdeskProcessor(FrameProcessor):
         await self._act(result)
 
     async def _act(self, result: TurnResult) -> None:
+        self._awaiting_key = result.awaiting in (Ask.TOPIC, Ask.MENU)
         if result.action == Action.ANSWER and result.guides:
             g = result.guides[0]
             self._sms_text = f"{g['title']}: {g['url']}"

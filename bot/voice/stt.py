@@ -6,6 +6,13 @@ segments in, one `TranscriptionFrame` per utterance out) and transcribes through
 process-wide `SpeechRecognizer`:
 - temperature 0 only (faster-whisper's temperature fallback caused 3–7 s outliers),
   Danish, beam width by configuration;
+- decoded with CTranslate2 directly (faster-whisper loads the model, computes the
+  features and tokenises), so one beam search gives several hypotheses with scores:
+  the frontdesk searches them all and confirms the topic when the recogniser was unsure
+  (`Recognition`: mean log-probability, no-speech probability, compression ratio);
+- a turn is dropped as silence only when Whisper both thinks it held no speech and
+  is unsure of the words (faster-whisper's own rule): a no-speech score alone dropped
+  clear requests ("jeg vil gerne tale med en medarbejder" scored 0.81);
 - `initial_prompt` and `hotwords` from the knowledge base's vocabulary
   (`bot/voice/vocabulary.py`), which helps the small default model with names;
 - a time limit: a transcription slower than `DDH_STT_TIMEOUT_S`, or one that fails,
@@ -17,9 +24,10 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import zlib
 from collections.abc import AsyncGenerator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,16 +40,26 @@ from pipecat.transcriptions.language import Language
 from pipecat.utils.time import time_now_iso8601
 
 from bot.stt_model import model_dir, resolve_device
+from bot.turn.types import Recognition
 from bot.voice.frames import SpeechNotUnderstoodFrame
 from ddh.settings import Settings
 
-NO_SPEECH = 0.6  # segments Whisper itself judges as silence are dropped
+NO_SPEECH = 0.6  # with a low score too: Whisper judges the audio as silence
+SILENT_LOGPROB = -1.0
+HYPOTHESES = 3  # the best and two alternatives
+WINDOW = 3000  # feature frames Whisper's encoder takes (30 s)
 
 
 @dataclass
 class Transcript:
     text: str
     seconds: float  # audio length
+    recognition: Recognition = field(default_factory=Recognition)
+
+
+def compression_ratio(text: str) -> float:
+    data = text.encode("utf-8")
+    return len(data) / len(zlib.compress(data)) if data else 0.0
 
 
 class SpeechRecognizer:
@@ -49,7 +67,9 @@ class SpeechRecognizer:
 
     def __init__(self, path: Path, device: str = "cpu", compute_type: str = "int8",
                  beam_size: int = 1, prompt: str | None = None,
-                 hotwords: str | None = None, workers: int = 2) -> None:
+                 hotwords: str | None = None, workers: int = 2,
+                 min_logprob: float = -1.0, max_no_speech: float = 0.5,
+                 max_compression: float = 2.4) -> None:
         from faster_whisper import WhisperModel
 
         self.device = resolve_device(device)
@@ -58,9 +78,14 @@ class SpeechRecognizer:
         self.model = WhisperModel(str(path), device=self.device, compute_type=compute_type,
                                   cpu_threads=2, num_workers=workers)
         self.beam_size = beam_size
+        self.min_logprob = min_logprob
+        self.max_no_speech = max_no_speech
+        self.max_compression = max_compression
         self.prompt = prompt
         self.hotwords = hotwords
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stt")
+        self._prompt_tokens: list[int] | None = None
+        self._tokenizer: Any = None
         self.calls = 0
         self.failures = 0
         self._lock = threading.Lock()
@@ -71,22 +96,69 @@ class SpeechRecognizer:
         path = model_dir(settings.stt_model, settings.model_cache)
         return cls(path, settings.stt_device, settings.stt_compute_type,
                    settings.stt_beam_size, prompt,
-                   hotwords if settings.stt_hotwords else None)
+                   hotwords if settings.stt_hotwords else None,
+                   min_logprob=settings.stt_min_logprob)
+
+    def _prompt(self) -> list[int]:
+        """The decoder's start: the vocabulary prompt (and hotwords) as previous text,
+        then Danish, transcribe, no timestamps (as faster-whisper builds it)."""
+        if self._prompt_tokens is None:
+            from faster_whisper.tokenizer import Tokenizer
+
+            tok = Tokenizer(self.model.hf_tokenizer, True, task="transcribe", language="da")
+            half = self.model.max_length // 2 - 1
+            prompt: list[int] = []
+            if self.prompt or self.hotwords:
+                prompt.append(tok.sot_prev)
+                if self.hotwords:
+                    prompt += tok.encode(" " + self.hotwords.strip())[:half]
+                if self.prompt:
+                    prompt += tok.encode(" " + self.prompt.strip())[-half:]
+            self._tokenizer = tok
+            self._prompt_tokens = [*prompt, *tok.sot_sequence, tok.no_timestamps]
+        return self._prompt_tokens
 
     def transcribe(self, pcm16: bytes, sample_rate: int = 16000) -> Transcript:
-        """Blocking: 16-bit mono PCM at 16 kHz to text (empty when it heard nothing)."""
+        """Blocking: 16-bit mono PCM at 16 kHz to text (empty when it heard nothing),
+        with the recogniser's scores and its other hypotheses."""
         audio = np.frombuffer(pcm16, dtype=np.int16).astype(np.float32) / 32768.0
         if sample_rate != 16000:
             raise ValueError("the recogniser expects 16 kHz audio")
-        segments, _ = self.model.transcribe(
-            audio, language="da", task="transcribe", beam_size=self.beam_size,
-            temperature=0.0, condition_on_previous_text=False, vad_filter=False,
-            initial_prompt=self.prompt, hotwords=self.hotwords, without_timestamps=True,
-            no_repeat_ngram_size=3)  # the small model otherwise loops on a word
-        text = " ".join(s.text.strip() for s in segments if s.no_speech_prob < NO_SPEECH)
+        prompt = self._prompt()
+        features = self.model.feature_extractor(audio)
+        texts: list[str] = []
+        alternatives: list[str] = []
+        logprobs: list[float] = []
+        no_speech: list[float] = []
+        for start in range(0, max(features.shape[-1], 1), WINDOW):
+            window = features[:, start:start + WINDOW]
+            window = np.pad(window, ((0, 0), (0, WINDOW - window.shape[-1])))
+            encoded = self.model.encode(window)
+            result = self.model.model.generate(
+                encoded, [prompt], beam_size=max(self.beam_size, HYPOTHESES),
+                num_hypotheses=HYPOTHESES, return_scores=True, return_no_speech_prob=True,
+                no_repeat_ngram_size=3,  # the small model otherwise loops on a word
+                max_length=self.model.max_length, suppress_blank=True)[0]
+            decoded = [self._tokenizer.decode(ids).strip() for ids in result.sequences_ids]
+            score = float(result.scores[0]) if result.scores else -10.0
+            if not decoded or (result.no_speech_prob > NO_SPEECH and score < SILENT_LOGPROB):
+                continue  # silence (or noise) in this window
+            texts.append(decoded[0])
+            logprobs.append(score)
+            no_speech.append(float(result.no_speech_prob))
+            if start == 0:
+                alternatives = [d for d in dict.fromkeys(decoded[1:]) if d and d != decoded[0]]
+        text = " ".join(t for t in texts if t).strip()
         with self._lock:
             self.calls += 1
-        return Transcript(text.strip(), len(audio) / sample_rate)
+        logprob = round(float(np.mean(logprobs)), 3) if logprobs else 0.0
+        silence = round(max(no_speech), 3) if no_speech else 0.0
+        ratio = round(compression_ratio(text), 3)
+        recognition = Recognition(
+            tuple(alternatives) if len(texts) == 1 else (), logprob, silence, ratio,
+            unsure=logprob < self.min_logprob or silence > self.max_no_speech or
+            ratio > self.max_compression)
+        return Transcript(text, len(audio) / sample_rate, recognition)
 
     async def transcribe_async(self, pcm16: bytes, timeout_s: float) -> Transcript:
         loop = asyncio.get_running_loop()
@@ -131,7 +203,8 @@ class FrontdeskSTTService(SegmentedSTTService):
         finally:
             await self.stop_processing_metrics()
         if result.text:
+            # the scores and alternatives travel in the frame's `result` field
             yield TranscriptionFrame(result.text, self._user_id, time_now_iso8601(),
-                                     Language.DA)
+                                     Language.DA, result=result.recognition)
         else:
             yield SpeechNotUnderstoodFrame(reason="empty")

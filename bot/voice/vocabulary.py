@@ -12,8 +12,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from knowledge.guide import NO_GUIDE_TOPIC
 from knowledge.service import Knowledge
 
+UNSPOKEN = frozenset({NO_GUIDE_TOPIC, "uden-for-omraade", "krise", "menneske"})
 MAX_PROMPT_CHARS = 260  # a short sentence; long keyword lists make Whisper hallucinate
 MAX_HOTWORDS_CHARS = 300
 
@@ -46,6 +48,8 @@ def _plain(name: str) -> str:
     inner = re.search(r"\(([^)]+)\)", name)
     if head.endswith("-") and inner:  # 'Børne- og ungeydelse (børnepenge)'
         head = inner.group(1)
+    elif len(head) <= 5 and " og " in name:  # 'Valg og skift af læge': the whole name
+        head = re.split(r" \(", name)[0].strip()
     return head if any(c.isupper() for c in head[1:]) else head.lower()
 
 
@@ -62,7 +66,10 @@ def vocabulary(knowledge: Knowledge) -> tuple[str, str]:
     # Topics with the most guides first: they are what callers ask about most.
     guides = Counter(g.topic for g in knowledge.retriever.guides.values())
     ordered = sorted(registry.topics.values(), key=lambda t: -guides[t.slug])
-    topics = _unique([_plain(t.name) for t in ordered if guides[t.slug]])
+    # Topics no guide answers (municipal areas without a guide, out of scope) would put
+    # "andre kommunale opgaver" first: their many entries are no sign of callers' words.
+    topics = _unique([_plain(t.name) for t in ordered
+                      if guides[t.slug] and t.slug not in UNSPOKEN])
     members = [registry.municipalities[c].name for c in registry.members
                if c in registry.municipalities]
     others = [m.name for m in registry.municipalities.values()]
