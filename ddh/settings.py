@@ -107,8 +107,18 @@ class Settings(BaseSettings):
     tts_timeout_s: float = Field(
         default=3.0, gt=0, description="First audio later than this: fall back to espeak"
     )
+    voice_end_of_turn: Literal["smart_turn", "silence"] = Field(
+        default="smart_turn", description="What ends the caller's turn: pipecat's Smart "
+        "Turn v3 model after a short pause, or a fixed silence (voice_vad_stop_s)")
+    voice_turn_pause_s: float = Field(
+        default=0.2, gt=0, description="Smart Turn: the pause after which it is asked "
+        "whether the caller has finished")
+    voice_turn_max_wait_s: float = Field(
+        default=2.0, gt=0, description="Smart Turn: silence that ends a turn it judged "
+        "unfinished")
     voice_vad_stop_s: float = Field(
-        default=0.6, gt=0, description="Silence that ends the caller's utterance"
+        default=0.6, gt=0, description="Silence that ends the caller's utterance "
+        "(voice_end_of_turn=silence)"
     )
     voice_silence_s: float = Field(
         default=8.0, gt=0, description="Caller silence before the bot asks if they are there"

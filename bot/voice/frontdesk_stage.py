@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -36,12 +37,13 @@ from pipecat.frames.frames import (
     TranscriptionFrame,
     TTSSpeakFrame,
     UserStartedSpeakingFrame,
+    UserStoppedSpeakingFrame,
     VADUserStartedSpeakingFrame,
 )
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 
 from bot.frontdesk import Frontdesk, TurnInput, TurnResult
-from bot.intents import detect
+from bot.intents import detect, words
 from bot.replies import spaced_phone
 from bot.turn.types import Ask, Recognition
 from bot.voice.carrier import CallInfo, CarrierError, SmsSender, Telephony
@@ -64,13 +66,21 @@ SAY = {
 }
 
 
+def _opening(text: str) -> bool:
+    """Only a greeting, a filler or a "ja": how callers start before their question."""
+    cues = detect(text)
+    return cues.greeting_only or words(text) == 0 or (cues.yes and words(text) <= 2 and
+                                                      not cues.question)
+
+
 class FrontdeskProcessor(FrameProcessor):
     """See module docstring. Sits between speech-to-text and text-to-speech."""
 
     def __init__(self, frontdesk: Frontdesk, call: CallInfo, telephony: Telephony,
                  sms: SmsSender, *, municipality: str | None = None,
                  silence_s: float = 8.0, max_misses: int = 2, hold_announce_s: float = 30.0,
-                 clock: Callable[[], datetime] | None = None, **kwargs: Any) -> None:
+                 clock: Callable[[], datetime] | None = None, opening_hold_s: float = 1.5,
+                 **kwargs: Any) -> None:
         super().__init__(name="FrontdeskProcessor", **kwargs)
         self.frontdesk = frontdesk
         self.call = call
@@ -89,6 +99,11 @@ class FrontdeskProcessor(FrameProcessor):
         self._sms_text: str | None = None  # link offered by SMS, sent on "ja"
         self._confirm_number = False
         self._awaiting_key = False  # the bot asked a question a single key answers
+        self._awaiting = False  # the bot asked a question ("ja" answers it)
+        self._held: str | None = None  # "ja hej": held for what the caller says next
+        self._hold_timer: asyncio.Task | None = None
+        self._speaking = False  # the caller is in a turn (VAD or the turn detector)
+        self.opening_hold_s = opening_hold_s
         self._keyed = False
         self._ending = False
         self._closed = False
@@ -116,11 +131,20 @@ class FrontdeskProcessor(FrameProcessor):
                 return
             self._cancel_silence()
             heard = frame.result if isinstance(frame.result, Recognition) else None
-            self.create_task(self._utterance(frame.text, heard), name="turn")
+            self._heard(frame.text, heard)
             return
         if isinstance(frame, SpeechNotUnderstoodFrame):
+            if self._held is not None:  # what came after the greeting was nothing
+                self._release_held()
+                return
             self.create_task(self._not_understood(frame.reason), name="unheard")
             return
+        if isinstance(frame, (VADUserStartedSpeakingFrame, UserStartedSpeakingFrame)):
+            self._speaking = True
+            if self._held is not None:
+                self._hold_timer_cancel()  # the caller goes on: wait for the rest
+        elif isinstance(frame, UserStoppedSpeakingFrame):
+            self._speaking = False
         if isinstance(frame, (VADUserStartedSpeakingFrame, UserStartedSpeakingFrame,
                               BotStartedSpeakingFrame)):
             self._cancel_silence()
@@ -160,6 +184,39 @@ class FrontdeskProcessor(FrameProcessor):
         await self._say(greeting)
 
     # --- turns -----------------------------------------------------------------------
+
+    def _heard(self, text: str, recognition: Recognition | None) -> None:
+        """A transcript: acted on, or, when it is only an opening ("ja hej", "hallo")
+        and the bot asked nothing, held briefly and joined to what the caller says next
+        (a pause after "ja hej" is where end-of-turn detection would cut them off)."""
+        if self._held is not None:
+            held, self._held = self._held, None
+            self._hold_timer_cancel()
+            text = f"{held} {text}"
+            if recognition is not None:
+                recognition = replace(recognition, alternatives=tuple(
+                    f"{held} {a}" for a in recognition.alternatives))
+        elif not self._awaiting and self.opening_hold_s > 0 and _opening(text):
+            self._held = text
+            if not self._speaking:  # else the caller's next words end the hold
+                self._hold_timer = self.create_task(self._hold_expired(), name="opening")
+            return
+        self.create_task(self._utterance(text, recognition), name="turn")
+
+    async def _hold_expired(self) -> None:
+        await asyncio.sleep(self.opening_hold_s)
+        self._hold_timer = None
+        self._release_held()
+
+    def _hold_timer_cancel(self) -> None:
+        if self._hold_timer is not None:
+            task, self._hold_timer = self._hold_timer, None
+            task.cancel()
+
+    def _release_held(self) -> None:
+        if self._held is not None:
+            text, self._held = self._held, None
+            self.create_task(self._utterance(text), name="turn")
 
     async def _utterance(self, text: str, recognition: Recognition | None = None) -> None:
         async with self._turns:
@@ -203,6 +260,7 @@ class FrontdeskProcessor(FrameProcessor):
 
     async def _act(self, result: TurnResult) -> None:
         self._awaiting_key = result.awaiting in (Ask.TOPIC, Ask.MENU)
+        self._awaiting = result.awaiting is not None
         if result.action == Action.ANSWER and result.guides:
             g = result.guides[0]
             self._sms_text = f"{g['title']}: {g['url']}"
@@ -305,6 +363,7 @@ class FrontdeskProcessor(FrameProcessor):
     async def _close(self, frame: Frame) -> None:
         """Hang-up or goodbye: free the conversation (idempotent)."""
         self._cancel_silence()
+        self._hold_timer_cancel()
         if self._hold is not None:
             self._hold.cancel()
         if self._closed:

@@ -1,7 +1,7 @@
 """One call = one pipecat pipeline; the heavy parts are shared by all calls.
 
-    transport in → Silero VAD → speech to text → user turns (barge-in) → DTMF →
-    frontdesk stage → text to speech → transport out
+    transport in → Silero VAD → user turns (Smart Turn; barge-in) → speech to text →
+    DTMF → frontdesk stage → text to speech → transport out
 
 `VoiceServices` is created once per process (the Whisper model, the vocabulary, the
 frontdesk, the carrier adapters); the carrier adapters are built by whoever hosts the
@@ -29,6 +29,7 @@ from pipecat.pipeline.pipeline import Pipeline
 from pipecat.pipeline.worker import PipelineParams, PipelineWorker
 from pipecat.processors.aggregators.dtmf_aggregator import DTMFAggregator
 from pipecat.processors.audio.vad_processor import VADProcessor
+from pipecat.processors.frame_processor import FrameProcessor
 from pipecat.transports.base_transport import BaseTransport
 from pipecat.turns.user_start import VADUserTurnStartStrategy
 from pipecat.turns.user_stop import SpeechTimeoutUserTurnStopStrategy
@@ -41,6 +42,7 @@ from bot.voice.carrier import CallInfo, SmsSender, Telephony
 from bot.voice.frontdesk_stage import FrontdeskProcessor
 from bot.voice.stt import FrontdeskSTTService, SpeechRecognizer
 from bot.voice.tts import make_tts
+from bot.voice.turn_stt import TurnSTTService
 from bot.voice.vocabulary import vocabulary
 from ddh.settings import Settings
 
@@ -77,9 +79,30 @@ class VoiceServices:
         return cls(settings, frontdesk, recognizer, telephony, sms)
 
 
-def build_pipeline(transport: BaseTransport, services: VoiceServices, call: CallInfo,
-                   municipality: str | None = None) -> tuple[Pipeline, FrontdeskProcessor]:
-    s = services.settings
+def _hearing(s: Settings, services: VoiceServices) -> list[FrameProcessor]:
+    """VAD, the end of the caller's turn and speech to text, in pipeline order.
+
+    Smart Turn (default): VAD reports pauses of 0.2 s, pipecat's Smart Turn v3 model
+    decides from the audio whether the caller has finished (else a longer silence
+    does), and the turn is transcribed as one (`TurnSTTService`, started at the pause).
+    Silence: a fixed 0.6 s silence ends the utterance, transcribed per VAD segment."""
+    if s.voice_end_of_turn == "smart_turn":
+        from pipecat.audio.turn.smart_turn.base_smart_turn import SmartTurnParams
+        from pipecat.audio.turn.smart_turn.local_smart_turn_v3 import (
+            LocalSmartTurnAnalyzerV3,
+        )
+        from pipecat.turns.user_stop import TurnAnalyzerUserTurnStopStrategy
+
+        vad = VADProcessor(vad_analyzer=SileroVADAnalyzer(
+            sample_rate=IN_RATE, params=VADParams(stop_secs=s.voice_turn_pause_s)))
+        analyzer = LocalSmartTurnAnalyzerV3(
+            sample_rate=IN_RATE, params=SmartTurnParams(stop_secs=s.voice_turn_max_wait_s))
+        turns = UserTurnProcessor(user_turn_strategies=UserTurnStrategies(
+            start=[VADUserTurnStartStrategy()],
+            stop=[TurnAnalyzerUserTurnStopStrategy(turn_analyzer=analyzer,
+                                                   wait_for_transcript=False)]),
+            user_turn_stop_timeout=s.voice_turn_max_wait_s + 0.5)  # pipecat's default: 5 s
+        return [vad, turns, TurnSTTService(services.recognizer, timeout_s=s.stt_timeout_s)]
     vad = VADProcessor(vad_analyzer=SileroVADAnalyzer(
         sample_rate=IN_RATE, params=VADParams(stop_secs=s.voice_vad_stop_s)))
     stt = FrontdeskSTTService(services.recognizer, timeout_s=s.stt_timeout_s)
@@ -87,12 +110,18 @@ def build_pipeline(transport: BaseTransport, services: VoiceServices, call: Call
         start=[VADUserTurnStartStrategy()],
         stop=[SpeechTimeoutUserTurnStopStrategy(user_speech_timeout=s.voice_vad_stop_s,
                                                 wait_for_transcript=False)]))
+    return [vad, stt, turns]
+
+
+def build_pipeline(transport: BaseTransport, services: VoiceServices, call: CallInfo,
+                   municipality: str | None = None) -> tuple[Pipeline, FrontdeskProcessor]:
+    s = services.settings
     dtmf = DTMFAggregator(timeout=3.0, prefix="")
     stage = FrontdeskProcessor(services.frontdesk, call, services.telephony, services.sms,
                                municipality=municipality, silence_s=s.voice_silence_s,
                                hold_announce_s=s.voice_hold_announce_s, clock=services.clock)
     tts = make_tts(s)
-    pipeline = Pipeline([transport.input(), vad, stt, turns, dtmf, stage, tts,
+    pipeline = Pipeline([transport.input(), *_hearing(s, services), dtmf, stage, tts,
                          transport.output()])
     return pipeline, stage
 

@@ -1,0 +1,149 @@
+"""Speech to text per caller turn, started before the turn is known to be over.
+
+With Smart Turn deciding the end of a turn (pipecat's `LocalSmartTurnAnalyzerV3`, an
+audio model that hears whether a sentence is finished), VAD only needs a short pause
+(0.2 s) to ask it. This stage sits after pipecat's `UserTurnProcessor` and:
+- keeps the caller's audio from the start of the turn (with a little before it, as
+  VAD starts late) across the pauses inside it;
+- at every pause VAD reports, starts transcribing what it has (speculatively: the
+  caller may go on, and then that result is dropped);
+- when the turn ends (`UserStoppedSpeakingFrame`), releases the transcript at once if
+  the caller said nothing since that pause, else transcribes the whole turn.
+So the caller's words are transcribed while Smart Turn decides, and a sentence with a
+pause in it is one turn, one transcript, not two. One `SpeechRecognizer` (one model,
+a few worker threads) serves every call of the process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from loguru import logger
+from pipecat.frames.frames import (
+    CancelFrame,
+    EndFrame,
+    Frame,
+    InputAudioRawFrame,
+    TranscriptionFrame,
+    UserStartedSpeakingFrame,
+    UserStoppedSpeakingFrame,
+    VADUserStartedSpeakingFrame,
+    VADUserStoppedSpeakingFrame,
+)
+from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+from pipecat.transcriptions.language import Language
+from pipecat.utils.time import time_now_iso8601
+
+from bot.voice.frames import SpeechNotUnderstoodFrame
+from bot.voice.stt import SpeechRecognizer, Transcript
+
+RATE = 16000
+BYTES_PER_S = RATE * 2
+PRE_ROLL_S = 0.5  # VAD starts after 0.2 s of speech: keep what came before
+MAX_TURN_S = 30.0  # a monologue is cut here and transcribed
+
+
+class TurnSTTService(FrameProcessor):
+    """See module docstring. Needs VAD frames and the user-turn frames upstream."""
+
+    def __init__(self, recognizer: SpeechRecognizer, *, timeout_s: float = 4.0,
+                 **kwargs: Any) -> None:
+        super().__init__(name="TurnSTTService", **kwargs)
+        self.recognizer = recognizer
+        self.timeout_s = timeout_s
+        self._pre = bytearray()  # rolling audio before a turn
+        self._turn = bytearray()  # the turn's audio so far
+        self._in_turn = False
+        self._vad_speaking = False
+        self._spoken_since = False  # speech after the last speculative start
+        self._guess: asyncio.Task[Transcript] | None = None
+        self._guess_len = 0
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
+        await super().process_frame(frame, direction)
+        if isinstance(frame, InputAudioRawFrame):
+            self._audio(frame.audio)
+        elif isinstance(frame, VADUserStartedSpeakingFrame):
+            self._vad_speaking = True
+            if not self._in_turn:
+                self._begin()
+            self._spoken_since = True
+        elif isinstance(frame, UserStartedSpeakingFrame) and not self._in_turn:
+            self._begin()
+        elif isinstance(frame, VADUserStoppedSpeakingFrame):
+            self._vad_speaking = False
+            if self._in_turn:
+                self._speculate()
+        elif isinstance(frame, UserStoppedSpeakingFrame) and self._in_turn:
+            await self.push_frame(frame, direction)
+            await self._release()
+            return
+        elif isinstance(frame, (EndFrame, CancelFrame)):
+            self._drop_guess()
+        await self.push_frame(frame, direction)
+
+    def _audio(self, audio: bytes) -> None:
+        if self._in_turn:
+            self._turn.extend(audio)
+            if len(self._turn) > MAX_TURN_S * BYTES_PER_S:
+                self._speculate()
+        else:
+            self._pre.extend(audio)
+            excess = len(self._pre) - int(PRE_ROLL_S * BYTES_PER_S)
+            if excess > 0:
+                del self._pre[:excess]
+
+    def _begin(self) -> None:
+        self._in_turn = True
+        self._turn = bytearray(self._pre)
+        self._pre.clear()
+        self._spoken_since = True
+        self._drop_guess()
+
+    def _speculate(self) -> None:
+        """A pause: transcribe what the turn holds so far, in case it is the end."""
+        self._drop_guess()
+        self._spoken_since = False
+        self._guess_len = len(self._turn)
+        self._guess = asyncio.ensure_future(
+            self.recognizer.transcribe_async(bytes(self._turn), self.timeout_s))
+
+    def _drop_guess(self) -> None:
+        if self._guess is not None:
+            self._guess.cancel()  # the worker thread finishes; its result is ignored
+            self._guess = None
+
+    async def _release(self) -> None:
+        """The turn is over: its transcript, from the guess when nothing came after."""
+        audio, guess = bytes(self._turn), self._guess
+        self._in_turn, self._turn, self._guess = False, bytearray(), None
+        reused = guess is not None and not self._spoken_since
+        if self._vad_speaking:
+            # the caller went on before the turn was judged over: what follows is the
+            # next turn from here, not lost in the pre-roll
+            self._in_turn, self._spoken_since = True, True
+        try:
+            if reused and guess is not None:
+                result = await guess
+            else:
+                if guess is not None:
+                    guess.cancel()
+                result = await self.recognizer.transcribe_async(audio, self.timeout_s)
+        except TimeoutError:
+            logger.warning(f"{self}: transcription over {self.timeout_s} s; given up")
+            await self.push_frame(SpeechNotUnderstoodFrame(reason="timeout"))
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # any engine failure becomes an apology, not silence
+            logger.error(f"{self}: transcription failed: {exc!r}")
+            await self.push_frame(SpeechNotUnderstoodFrame(reason="error"))
+            return
+        if result.text:
+            await self.push_frame(TranscriptionFrame(
+                result.text, "caller", time_now_iso8601(), Language.DA,
+                result=result.recognition,
+                finalized=True))
+        else:
+            await self.push_frame(SpeechNotUnderstoodFrame(reason="empty"))
