@@ -1,17 +1,23 @@
-"""Voice benchmark: phone calls with synthetic Danish speech against `ddh serve`.
+"""Voice benchmark: phone calls with synthetic Danish speech, ours against stock pipecat.
 
-    .venv/bin/python bench/voice.py [--calls 12] [--concurrent 1]
+    .venv/bin/python bench/voice.py [--questions 12] [--half dev|holdout] [--noise]
+                                    [--concurrent 1] [--stock] [--sweep 1,2,4,6]
+                                    [--end-of-turn smart_turn|silence] [--json FILE]
 
-Each call dials in like Twilio (webhook, then a media-stream WebSocket with 20 ms µ-law
-frames at 8 kHz, paced in real time), waits for the greeting, asks one question
-spoken by espeak-ng, and waits for the answer. Reported:
-- response latency: end of the caller's speech → first audio of the answer, p50/p95
-  (what a caller experiences as the pause; includes VAD's end-of-speech wait);
-- topic accuracy from audio: the topic the frontdesk recorded vs the labelled topic
-  (speech recognition + retrieval together);
-- with --concurrent N, N calls run at once.
-The index is built (or refreshed) under $DDH_DATA_DIR (default var/bench); models
-come from $DDH_MODELS_DIR (default var/models). Runs on CPU unless CUDA is present.
+The gateway runs in this process with the real voice pipeline; each question of
+`evals/voice/callers.yaml` is one call over the Twilio media-stream protocol (webhook,
+then 20 ms µ-law frames at 8 kHz in real time), spoken by espeak-ng in one of four
+voices (`evals.callers.RENDITIONS`), optionally with noise. The caller answers the
+bot's confirmations and keypad menu as a person would (`evals.callers.ask`).
+Printed, per condition: topic of the first decision, resolved within 2 bot turns,
+re-prompts, false cut-offs, WER, and latency from the caller's last audible frame to
+the first answer audio (p50/p95) broken down into end-of-turn wait, speech to text,
+frontdesk and first TTS audio.
+- `--stock`: the same clean calls, in the same run, to a stock pipecat pipeline
+  (`evals.stock`: default VAD, pipecat's WhisperSTTService on the same Whisper base,
+  a fixed reply); the ratio of the p50 latencies is printed.
+- `--sweep`: the largest number of concurrent calls whose p95 latency stays ≤ 2.5 s.
+The index is built under $DDH_DATA_DIR (default var/bench); CPU unless CUDA is present.
 """
 
 from __future__ import annotations
@@ -20,83 +26,91 @@ import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import argparse
-import asyncio
-import subprocess
-import sys
-import tempfile
-import time
-from pathlib import Path
+import argparse  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
 import yaml  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
 
-from evals.voice import call  # noqa: E402
-from gateway.api.routes.voice import conversation_id  # noqa: E402
-from tests.servers import ddh_serve  # noqa: E402
-
-# What callers ask most, in plain spoken Danish: the voice suite's questions.
-QUESTIONS = [(q["text"], q["topic"]) for q in yaml.safe_load(
-    (ROOT / "evals" / "voice" / "questions.yaml").read_text(encoding="utf-8"))["questions"]]
+SUITE = ROOT / "evals" / "voice" / "callers.yaml"
+P95_LIMIT_S = 2.5
 
 
-def pct(values: list[float], p: float) -> float:
-    return float(np.percentile(values, p)) if values else float("nan")
+def _gateway(end_of_turn: str):
+    from bot.frontdesk import Frontdesk
+    from ddh.settings import Settings
+    from gateway.app import create_app
+    from knowledge.service import Knowledge
+    from store.outcomes import OutcomeStore, database_url
 
-
-async def run(url: str, calls: int, concurrent: int) -> list[tuple[str, str, float | None]]:
-    jobs = [(f"CAbench{i:03d}", *QUESTIONS[i % len(QUESTIONS)]) for i in range(calls)]
-    out: list[tuple[str, str, float | None]] = []
-    for i in range(0, len(jobs), concurrent):
-        batch = jobs[i:i + concurrent]
-        lat = await asyncio.gather(*(call(url, sid, q) for sid, q, _ in batch))
-        out += [(sid, topic, latency) for (sid, _, topic), latency in zip(batch, lat,
-                                                                          strict=True)]
-    return out
+    os.environ.setdefault("DDH_DATA_DIR", "var/bench")
+    settings = Settings(voice_end_of_turn=end_of_turn)  # type: ignore[call-arg]
+    knowledge = Knowledge.open(settings)
+    if knowledge.retriever.index.count() == 0:
+        knowledge.ingest()
+    store = OutcomeStore(database_url(None, Path(tempfile.mkdtemp())))
+    desk = Frontdesk(knowledge, store)
+    return settings, desk, create_app(settings, frontdesk=desk)
 
 
 def main() -> int:
+    from bot.stt_model import model_dir
+    from evals import callers
+    from evals.stock import stock_app
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--calls", type=int, default=len(QUESTIONS))
+    ap.add_argument("--questions", type=int, default=12)
+    ap.add_argument("--half", choices=["dev", "holdout"])
+    ap.add_argument("--noise", action="store_true", help="also every call with noise")
     ap.add_argument("--concurrent", type=int, default=1)
+    ap.add_argument("--stock", action="store_true")
+    ap.add_argument("--sweep", default="")
+    ap.add_argument("--end-of-turn", default="smart_turn", choices=["smart_turn", "silence"])
+    ap.add_argument("--json", type=Path)
     args = ap.parse_args()
-    data_dir = Path(os.environ.get("DDH_DATA_DIR", "var/bench")).resolve()
-    models = Path(os.environ.get("DDH_MODELS_DIR", "var/models")).resolve()
-    subprocess.run([str(Path(sys.executable).parent / "ddh"), "knowledge", "ingest"],
-                   env={**os.environ, "DDH_DATA_DIR": str(data_dir),
-                        "DDH_MODELS_DIR": str(models)}, check=True, cwd=ROOT)
-    with tempfile.TemporaryDirectory() as tmp:
-        db = f"sqlite:///{Path(tmp) / 'voice.sqlite3'}"
-        env = {"DDH_DATA_DIR": str(data_dir), "DDH_MODELS_DIR": str(models),
-               "DDH_DATABASE_URL": db, "DDH_LOG_LEVEL": "WARNING"}
-        with ddh_serve(env, ready="/readyz", quiet=True) as (url, _):
-            t0 = time.monotonic()
-            results = asyncio.run(run(url, args.calls, args.concurrent))
-            wall = time.monotonic() - t0
-        with create_engine(db).connect() as conn:
-            topics = {row[0]: row[1] for row in conn.execute(text(
-                "SELECT conversation_id, topic FROM decisions WHERE seq = 1"))}
-    latencies = [lat for _, _, lat in results if lat is not None]
-    correct = sum(topics.get(conversation_id("twilio", sid)) == topic
-                  for sid, topic, _ in results)
-    print(f"\n{len(results)} calls ({args.concurrent} at a time) in {wall:.0f} s")
-    print(f"  response latency (end of speech → first answer audio): "
-          f"p50 {pct(latencies, 50):.2f} s, p95 {pct(latencies, 95):.2f} s, "
-          f"max {max(latencies, default=float('nan')):.2f} s; "
-          f"{len(results) - len(latencies)} without an answer")
-    print(f"  topic accuracy from audio: {correct}/{len(results)} = "
-          f"{correct / max(len(results), 1):.2f}")
-    misses = [(sid, topic, topics.get(conversation_id("twilio", sid))) for sid, topic, _ in
-              results if topics.get(conversation_id("twilio", sid)) != topic]
-    for sid, want, got in misses:
-        print(f"    {sid}: expected {want}, recorded {got}")
-    ok = bool(latencies) and len(latencies) == len(results) and pct(latencies, 95) <= 5.0
-    print(f"\ntarget (every call answered, p95 <= 5 s: no dead air): {'met' if ok else 'NOT met'}")
-    return 0 if ok else 1
+    data = yaml.safe_load(SUITE.read_text(encoding="utf-8"))
+    if args.half:
+        data["questions"] = [q for q in data["questions"] if q.get("half") == args.half]
+    settings, desk, app = _gateway(args.end_of_turn)
+    stock = stock_app(settings, model_dir(settings.stt_model, settings.model_cache)) \
+        if args.stock else None
+    t0 = time.monotonic()
+    report = callers.run(desk, app, SUITE, data, noisy=(False, True) if args.noise
+                         else (False,), concurrent=args.concurrent, stock_app=stock,
+                         limit=args.questions)
+    m = report.metrics
+    print(f"\n{len(report.items)} calls ({args.concurrent} at a time, end of turn: "
+          f"{args.end_of_turn}) in {time.monotonic() - t0:.0f} s")
+    cols = ["first_topic_accuracy", "resolved_within_2", "reprompt_rate", "false_cutoff_rate",
+            "wer", "latency_p50_s", "latency_p95_s", "eot_p50_s", "stt_p50_s",
+            "frontdesk_p50_s", "tts_p50_s"]
+    print("condition | " + " | ".join(cols))
+    for cond in ("clean", "noise"):
+        if f"{cond}_calls" in m:
+            print(f"{cond} | " + " | ".join(str(m.get(f"{cond}_{c}")) for c in cols))
+    if "stock_latency_p50_s" in m:
+        print(f"stock pipecat (clean) | latency p50 {m['stock_latency_p50_s']} s, p95 "
+              f"{m['stock_latency_p95_s']} s, unanswered {m['stock_unanswered']}; "
+              f"ratio ours/stock p50 {m.get('latency_ratio_to_stock')}")
+    sweep = {}
+    for n in [int(x) for x in args.sweep.split(",") if x]:
+        r = callers.run(desk, app, SUITE, data, noisy=(False,), concurrent=n, limit=n * 2)
+        sweep[n] = r.metrics.get("clean_latency_p95_s")
+        print(f"  {n} concurrent calls: p95 {sweep[n]} s, p50 "
+              f"{r.metrics.get('clean_latency_p50_s')} s")
+    if sweep:
+        ok = [n for n, p in sweep.items() if p is not None and p <= P95_LIMIT_S]
+        print(f"  largest sustained with p95 <= {P95_LIMIT_S} s: {max(ok) if ok else 0}")
+    if args.json:
+        args.json.write_text(json.dumps({"metrics": m, "sweep": sweep, "items": [
+            i.detail for i in report.items]}, indent=1, ensure_ascii=False))
+    return 0
 
 
 if __name__ == "__main__":

@@ -83,8 +83,8 @@ async def _run(ws: WebSocket, settings: Settings, model: Path) -> None:
         audio_in_enabled=True, audio_out_enabled=True, add_wav_header=False,
         serializer=serializer))
     pipeline = Pipeline([transport.input(), VADProcessor(vad_analyzer=SileroVADAnalyzer()),
-                         WhisperSTTService(model=str(model), device="cpu",
-                                           language=Language.DA),
+                         WhisperSTTService(device="cpu", settings=WhisperSTTService.Settings(
+                             model=str(model), language=Language.DA)),
                          FixedReply(), make_tts(settings), transport.output()])
     worker = PipelineWorker(pipeline, params=PipelineParams(
         audio_in_sample_rate=16000, audio_out_sample_rate=8000),

@@ -102,7 +102,8 @@ def _hearing(s: Settings, services: VoiceServices) -> list[FrameProcessor]:
             stop=[TurnAnalyzerUserTurnStopStrategy(turn_analyzer=analyzer,
                                                    wait_for_transcript=False)]),
             user_turn_stop_timeout=s.voice_turn_max_wait_s + 0.5)  # pipecat's default: 5 s
-        return [vad, turns, TurnSTTService(services.recognizer, timeout_s=s.stt_timeout_s)]
+        return [vad, turns, TurnSTTService(services.recognizer, timeout_s=s.stt_timeout_s,
+                                           sentence_wait_s=s.voice_vad_stop_s)]
     vad = VADProcessor(vad_analyzer=SileroVADAnalyzer(
         sample_rate=IN_RATE, params=VADParams(stop_secs=s.voice_vad_stop_s)))
     stt = FrontdeskSTTService(services.recognizer, timeout_s=s.stt_timeout_s)

@@ -10,13 +10,19 @@ audio model that hears whether a sentence is finished), VAD only needs a short p
 - when the turn ends (`UserStoppedSpeakingFrame`), releases the transcript at once if
   the caller said nothing since that pause, else transcribes the whole turn.
 So the caller's words are transcribed while Smart Turn decides, and a sentence with a
-pause in it is one turn, one transcript, not two. One `SpeechRecognizer` (one model,
-a few worker threads) serves every call of the process.
+pause in it is one turn, one transcript, not two. When Smart Turn hears an unfinished
+sentence it waits for a longer silence (2 s); if by `sentence_wait_s` (0.6 s, the
+old fixed silence) the transcript of the pause reads as a finished sentence, the turn
+is released then: never later than the plain silence rule for a complete sentence.
+One `SpeechRecognizer` (one model, a few worker threads) serves every call of the
+process.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
+import time
 from typing import Any
 
 from loguru import logger
@@ -38,6 +44,7 @@ from pipecat.utils.time import time_now_iso8601
 from bot.voice.frames import SpeechNotUnderstoodFrame
 from bot.voice.stt import SpeechRecognizer, Transcript
 
+_SENTENCE = re.compile(r"[.?!]\s*$")
 RATE = 16000
 BYTES_PER_S = RATE * 2
 PRE_ROLL_S = 0.5  # VAD starts after 0.2 s of speech: keep what came before
@@ -48,7 +55,7 @@ class TurnSTTService(FrameProcessor):
     """See module docstring. Needs VAD frames and the user-turn frames upstream."""
 
     def __init__(self, recognizer: SpeechRecognizer, *, timeout_s: float = 4.0,
-                 **kwargs: Any) -> None:
+                 sentence_wait_s: float | None = 0.6, **kwargs: Any) -> None:
         super().__init__(name="TurnSTTService", **kwargs)
         self.recognizer = recognizer
         self.timeout_s = timeout_s
@@ -59,6 +66,8 @@ class TurnSTTService(FrameProcessor):
         self._spoken_since = False  # speech after the last speculative start
         self._guess: asyncio.Task[Transcript] | None = None
         self._guess_len = 0
+        self.sentence_wait_s = sentence_wait_s
+        self._early: asyncio.Task[None] | None = None
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         await super().process_frame(frame, direction)
@@ -108,8 +117,25 @@ class TurnSTTService(FrameProcessor):
         self._guess_len = len(self._turn)
         self._guess = asyncio.ensure_future(
             self.recognizer.transcribe_async(bytes(self._turn), self.timeout_s))
+        if self.sentence_wait_s is not None:
+            self._early = self.create_task(self._sentence_end(self._guess), name="sentence")
+
+    async def _sentence_end(self, guess: asyncio.Future[Transcript]) -> None:
+        """Release the turn at the plain silence mark when its words end a sentence."""
+        paused = time.monotonic()
+        try:
+            result = await asyncio.shield(guess)
+        except BaseException:
+            return
+        await asyncio.sleep(max(0.0, paused + (self.sentence_wait_s or 0) - time.monotonic()))
+        if self._guess is guess and self._in_turn and not self._spoken_since and \
+                _SENTENCE.search(result.text) and len(result.text.split()) >= 2:
+            await self._release()
 
     def _drop_guess(self) -> None:
+        if self._early is not None and self._early is not asyncio.current_task():
+            self._early.cancel()
+        self._early = None
         if self._guess is not None:
             self._guess.cancel()  # the worker thread finishes; its result is ignored
             self._guess = None
@@ -118,6 +144,9 @@ class TurnSTTService(FrameProcessor):
         """The turn is over: its transcript, from the guess when nothing came after."""
         audio, guess = bytes(self._turn), self._guess
         self._in_turn, self._turn, self._guess = False, bytearray(), None
+        if self._early is not None and self._early is not asyncio.current_task():
+            self._early.cancel()
+        self._early = None
         reused = guess is not None and not self._spoken_since
         if self._vad_speaking:
             # the caller went on before the turn was judged over: what follows is the
