@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/voice.py [--questions 12] [--half dev|holdout] [--noise]
                                     [--concurrent 1] [--stock] [--sweep 1,2,4,6]
-                                    [--end-of-turn smart_turn|silence] [--json FILE]
+                                    [--end-of-turn smart_turn|silence] [--no-bias]
+                                    [--json FILE]
 
 The gateway runs in this process with the real voice pipeline; each question of
 `evals/voice/callers.yaml` is one call over the Twilio media-stream protocol (webhook,
@@ -72,11 +73,15 @@ def main() -> int:
     ap.add_argument("--stock", action="store_true")
     ap.add_argument("--sweep", default="")
     ap.add_argument("--end-of-turn", default="smart_turn", choices=["smart_turn", "silence"])
+    ap.add_argument("--no-bias", action="store_true",
+                    help="Whisper without the vocabulary prompt (DDH_STT_PROMPT=false)")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     data = yaml.safe_load(SUITE.read_text(encoding="utf-8"))
     if args.half:
         data["questions"] = [q for q in data["questions"] if q.get("half") == args.half]
+    if args.no_bias:
+        os.environ["DDH_STT_PROMPT"] = "false"
     settings, desk, app = _gateway(args.end_of_turn)
     stock = stock_app(settings, model_dir(settings.stt_model, settings.model_cache)) \
         if args.stock else None

@@ -86,6 +86,9 @@ class Settings(BaseSettings):
         default=-1.0, description="Below this mean token log-probability the recogniser "
         "is unsure, and the voice dialogue confirms the topic before answering "
         "(calibrated on synthetic calls with Whisper base; README, 'Voice')")
+    stt_prompt: bool = Field(
+        default=True, description="Bias Whisper with a sentence naming the topics "
+        "(bot/voice/vocabulary.py); off to measure recognition without biasing")
     stt_hotwords: bool = Field(
         default=False, description="Also pass municipality names as Whisper hotwords"
     )

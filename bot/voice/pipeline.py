@@ -75,7 +75,8 @@ class VoiceServices:
         """Load the speech model with the vocabulary of `frontdesk`'s knowledge; the
         carrier adapters come from the host (the web app builds them from settings)."""
         prompt, hotwords = vocabulary(frontdesk.knowledge)
-        recognizer = SpeechRecognizer.from_settings(settings, prompt, hotwords)
+        recognizer = SpeechRecognizer.from_settings(
+            settings, prompt if settings.stt_prompt else None, hotwords)
         return cls(settings, frontdesk, recognizer, telephony, sms)
 
 
