@@ -20,6 +20,7 @@ With `stock=True` the same calls also go, in the same run, to a stock pipecat pi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import subprocess
 import threading
@@ -229,15 +230,19 @@ async def ask(url: str, tl: Timeline, q: dict[str, Any], rendition: tuple[str, s
             elif r.awaiting == Ask.MENU:
                 await caller.wait_for_bot(spoke, quiet_s=0.8, within_s=20)
                 out.reprompts += 1
-                await caller.send_dtmf(_key_for(r.reply, spoken(q["topic"])))
+                with contextlib.suppress(websockets.ConnectionClosed):
+                    await caller.send_dtmf(_key_for(r.reply, spoken(q["topic"])))
                 spoke = time.monotonic()
                 continue
             else:  # asked to say it again (or the municipality): the question again
                 out.reprompts += 1
                 audio = question
+            if caller.closed.is_set():
+                break  # the bot ended the call (a transfer, a goodbye)
             await caller.wait_for_bot(spoke, quiet_s=0.8, within_s=20)
             spoke = await caller.send_audio(audio)
-        await caller.stop()
+        with contextlib.suppress(websockets.ConnectionClosed):
+            await caller.stop()
     finally:
         await ws.close()
     errors, n = word_errors(q["text"], out.heard)
@@ -257,7 +262,8 @@ async def latency_only(url: str, q: dict[str, Any], rendition: tuple[str, str, i
                                                    pitch=pitch))
         await caller.wait_for_bot(spoke, quiet_s=0.5, within_s=20)
         first = caller.first_sound_after(spoke)
-        await caller.stop()
+        with contextlib.suppress(websockets.ConnectionClosed):
+            await caller.stop()
     finally:
         await ws.close()
     return None if first is None else round(first - spoke, 3)
@@ -313,8 +319,14 @@ def run(frontdesk: Frontdesk, app: Any, path: Path, data: dict[str, Any],
 
             async def one(i: int, q: dict[str, Any], rend: Any, n: bool) -> None:
                 async with sem:
-                    results.append(await ask(url, tl, q, rend, n,
-                                             lambda t: spoken_topic(frontdesk.services, t), i))
+                    try:
+                        results.append(await ask(
+                            url, tl, q, rend, n, lambda t: spoken_topic(frontdesk.services, t),
+                            i))
+                    except (OSError, RuntimeError, websockets.WebSocketException) as exc:
+                        # a call the harness could not make counts as not resolved
+                        results.append(CallResult(str(q.get("id")), rend[0], n, q["topic"],
+                                                  heard=f"(call failed: {exc!r})"[:200]))
                     progress(1)
 
             await asyncio.gather(*(one(*j) for j in jobs))
