@@ -28,6 +28,7 @@ from typing import Literal
 
 import bm25s
 import numpy as np
+from rapidfuzz import fuzz, process
 
 from knowledge.guide import NO_GUIDE_TOPIC, Guide
 from knowledge.index import GuideIndex
@@ -57,6 +58,10 @@ _GENERIC = frozenset(analyse(
     "fornye fornyelse ansøge ansøgning søge søger mistet glemt udløbet åbent åben lukket "
     "tabt tabe væk snart"))
 # Topics a caller is never asked to confirm: no guide of theirs answers a question.
+# Spelling: words of at least this many letters, matched at this rapidfuzz ratio.
+MIN_SPELLED = 6
+SPELLING_SCORE = 85.0
+CLEAR_SLIP = 92.0  # this close, a slip rather than a compound of two corpus words
 _NOT_SPOTTED = frozenset({NO_GUIDE_TOPIC, "uden-for-omraade", "krise"})
 _ENGLISH = re.compile(r"\b(?:the|my|to|for|how|of|is|do|does|did|can|i|a|an|get|new|lost|in|"
                       r"and|or|she|he|it|they|what|about|with|me|we|you|your|our|his|her|"
@@ -174,6 +179,9 @@ class HybridRetriever:
         if corpus:
             self._bm25.index(corpus, show_progress=False)
         self._vocab = set(self._bm25.vocab_dict) if corpus else set()
+        self._vocab_list = sorted(t for t in self._vocab if len(t) >= MIN_SPELLED - 2)
+        self._spelling: dict[str, tuple[list[str], float]] = {}
+        self._frequency = Counter(t for doc in corpus for t in doc)
 
     def _in_scope(self, gid: str, municipality: str | None) -> bool:
         g = self.guides[gid]
@@ -186,7 +194,10 @@ class HybridRetriever:
     def _lexical(self, query_tokens: list[str],
                  municipality: str | None) -> dict[str, float]:
         tokens = [part for t in query_tokens for part in (
-            [t] if t in self._vocab else split_compound(t, self._vocab))]
+            # a near-certain slip first ("sundhedsort" is not sundheds + ort), then a
+            # compound of two corpus words, then a likely slip
+            [t] if t in self._vocab else self._spelled(t, CLEAR_SLIP) or
+            split_compound(t, self._vocab) or self._spelled(t))]
         if not tokens or not self._chunk_guide:
             return {}
         scores = np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
@@ -195,6 +206,27 @@ class HybridRetriever:
         best = _best_per_guide((self._chunk_guide[i], float(scores[i])) for i in top
                                if scores[i] > 0)
         return dict(sorted(best.items(), key=lambda kv: -kv[1])[:CANDIDATES])
+
+    def _spelled(self, token: str, min_score: float = 0.0) -> list[str]:
+        """A misspelt word ("terase", "tiladelse") as the corpus word it is one letter
+        or two from: only long words, only a close and unambiguous match."""
+        if len(token) < MIN_SPELLED or not self._vocab_list:
+            return []
+        cached = self._spelling.get(token)
+        if cached is not None:
+            return cached[0] if cached[1] >= min_score else []
+        found = process.extract(token, self._vocab_list, scorer=fuzz.ratio, limit=4,
+                                score_cutoff=SPELLING_SCORE)
+        # the closest; among equally close ones, the word the corpus uses most
+        best = [w for w, score, _ in found if score == found[0][1]] if found else []
+        best.sort(key=lambda w: -self._frequency[w])
+        out = [best[0]] if best and (len(best) == 1 or self._frequency[best[0]] >
+                                     self._frequency[best[1]]) and \
+            abs(len(best[0]) - len(token)) <= 2 else []
+        if len(self._spelling) >= NAMED_CACHE:
+            self._spelling.clear()
+        self._spelling[token] = (out, found[0][1] if out else 0.0)
+        return out if out and found[0][1] >= min_score else []
 
     def named_topics(self, text: str, besides: str | None = None) -> frozenset[str]:
         """Topics the text names by a word of their own: a word (or a part of a

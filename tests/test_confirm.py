@@ -143,3 +143,16 @@ def test_spotter_ignores_everyday_talk(knowledge):
     for text in ("kan du hjælpe mig med noget", "hvad tid har I åbent", "ja tak",
                  "jeg ringer bare for at høre"):
         assert spotter.spot([text]) == [], text
+
+
+@pytest.mark.parametrize("word,topic", [("byggetilladelse", "byggeri"),
+                                        ("boligstøtte", "boligstoette"),
+                                        ("sundhedskort", "sundhedskort")])
+def test_a_misspelt_word_is_read_as_the_corpus_word(knowledge, word, topic):
+    """Every one-letter slip (a letter dropped inside the word) still finds the topic
+    among the first two (the lexical side reads the corpus word; meaning ranks too)."""
+    retriever = knowledge.retriever
+    for i in range(2, len(word) - 2):
+        slip = word[:i] + word[i + 1:]
+        hits = retriever.search(f"hvordan søger jeg om {slip}", None, k=3)
+        assert topic in [h.guide.topic for h in hits[:2]], slip
