@@ -68,6 +68,7 @@ class TurnSTTService(FrameProcessor):
         self._guess_len = 0
         self.sentence_wait_s = sentence_wait_s
         self._early: asyncio.Task[None] | None = None
+        self._long: asyncio.Task[None] | None = None
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         await super().process_frame(frame, direction)
@@ -95,13 +96,20 @@ class TurnSTTService(FrameProcessor):
     def _audio(self, audio: bytes) -> None:
         if self._in_turn:
             self._turn.extend(audio)
-            if len(self._turn) > MAX_TURN_S * BYTES_PER_S:
-                self._speculate()
+            if len(self._turn) > MAX_TURN_S * BYTES_PER_S and self._long is None:
+                # a monologue: transcribed and acted on at 30 s (Whisper's window)
+                self._long = self.create_task(self._release_long(), name="long-turn")
         else:
             self._pre.extend(audio)
             excess = len(self._pre) - int(PRE_ROLL_S * BYTES_PER_S)
             if excess > 0:
                 del self._pre[:excess]
+
+    async def _release_long(self) -> None:
+        try:
+            await self._release()
+        finally:
+            self._long = None
 
     def _begin(self) -> None:
         self._in_turn = True
