@@ -19,10 +19,12 @@ from bot.language import detect_language
 from bot.llm import LLM
 from bot.municipality import MunicipalityDetector
 from bot.notices import NoticeBoard
+from bot.popular import PopularTopics
 from bot.schedule import TZ, Schedule
 from bot.state import ConversationStates
 from bot.turn import act, apply, decide, language, llm, municipality, record, redact
 from bot.turn import understand as understand_stage
+from bot.turn.confirm import NOT_OFFERED
 from bot.turn.services import Confidence, Services
 from bot.turn.state import ConversationState
 from bot.turn.types import Located, TurnInput, TurnResult
@@ -56,13 +58,16 @@ class Frontdesk:
         self.detector = MunicipalityDetector(self.registry)
         self.confidence = Confidence(min_similarity, min_lexical)
         self.states = ConversationStates()
+        # what callers ask most by time of day, for the voice menu (from the store)
+        self.popular = PopularTopics(store, skip=NOT_OFFERED) if store is not None else None
 
     @property
     def services(self) -> Services:
         """What the stages consult; the retriever is read each time (it is rebuilt
         when the index is refreshed)."""
         return Services(self.registry, self.schedule, self.detector,
-                        self.knowledge.retriever, self.confidence, self.notices, self.llm)
+                        self.knowledge.retriever, self.confidence, self.notices, self.llm,
+                        self.popular.at if self.popular is not None else None)
 
     def warm_up(self) -> None:
         """Load what the first citizens would otherwise wait for: the language model of

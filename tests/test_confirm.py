@@ -156,3 +156,24 @@ def test_a_misspelt_word_is_read_as_the_corpus_word(knowledge, word, topic):
         slip = word[:i] + word[i + 1:]
         hits = retriever.search(f"hvordan søger jeg om {slip}", None, k=3)
         assert topic in [h.guide.topic for h in hits[:2]], slip
+
+
+def test_the_menu_offers_what_callers_ask_most_at_this_hour(knowledge, tmp_path):
+    """Earlier calls about parking around this hour put parking first in the menu; those
+    at another time of day do not count."""
+    store = OutcomeStore(database_url(None, tmp_path))
+    desk = Frontdesk(knowledge, store)
+    evening = TUESDAY.replace(hour=20)
+    for i in range(3):
+        desk.handle(TurnInput(f"chat:p{i}", "hvordan får jeg en beboerlicens til parkering",
+                              Channel.CHAT, "0751", at=TUESDAY))
+        desk.handle(TurnInput(f"chat:e{i}", "hvordan bestiller jeg storskrald",
+                              Channel.CHAT, "0751", at=evening))
+    store.flush()
+    assert desk.popular.at(TUESDAY)[:1] == ("parkering",)
+    cid = f"voice:{uuid.uuid4().hex}"
+    results = [desk.handle(TurnInput(cid, text, Channel.VOICE, "0751",
+                                     at=TUESDAY.replace(day=25), recognition=UNSURE))
+               for text in ("øh bla bla", "øhm nå ja")]
+    assert results[1].awaiting == Ask.MENU and "1 for parkering" in results[1].reply
+    store.close()

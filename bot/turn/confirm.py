@@ -72,9 +72,12 @@ def _ask_topic(sv: Services, topic: str, u: Understanding, lang: str, why: str,
 
 
 def _menu(sv: Services, state: ConversationState, question: str | None, lang: str,
-          first: list[str]) -> Decision:
+          first: list[str], at: datetime) -> Decision:
+    """The keypad menu: this call's candidates, then what callers ask most at this
+    time of day, then what DDH's callers ask most overall."""
+    popular = sv.popular(at) if sv.popular is not None else ()
     options: list[str] = []
-    for t in [*first, *MENU_TOPICS]:
+    for t in [*first, *popular, *MENU_TOPICS]:
         if t not in options and t not in NOT_OFFERED and t in sv.registry.topics:
             options.append(t)
     options = options[:MENU_SIZE]
@@ -109,7 +112,7 @@ def unclear(sv: Services, state: ConversationState, u: Understanding, at: dateti
     if found:
         return _ask_topic(sv, found[0], u, lang, "no confident match", found[1:])
     if state.misheard == 1:
-        return _menu(sv, state, u.text, lang, [])
+        return _menu(sv, state, u.text, lang, [], at)
     return Decision(Action.CLARIFY, None, replies.t("say_again_short", lang),
                     "not made out: asked again in a few words", misheard=1)
 
@@ -130,7 +133,7 @@ def answer_pending(sv: Services, state: ConversationState, heard: Heard, at: dat
             return replace(d, reason=f"confirmed: {d.reason}")
         if digit == "2" or cues.no:
             if state.misheard >= 1:
-                return _menu(sv, state, pending.question, lang, list(pending.options))
+                return _menu(sv, state, pending.question, lang, list(pending.options), at)
             return Decision(Action.CLARIFY, None, replies.t("say_again_short", lang),
                             f"not {pending.topic}: asked again in a few words", misheard=1)
         return None

@@ -4,7 +4,9 @@ frontdesk, so a stage receives what it needs instead of the whole `Frontdesk`.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.llm import LLM
 from bot.municipality import MunicipalityDetector
@@ -51,3 +53,5 @@ class Services:
     confidence: Confidence
     notices: NoticeBoard | None = None
     llm: LLM | None = None
+    # the topics asked most around a time of day (the voice menu's order), if known
+    popular: Callable[[datetime], tuple[str, ...]] | None = None
