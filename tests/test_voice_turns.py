@@ -196,3 +196,45 @@ async def test_a_monologue_is_transcribed_at_whispers_window(recognizer):
     down, _ = await run_test(TurnSTTService(recognizer, timeout_s=30, sentence_wait_s=None),
                              frames_to_send=frames)
     assert len(transcripts(down)) == 1 and "mitid" in transcripts(down)[0].text.lower()
+
+
+async def test_after_a_closed_question_a_short_answer_is_scored_against_it(recognizer):
+    """A telephone "nej" that the free transcript does not hear as one is decided by
+    scoring the expected answers with the decoder; a longer turn is left as it is."""
+    from bot.voice.frames import ExpectAnswerFrame
+    from bot.voice.frontdesk_stage import YES_NO
+
+    said = {}
+    for word in ("nej", "ja"):
+        data = pcm(word)
+        frames = [ExpectAnswerFrame(YES_NO), VADUserStartedSpeakingFrame(),
+                  *audio_frames(silence(0.2) + data + silence(0.2)),
+                  VADUserStoppedSpeakingFrame(), UserStoppedSpeakingFrame(), SleepFrame(3.0)]
+        down, _ = await run_test(TurnSTTService(recognizer, timeout_s=20, sentence_wait_s=None),
+                                 frames_to_send=frames)
+        said[word] = [t.text.lower() for t in transcripts(down)]
+    assert said == {"nej": ["nej"], "ja": [said["ja"][0]]} and "ja" in said["ja"][0]
+    long = pcm("Jeg kan ikke logge på med MitID.")
+    frames = [ExpectAnswerFrame(YES_NO), VADUserStartedSpeakingFrame(), *audio_frames(long),
+              VADUserStoppedSpeakingFrame(), UserStoppedSpeakingFrame(), SleepFrame(3.0)]
+    down, _ = await run_test(TurnSTTService(recognizer, timeout_s=20, sentence_wait_s=None),
+                             frames_to_send=frames)
+    assert "mitid" in transcripts(down)[0].text.lower()
+
+
+def phone(text: str) -> bytes:
+    """Speech as it arrives from a phone line: µ-law at 8 kHz, resampled to 16 kHz."""
+    import soxr
+
+    from evals.caller import ulaw_decode, ulaw_encode
+
+    line = ulaw_decode(ulaw_encode(synthesize(text, speed=140)))
+    return (soxr.resample(line, 8000, 16000) * 32767).astype(np.int16).tobytes()
+
+
+def test_closed_set_scores_prefer_what_was_said(recognizer):
+    for word, want in (("nej", 1), ("ja", 0), ("ja tak", 0)):
+        data = silence(0.25) + phone(word) + silence(0.25)
+        scores = recognizer.choose(data, ["Ja.", "Nej.", "Ja tak.", "Nej tak."])
+        best = max(range(4), key=scores.__getitem__)
+        assert best % 2 == want, (word, scores)

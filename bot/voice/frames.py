@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipecat.frames.frames import DataFrame
+from pipecat.frames.frames import DataFrame, SystemFrame
 
 
 @dataclass
@@ -17,3 +17,13 @@ class SpeechNotUnderstoodFrame(DataFrame):
     """
 
     reason: str = "empty"
+
+
+@dataclass
+class ExpectAnswerFrame(SystemFrame):
+    """Sent upstream by the frontdesk stage when the bot asked a closed question ("Handler
+    det om …? Sig ja eller nej"): the next turn is scored against these phrases with the
+    recogniser's decoder when its free transcript is not one of them (a small model
+    hears a telephone "nej" as "Hej!"). `choices`: (what it means, a phrase to score)."""
+
+    choices: tuple[tuple[str, str], ...] = ()

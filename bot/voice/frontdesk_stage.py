@@ -47,7 +47,7 @@ from bot.intents import detect, words
 from bot.replies import spaced_phone
 from bot.turn.types import Ask, Recognition
 from bot.voice.carrier import CallInfo, CarrierError, SmsSender, Telephony
-from bot.voice.frames import SpeechNotUnderstoodFrame
+from bot.voice.frames import ExpectAnswerFrame, SpeechNotUnderstoodFrame
 from bot.voice.speakable import speakable
 from ddh.vocabulary import Action, Channel, Outcome
 
@@ -64,6 +64,10 @@ SAY = {
     "still_waiting": "Du venter stadig på en medarbejder. Du er nummer {place} i køen.",
     "connecting": "Nu stiller jeg dig om til {name} fra Den Digitale Hotline.",
 }
+
+
+# Scored against a short answer to "Handler det om …?" (bot/voice/turn_stt.py).
+YES_NO = (("ja", "Ja."), ("nej", "Nej."), ("ja", "Ja tak."), ("nej", "Nej tak."))
 
 
 def _opening(text: str) -> bool:
@@ -261,6 +265,8 @@ class FrontdeskProcessor(FrameProcessor):
     async def _act(self, result: TurnResult) -> None:
         self._awaiting_key = result.awaiting in (Ask.TOPIC, Ask.MENU)
         self._awaiting = result.awaiting is not None
+        if result.awaiting == Ask.TOPIC:  # "ja" or "nej" is what comes next
+            await self.push_frame(ExpectAnswerFrame(YES_NO), FrameDirection.UPSTREAM)
         if result.action == Action.ANSWER and result.guides:
             g = result.guides[0]
             self._sms_text = f"{g['title']}: {g['url']}"

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from dataclasses import replace
 from typing import Any
 
 from loguru import logger
@@ -41,10 +42,16 @@ from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.transcriptions.language import Language
 from pipecat.utils.time import time_now_iso8601
 
-from bot.voice.frames import SpeechNotUnderstoodFrame
+from bot.voice.frames import ExpectAnswerFrame, SpeechNotUnderstoodFrame
 from bot.voice.stt import SpeechRecognizer, Transcript
 
 _SENTENCE = re.compile(r"[.?!]\s*$")
+
+
+def _answers(text: str, expect: tuple[tuple[str, str], ...]) -> bool:
+    """The free transcript already says one of the expected answers."""
+    words = set(re.findall(r"[\wæøå]+", text.lower()))
+    return any(meaning in words for meaning, _ in expect)
 RATE = 16000
 BYTES_PER_S = RATE * 2
 PRE_ROLL_S = 0.5  # VAD starts after 0.2 s of speech: keep what came before
@@ -69,6 +76,7 @@ class TurnSTTService(FrameProcessor):
         self.sentence_wait_s = sentence_wait_s
         self._early: asyncio.Task[None] | None = None
         self._long: asyncio.Task[None] | None = None
+        self._expect: tuple[tuple[str, str], ...] | None = None
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         await super().process_frame(frame, direction)
@@ -88,6 +96,9 @@ class TurnSTTService(FrameProcessor):
         elif isinstance(frame, UserStoppedSpeakingFrame) and self._in_turn:
             await self.push_frame(frame, direction)
             await self._release()
+            return
+        elif isinstance(frame, ExpectAnswerFrame):
+            self._expect = frame.choices or None  # for the next turn
             return
         elif isinstance(frame, (EndFrame, CancelFrame)):
             self._drop_guess()
@@ -148,6 +159,20 @@ class TurnSTTService(FrameProcessor):
             self._guess.cancel()  # the worker thread finishes; its result is ignored
             self._guess = None
 
+    async def _closed(self, audio: bytes, result: Transcript,
+                      expect: tuple[tuple[str, str], ...]) -> Transcript:
+        """A short turn after a closed question, not heard as one of its answers: the
+        answer the decoder finds likeliest (the free transcript when scoring fails)."""
+        try:
+            scores = await self.recognizer.choose_async(
+                audio, [phrase for _, phrase in expect], self.timeout_s)
+        except Exception as exc:  # scoring is a help, never a reason to fail the turn
+            logger.warning(f"{self}: closed-set scoring failed: {exc!r}")
+            return result
+        meaning = expect[max(range(len(scores)), key=scores.__getitem__)][0]
+        logger.info(f"{self}: heard {result.text!r}, scored as {meaning!r}")
+        return replace(result, text=meaning)
+
     async def _release(self) -> None:
         """The turn is over: its transcript, from the guess when nothing came after."""
         audio, guess = bytes(self._turn), self._guess
@@ -177,6 +202,9 @@ class TurnSTTService(FrameProcessor):
             logger.error(f"{self}: transcription failed: {exc!r}")
             await self.push_frame(SpeechNotUnderstoodFrame(reason="error"))
             return
+        expect, self._expect = self._expect, None
+        if expect and not _answers(result.text, expect) and len(result.text.split()) <= 3:
+            result = await self._closed(audio, result, expect)
         if result.text:
             await self.push_frame(TranscriptionFrame(
                 result.text, "caller", time_now_iso8601(), Language.DA,
