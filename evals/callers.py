@@ -32,7 +32,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import httpx
 import numpy as np
 import websockets
 
@@ -40,7 +39,7 @@ from bot.frontdesk import Frontdesk, TurnInput, TurnResult
 from bot.turn.types import Ask
 from ddh.vocabulary import Action
 from evals.suite import Item, SuiteError, SuiteReport, ratio
-from evals.voice import word_errors
+from evals.voice import incoming, word_errors
 
 # (label, espeak-ng voice, words per minute, pitch): men and women, slow and hurried.
 RENDITIONS = [("m-150", "da", 150, 50), ("f3-140", "da+f3", 140, 62),
@@ -142,17 +141,8 @@ def _key_for(reply: str, spoken: str) -> str:
 async def _dial(url: str, sid: str, municipality: str | None) -> tuple[Any, Any]:
     from evals.caller import TwilioCaller
 
-    async with httpx.AsyncClient(timeout=30) as client:
-        r = await client.post(f"{url}/voice/twilio/incoming", data={
-            "CallSid": sid, "From": "+4512345678", "To": "+4570000000"})
-    r.raise_for_status()
-    stream = re.search(r'<Stream url="([^"]+)"', r.text)
-    if stream is None:
-        raise RuntimeError("the TwiML opens no media stream")
-    params = dict(re.findall(r'<Parameter name="(\w+)" value="([^"]*)"', r.text))
-    if municipality:
-        params["municipality"] = municipality
-    ws = await websockets.connect(stream.group(1))
+    stream, params = await incoming(url, sid, municipality)
+    ws = await websockets.connect(stream)
     caller = TwilioCaller(ws, call_sid=sid)
     await caller.answered(params, within_s=60)
     return ws, caller

@@ -53,12 +53,9 @@ def validate(path: Path, data: dict[str, Any]) -> None:
             raise SuiteError(f"{path}: question #{i + 1} needs text and topic")
 
 
-async def call(url: str, sid: str, question: str,
-               municipality: str | None = None) -> float | None:
-    """One call that asks `question`; seconds from the end of the question to the first
-    audio of the answer (None: no answer). Also what bench/voice.py dials."""
-    from evals.caller import TwilioCaller, synthesize
-
+async def incoming(url: str, sid: str,
+                   municipality: str | None = None) -> tuple[str, dict[str, str]]:
+    """The carrier's webhook for a new call: the media stream's URL and its parameters."""
     async with httpx.AsyncClient(timeout=30) as client:
         r = await client.post(f"{url}/voice/twilio/incoming", data={
             "CallSid": sid, "From": "+4512345678", "To": "+4570000000"})
@@ -69,7 +66,17 @@ async def call(url: str, sid: str, question: str,
     params = dict(re.findall(r'<Parameter name="(\w+)" value="([^"]*)"', r.text))
     if municipality:
         params["municipality"] = municipality
-    async with websockets.connect(stream.group(1)) as ws:
+    return stream.group(1), params
+
+
+async def call(url: str, sid: str, question: str,
+               municipality: str | None = None) -> float | None:
+    """One call that asks `question`; seconds from the end of the question to the first
+    audio of the answer (None: no answer)."""
+    from evals.caller import TwilioCaller, synthesize
+
+    stream, params = await incoming(url, sid, municipality)
+    async with websockets.connect(stream) as ws:
         caller = TwilioCaller(ws, call_sid=sid)
         await caller.answered(params, within_s=90)
         spoke = await caller.send_audio(synthesize(question, speed=140))  # last audible frame
