@@ -14,7 +14,9 @@ process-wide `SpeechRecognizer`:
   is unsure of the words (faster-whisper's own rule): a no-speech score alone dropped
   clear requests ("jeg vil gerne tale med en medarbejder" scored 0.81);
 - `initial_prompt` and `hotwords` from the knowledge base's vocabulary
-  (`bot/voice/vocabulary.py`), which helps the small default model with names;
+  (`bot/voice/vocabulary.py`), which helps the small default model with names; a
+  transcript that is the prompt written back (`bot.voice.echo`) is decoded again
+  without it and counts as unsure;
 - a time limit: a transcription slower than `DDH_STT_TIMEOUT_S`, or one that fails,
   becomes a `SpeechNotUnderstoodFrame`, so the frontdesk stage apologises and offers
   a person instead of leaving the caller in silence.
@@ -41,6 +43,7 @@ from pipecat.utils.time import time_now_iso8601
 
 from bot.stt_model import model_dir, resolve_device
 from bot.turn.types import Recognition
+from bot.voice.echo import echoes_prompt
 from bot.voice.frames import SpeechNotUnderstoodFrame
 from ddh.settings import Settings
 
@@ -118,6 +121,21 @@ class SpeechRecognizer:
             self._prompt_tokens = [*prompt, *tok.sot_sequence, tok.no_timestamps]
         return self._prompt_tokens
 
+    def _bias(self) -> str:
+        return ", ".join(t.strip() for t in (self.hotwords, self.prompt) if t)
+
+    def _plain_start(self) -> list[int]:
+        tok = self._tokenizer
+        return [*tok.sot_sequence, tok.no_timestamps]
+
+    def _decode(self, encoded: Any, start: list[int]) -> tuple[Any, list[str]]:
+        result = self.model.model.generate(
+            encoded, [start], beam_size=max(self.beam_size, HYPOTHESES),
+            num_hypotheses=HYPOTHESES, return_scores=True, return_no_speech_prob=True,
+            no_repeat_ngram_size=3,  # the small model otherwise loops on a word
+            max_length=self.model.max_length, suppress_blank=True)[0]
+        return result, [self._tokenizer.decode(ids).strip() for ids in result.sequences_ids]
+
     def transcribe(self, pcm16: bytes, sample_rate: int = 16000) -> Transcript:
         """Blocking: 16-bit mono PCM at 16 kHz to text (empty when it heard nothing),
         with the recogniser's scores and its other hypotheses."""
@@ -130,16 +148,17 @@ class SpeechRecognizer:
         alternatives: list[str] = []
         logprobs: list[float] = []
         no_speech: list[float] = []
+        echoed = False
         for start in range(0, max(features.shape[-1], 1), WINDOW):
             window = features[:, start:start + WINDOW]
             window = np.pad(window, ((0, 0), (0, WINDOW - window.shape[-1])))
             encoded = self.model.encode(window)
-            result = self.model.model.generate(
-                encoded, [prompt], beam_size=max(self.beam_size, HYPOTHESES),
-                num_hypotheses=HYPOTHESES, return_scores=True, return_no_speech_prob=True,
-                no_repeat_ngram_size=3,  # the small model otherwise loops on a word
-                max_length=self.model.max_length, suppress_blank=True)[0]
-            decoded = [self._tokenizer.decode(ids).strip() for ids in result.sequences_ids]
+            result, decoded = self._decode(encoded, prompt)
+            if decoded and echoes_prompt(decoded[0], self._bias()):
+                # the prompt written back: decode again, unbiased (the encoder's output
+                # is reused, so this costs a decoder pass), and confirm what was heard
+                echoed = True
+                result, decoded = self._decode(encoded, self._plain_start())
             score = float(result.scores[0]) if result.scores else -10.0
             if not decoded or (result.no_speech_prob > NO_SPEECH and score < SILENT_LOGPROB):
                 continue  # silence (or noise) in this window
@@ -156,7 +175,7 @@ class SpeechRecognizer:
         ratio = round(compression_ratio(text), 3)
         recognition = Recognition(
             tuple(alternatives) if len(texts) == 1 else (), logprob, silence, ratio,
-            unsure=logprob < self.min_logprob or silence > self.max_no_speech or
+            unsure=echoed or logprob < self.min_logprob or silence > self.max_no_speech or
             ratio > self.max_compression)
         return Transcript(text, len(audio) / sample_rate, recognition)
 
@@ -176,7 +195,7 @@ class SpeechRecognizer:
             np.pad(features, ((0, 0), (0, WINDOW - frames)))))
         tok = self._tokenizer
         tokens = [[*tok.encode(" " + p.strip()), tok.eot] for p in phrases]
-        start = [*tok.sot_sequence, tok.no_timestamps]
+        start = self._plain_start()
         batch = ctranslate2.StorageView.from_array(np.repeat(encoded, len(phrases), axis=0))
         results = self.model.model.align(batch, start, tokens, frames)
         return [float(np.sum(np.log(np.maximum(np.asarray(r.text_token_probs), 1e-9))))
