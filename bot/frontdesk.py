@@ -21,7 +21,7 @@ from bot.municipality import MunicipalityDetector
 from bot.notices import NoticeBoard
 from bot.popular import PopularTopics
 from bot.schedule import TZ, Schedule
-from bot.state import ConversationStates
+from bot.state import ConversationStates, Held
 from bot.turn import act, apply, decide, language, llm, municipality, record, redact
 from bot.turn import understand as understand_stage
 from bot.turn.confirm import NOT_OFFERED
@@ -38,6 +38,7 @@ from store.records import EndRecord, TurnRecord
 __all__ = ["Frontdesk", "TurnInput", "TurnResult"]
 
 log = get_logger(__name__)
+ANSWERED_KEPT = 10_000  # recent message results held for re-sent messages (else: store)
 
 
 class Frontdesk:
@@ -58,6 +59,8 @@ class Frontdesk:
         self.detector = MunicipalityDetector(self.registry)
         self.confidence = Confidence(min_similarity, min_lexical)
         self.states = ConversationStates()
+        self._answered: dict[tuple[str, str], TurnResult] = {}
+        self._answered_lock = threading.Lock()
         # what callers ask most by time of day, for the voice menu (from the store)
         self.popular = PopularTopics(store, skip=NOT_OFFERED) if store is not None else None
 
@@ -87,10 +90,46 @@ class Frontdesk:
         if municipality is not None and municipality not in self.registry.municipalities:
             raise ValueError(f"unknown kommunekode {municipality!r}")
 
-    def _state(self, conversation: str, channel: str, called_number: str | None,
-               at: datetime) -> tuple[ConversationState, threading.Lock]:
-        return self.states.get(conversation, lambda: ConversationState(
-            conversation, Channel(channel), at, called_number=called_number))
+    def _held(self, conversation: str, channel: str, called_number: str | None,
+              at: datetime) -> Held:
+        held = self.states.get(conversation, lambda: ConversationState(
+            conversation, Channel(channel), at, called_number=called_number),
+            self._loader(conversation))
+        if self.store is not None and held.version:
+            # Another process may have taken a turn since this copy was read.
+            stored = self.store.live.version(conversation)
+            if stored > held.version:
+                fresh = self._loader(conversation)()
+                if fresh is not None:
+                    held.state, held.version = fresh
+        return held
+
+    def _loader(self, conversation: str) -> Callable[[], tuple[ConversationState, int] | None]:
+        def load() -> tuple[ConversationState, int] | None:
+            if self.store is None:
+                return None
+            stored = self.store.live.state(conversation)
+            if stored is None:
+                return None
+            data, version = stored
+            try:
+                return ConversationState.from_json(data), version
+            except (KeyError, ValueError) as exc:  # a record this version cannot read
+                log.error("frontdesk.state_unreadable", conversation=conversation,
+                          error=str(exc)[:200])
+                return None
+        return load
+
+    def _replayed(self, turn: TurnInput) -> TurnResult | None:
+        """The result of a message already handled (re-sent after a lost connection,
+        or to another process): from this process's memory, else from the store."""
+        key = (turn.conversation, turn.message_id or "")
+        if key in self._answered:
+            return self._answered[key]
+        if self.store is None:
+            return None
+        data = self.store.live.replay(turn.conversation, key[1])
+        return TurnResult.from_json(data) if data else None
 
     # --- the turn ------------------------------------------------------------------
 
@@ -98,11 +137,25 @@ class Frontdesk:
         self._check(turn.channel, turn.municipality)
         at = turn.at or datetime.now(TZ)
         t0 = time.perf_counter()
-        state, lock = self._state(turn.conversation, turn.channel, turn.called_number, at)
-        with lock:
-            result, rec = self._run(state, turn, at)
+        held = self._held(turn.conversation, turn.channel, turn.called_number, at)
+        with held.lock:
+            if turn.message_id:
+                replayed = self._replayed(turn)
+                if replayed is not None:
+                    log.info("frontdesk.replayed", conversation=turn.conversation)
+                    return replayed
+            result, rec = self._run(held.state, turn, at)
             rec.latency_ms = (time.perf_counter() - t0) * 1000
+            if turn.message_id:
+                with self._answered_lock:
+                    self._answered[(turn.conversation, turn.message_id)] = result
+                    while len(self._answered) > ANSWERED_KEPT:
+                        self._answered.pop(next(iter(self._answered)))
             if self.store is not None:
+                rec.state, rec.state_version = held.state.as_json(), held.version
+                rec.message_id = turn.message_id
+                rec.result = result.as_json()
+                held.version += 1  # queued writes keep their order (store/outcomes.py)
                 self.store.record(rec)
         for observe in self.observers:  # live metrics; never the citizen's text
             observe(turn.channel, result.action, rec.latency_ms / 1000, rec.seq == 1)
@@ -136,12 +189,16 @@ class Frontdesk:
         greeting); returns the greeting, which discloses that this is an AI."""
         self._check(channel, municipality)
         at = at or datetime.now(TZ)
-        state, lock = self._state(conversation, channel, called_number, at)
-        with lock:
+        held = self._held(conversation, channel, called_number, at)
+        with held.lock:
+            state = held.state
             if state.municipality is None:
                 found = self.detector.from_channel(municipality, called_number)
                 apply.place(state, Located(found))
             apply.disclose(state)
+            if self.store is not None:  # the greeting's state, for every process
+                held.version = self.store.live.save_state(conversation, state.as_json(),
+                                                          held.version)
             return (f"{replies.disclosure(self.registry, state.municipality, 'da')} "
                     f"{replies.t('how_help', 'da')}")
 
@@ -151,6 +208,9 @@ class Frontdesk:
         the end is recorded — a call with no turn is still a contact — and its state
         freed. False when the conversation was unknown."""
         state = self.states.pop(conversation)
+        if state is None:  # held by no process now (a restart): the stored one
+            stored = self._loader(conversation)()
+            state = stored[0] if stored else None
         if state is None:
             return False
         if self.handoffs is not None and state.waiting_id:

@@ -27,6 +27,7 @@ def serve(
     import uvicorn
 
     from gateway.app import create_app
+    from gateway.drain import DrainingServer
 
     settings = get_settings()
     # A long-running server logs at the configured level, unlike the one-shot commands.
@@ -46,8 +47,11 @@ def serve(
     k = open_knowledge()
     sync = k.refresh_index()
     typer.echo(f"knowledge index: {k.index.count()} chunks ({sync.as_dict()})", err=True)
-    uvicorn.run(create_app(settings, knowledge=k, clock=clock), host=host or settings.host,
-                port=port or settings.port, log_config=None)
+    app = create_app(settings, knowledge=k, clock=clock)
+    config = uvicorn.Config(app, host=host or settings.host, port=port or settings.port,
+                            log_config=None)
+    # SIGTERM drains first (gateway/drain.py): turns in flight finish and are delivered.
+    DrainingServer(config, app.state.drain, settings.drain_timeout_s).run()
 
 
 def simulate(

@@ -204,6 +204,9 @@ class Settings(BaseSettings):
     chat_max_chars: int = Field(default=2000, ge=1)
     chat_rate_limit: int = Field(default=8, ge=1, description="Messages per window")
     chat_rate_window_s: float = Field(default=10.0, gt=0)
+    drain_timeout_s: float = Field(
+        default=30.0, ge=0,
+        description="On SIGTERM, how long turns and calls in flight may take to finish")
 
     # Optional LLM mode (bot/llm.py): on only when `llm_base_url` is set. Any
     # OpenAI-compatible chat-completions endpoint (OpenAI, Azure OpenAI v1, vLLM, Ollama);

@@ -26,6 +26,7 @@ from ddh.settings import Settings
 from gateway.api.main import api_router
 from gateway.api.routes import admin, health, sso, voice
 from gateway.chat_log import ChatLogs
+from gateway.drain import Drain
 from gateway.metrics import Metrics
 from gateway.telephony import make_carrier
 from knowledge.service import Knowledge
@@ -88,6 +89,8 @@ def create_app(settings: Settings, knowledge: Knowledge | None = None,
             app.state.frontdesk = await run_in_threadpool(
                 open_frontdesk, settings, app.state.knowledge)
         app.state.knowledge = app.state.frontdesk.knowledge
+        if app.state.frontdesk.store is not None:  # chat logs in the store, for every process
+            app.state.chat_logs.store = app.state.frontdesk.store.live
         app.state.frontdesk.observers.append(app.state.metrics.observe)
         # Load BM25, the guides and the models now, not on the first citizen's question.
         await run_in_threadpool(app.state.frontdesk.warm_up)
@@ -119,7 +122,8 @@ def create_app(settings: Settings, knowledge: Knowledge | None = None,
     app.state.settings = settings
     app.state.knowledge = knowledge or (frontdesk.knowledge if frontdesk else None)
     app.state.frontdesk = frontdesk
-    app.state.chat_logs = ChatLogs()
+    app.state.drain = Drain()  # set draining by `ddh serve`'s server on SIGTERM
+    app.state.chat_logs = ChatLogs()  # over the store once the frontdesk is open
     app.state.voice = None  # loaded on the first call (gateway/api/deps.py: VoiceLoader)
     app.state.carrier = _carrier(settings, voice_adapters)
     app.state.clock = clock

@@ -3,76 +3,134 @@
 Each conversation keeps its outgoing events in order with a sequence number. A
 client that reconnects says the last sequence it saw and gets the rest again; a
 message it re-sends (same client id) is answered from the log, never run through
-the frontdesk twice. Only redacted text is kept, in memory, for the conversation's
-idle lifetime.
+the frontdesk twice. Only redacted text is kept.
+
+The log lives in the store (`store.live`) when there is one, so a restart, a deploy
+or another gateway process serves the same conversation: this process caches the
+events it has seen and reads the store for what it has not (a resume, a re-sent
+message, a conversation it never held). Without a store (tests of the channel
+alone) it lives here only. The live parts — the citizen's open sockets, the agent
+who took over — belong to this process.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
+
+from store.live import LiveStore
 
 
 @dataclass
 class ConversationLog:
     id: str
     municipality: str | None
+    store: LiveStore | None = None
     touched: float = field(default_factory=time.monotonic)
-    events: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)  # what this process saw
     answered: dict[str, list[int]] = field(default_factory=dict)  # client msg id → seqs
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # A person has taken over (warm handoff accepted): citizen messages go to them.
     agent: str | None = None
     listeners: set[asyncio.Queue] = field(default_factory=set)  # the citizen's sockets
 
-    def append(self, event: dict[str, Any]) -> dict[str, Any]:
-        event = {**event, "seq": len(self.events) + 1}
-        self.events.append(event)
+    def _keep(self, events: list[dict[str, Any]], client_id: str | None) -> None:
+        for event in events:
+            if event["seq"] == len(self.events) + 1:
+                self.events.append(event)
+        if client_id is not None:
+            self.answered.setdefault(client_id, []).extend(e["seq"] for e in events)
         self.touched = time.monotonic()
-        return event
 
-    def publish(self, event: dict[str, Any]) -> dict[str, Any]:
-        """Append an event that did not answer the citizen (an agent's message) and push
+    async def append(self, *events: dict[str, Any],
+                     client_id: str | None = None) -> list[dict[str, Any]]:
+        """Log events, in one write; `client_id`: the citizen message they carry or
+        answer. The events with their `seq`."""
+        if self.store is None:
+            saved = [{**e, "seq": len(self.events) + i} for i, e in enumerate(events, 1)]
+        else:
+            saved = await asyncio.to_thread(self.store.append, self.id, list(events),
+                                            client_id)
+            if saved and saved[0]["seq"] != len(self.events) + 1:
+                # another process logged events in between: catch up first
+                self.events = await asyncio.to_thread(self.store.events, self.id)
+        self._keep(saved, client_id)
+        return saved
+
+    async def publish(self, event: dict[str, Any]) -> dict[str, Any]:
+        """Log an event that did not answer the citizen (an agent's message) and push
         it to the citizen's open sockets."""
-        event = self.append(event)
+        (event,) = await self.append(event)
         for queue in list(self.listeners):
             queue.put_nowait(event)
         return event
 
-    def since(self, seq: int) -> list[dict[str, Any]]:
+    async def since(self, seq: int) -> list[dict[str, Any]]:
+        if self.store is not None:
+            self.events = await asyncio.to_thread(self.store.events, self.id)
         return self.events[max(seq, 0):]
+
+    async def answers(self, client_id: str) -> list[dict[str, Any]]:
+        """The logged events of a message already handled (empty: not handled)."""
+        seqs = self.answered.get(client_id)
+        if seqs and all(s <= len(self.events) for s in seqs):
+            return [self.events[s - 1] for s in seqs]
+        if self.store is None:
+            return []
+        found = await asyncio.to_thread(self.store.answered, self.id, client_id)
+        if found:
+            self.answered[client_id] = [e["seq"] for e in found]
+        return found
 
 
 class ChatLogs:
-    """All open chat conversations of this process, idle ones dropped."""
+    """The chat conversations this process serves, over the store's logs."""
 
-    def __init__(self, idle_seconds: float = 4 * 3600, max_conversations: int = 50_000):
-        self._logs: OrderedDict[str, ConversationLog] = OrderedDict()
+    def __init__(self, store: LiveStore | None = None, idle_seconds: float = 4 * 3600,
+                 max_held: int = 50_000):
+        self._logs: dict[str, ConversationLog] = {}
+        self.store = store
         self.idle_seconds = idle_seconds
-        self.max = max_conversations
+        self.max = max_held
 
-    def create(self, conversation_id: str, municipality: str | None) -> ConversationLog:
-        self._expire()
-        log = ConversationLog(conversation_id, municipality)
+    async def create(self, conversation_id: str, municipality: str | None,
+                     greeting: dict[str, Any]) -> tuple[ConversationLog, dict[str, Any]]:
+        """A new conversation with its first event (the greeting)."""
+        self._forget_idle()
+        log = ConversationLog(conversation_id, municipality, self.store)
+        (event,) = await log.append({**greeting, "municipality": municipality})
         self._logs[conversation_id] = log
-        return log
+        return log, event
 
-    def get(self, conversation_id: str) -> ConversationLog | None:
+    async def get(self, conversation_id: str) -> ConversationLog | None:
+        """The conversation, from this process or the store; None when unknown."""
         log = self._logs.get(conversation_id)
+        if log is None and self.store is not None:
+            events = await asyncio.to_thread(self.store.events, conversation_id)
+            if events:
+                municipality = next((e.get("municipality") for e in reversed(events)
+                                     if e.get("municipality")), None)
+                log = self._logs.setdefault(conversation_id, ConversationLog(
+                    conversation_id, municipality, self.store, events=events))
         if log is not None:
-            self._logs.move_to_end(conversation_id)
+            log.touched = time.monotonic()
+            self._logs[conversation_id] = self._logs.pop(conversation_id)  # newest last
         return log
 
-    def _expire(self) -> None:
+    def _forget_idle(self) -> None:
+        """Stop holding idle conversations, oldest first (their logs stay in the store;
+        without a store only idle ones go). One with an open socket or a person on it
+        is live, and stays."""
         now = time.monotonic()
-        while self._logs:
-            oldest = next(iter(self._logs.values()))
-            if len(self._logs) < self.max and now - oldest.touched < self.idle_seconds:
+        for cid, log in list(self._logs.items()):
+            idle = now - log.touched > self.idle_seconds
+            full = len(self._logs) >= self.max and self.store is not None
+            if not (idle or full):
                 break
-            self._logs.popitem(last=False)
+            if not log.listeners and log.agent is None:
+                del self._logs[cid]
 
     def __len__(self) -> int:
         return len(self._logs)

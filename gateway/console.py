@@ -163,10 +163,10 @@ class ConsoleHub:
                 await call.stage.connect_agent(account.name, account.phone or "")
         self.taken[entry.conversation] = Taken(entry, account.username, account.name,
                                                time.time())
-        chat = self.logs.get(entry.conversation)
+        chat = await self.logs.get(entry.conversation)
         if chat is not None:
             chat.agent = account.username
-            chat.publish({"type": "agent_joined", "name": account.name,
+            await chat.publish({"type": "agent_joined", "name": account.name,
                           "text": JOINED.format(name=account.name)})
         conv = await run_in_threadpool(self.store.conversation, entry.conversation)
         await run_in_threadpool(self.accounts.audit, account, "accept",
@@ -183,8 +183,8 @@ class ConsoleHub:
         redacted = redact(text).text
         await run_in_threadpool(self.store.record_message, chat.id, "citizen",
                                 redacted)
-        event = chat.append({"type": "message", "role": "citizen", "id": client_id,
-                             "text": redacted})
+        (event,) = await chat.append({"type": "message", "role": "citizen", "id": client_id,
+                                      "text": redacted}, client_id=client_id)
         taken = self.taken.get(chat.id)
         if taken is not None:
             self._to_agent(taken.agent, {"type": "message", "conversation": chat.id,
@@ -198,9 +198,9 @@ class ConsoleHub:
         redacted = redact(text).text
         await run_in_threadpool(self.store.record_message, conversation, "agent",
                                 redacted)
-        chat = self.logs.get(conversation)
+        chat = await self.logs.get(conversation)
         if chat is not None:
-            chat.publish({"type": "message", "role": "agent", "name": account.name,
+            await chat.publish({"type": "message", "role": "agent", "name": account.name,
                           "text": redacted})
         return True
 
@@ -217,9 +217,9 @@ class ConsoleHub:
                                 f"conversation:{conversation}",
                                 f"{outcome}: {redact(note).text}"[:1000])
         self.taken.pop(conversation, None)
-        chat = self.logs.get(conversation)
+        chat = await self.logs.get(conversation)
         if chat is not None:
-            chat.publish({"type": "agent_left", "name": account.name,
+            await chat.publish({"type": "agent_left", "name": account.name,
                           "text": LEFT.format(name=account.name)})
         await run_in_threadpool(self.desk.set_state, account.username, "wrap-up")
         return True
@@ -265,9 +265,9 @@ class ConsoleHub:
         from bot.replies import transfer as transfer_reply
 
         text = transfer_reply(registry, target, "chat", "da")
-        chat = self.logs.get(conversation)
+        chat = await self.logs.get(conversation)
         if chat is not None:
-            chat.publish({"type": "message", "role": "agent", "name": account.name,
+            await chat.publish({"type": "message", "role": "agent", "name": account.name,
                           "text": text})
         await run_in_threadpool(self.store.record_message, conversation, "agent",
                                 text)

@@ -80,6 +80,8 @@ class Turn(Base):
 
 class Decision(Base):
     __tablename__ = "decisions"
+    __table_args__ = (Index("ix_decisions_conversation_message", "conversation_id",
+                            "message_id", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
@@ -93,6 +95,10 @@ class Decision(Base):
     guides: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     latency_ms: Mapped[float | None] = mapped_column(Float)
     mode: Mapped[str] = mapped_column(String(16), default=Mode.GROUNDED.value)
+    # The channel's id of the citizen's message (chat client id, e-mail Message-ID) and
+    # what the turn answered: a re-sent message is answered from here, never run twice.
+    message_id: Mapped[str | None] = mapped_column(String(80))
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class HandoffPacket(Base):
@@ -274,3 +280,33 @@ class CrisisNotice(Base):
     updated_by: Mapped[str] = mapped_column(String(120))
     # When it stopped (expiry, or ended early) and that was audited; None while live.
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ConversationStateRow(Base):
+    """A live conversation's state (`bot.turn.state.ConversationState.as_json`, redacted),
+    so that any gateway process can take its next turn and a restart loses nothing.
+    `version` counts the writes: a process whose copy is older reads it again."""
+
+    __tablename__ = "conversation_states"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class ChatEvent(Base):
+    """One event of a chat conversation's log, in order (`seq`), as the client gets it;
+    `client_id` is the citizen's message id the event answers or carries."""
+
+    __tablename__ = "chat_events"
+    __table_args__ = (
+        Index("ix_chat_events_conversation_seq", "conversation_id", "seq", unique=True),
+        Index("ix_chat_events_conversation_client", "conversation_id", "client_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(Integer)
+    client_id: Mapped[str | None] = mapped_column(String(80))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -15,17 +15,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, select
+from sqlalchemy import create_engine, delete, event, select
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ddh.logging import get_logger
 from ddh.settings import Settings
 from ddh.vocabulary import Action, Outcome
+from store.live import LiveStore, StaleState, put_state
 from store.migrate import upgrade
 from store.models import (
     CallbackContact,
     Conversation,
+    ConversationStateRow,
     Decision,
     HandoffPacket,
     TicketDelivery,
@@ -78,6 +80,7 @@ class OutcomeStore:
         self._pending: deque[TurnRecord | EndRecord] = deque()
         self._lock = threading.Lock()
         upgrade(self.engine)
+        self.live = LiveStore(self.sessions, retries, backoff_s)
 
     # --- writing -------------------------------------------------------------------
 
@@ -140,6 +143,9 @@ class OutcomeStore:
             conv.ended_at = rec.at
         if conv.outcome is None:
             conv.outcome = str(rec.outcome)
+        # ended: no process takes another turn of it
+        s.execute(delete(ConversationStateRow).where(
+            ConversationStateRow.id == rec.conversation_id))
 
     def _write(self, s: Session, rec: TurnRecord) -> None:
         conv = s.get(Conversation, rec.conversation_id)
@@ -169,7 +175,17 @@ class OutcomeStore:
         s.add(Decision(conversation_id=rec.conversation_id, seq=rec.seq, at=rec.at,
                        action=str(rec.action), topic=rec.topic, municipality=rec.municipality,
                        target=rec.target, reason=rec.reason, guides=rec.guides or None,
-                       latency_ms=rec.latency_ms, mode=str(rec.mode)))
+                       latency_ms=rec.latency_ms, mode=str(rec.mode),
+                       message_id=rec.message_id, result=rec.result))
+        if rec.state is not None:
+            try:
+                with s.begin_nested():
+                    put_state(s, rec.conversation_id, rec.state, rec.state_version)
+            except StaleState:
+                # Another process took a turn of this conversation in between: the turn
+                # is kept, and its state (the newest) replaces the other.
+                log.error("store.state_conflict", conversation=rec.conversation_id)
+                put_state(s, rec.conversation_id, rec.state, None)
         ticket = rec.handoff if rec.handoff and rec.handoff.kind == Action.TICKET else None
         if rec.handoff:
             _add_packet(s, rec.conversation_id, rec.handoff, rec.at)

@@ -125,6 +125,13 @@ class TurnRecord:
     # A new ticket's destinations, (channel, address): written to the delivery outbox
     # in the same transaction as the ticket (handoff/tickets.py delivers them).
     deliveries: list[tuple[str, str]] = field(default_factory=list)
+    # The conversation's state after the turn, written with it (store/live.py), read
+    # at `state_version`; the channel's message id and the result, to answer a re-sent
+    # message from the store.
+    state: dict[str, Any] | None = None
+    state_version: int = 0
+    message_id: str | None = None
+    result: dict[str, Any] | None = None
 
 
 @dataclass

@@ -91,6 +91,9 @@ class TurnInput:
     # The channel could not make out what the citizen said (voice: repeatedly): the
     # turn is recorded with empty text and a person is offered.
     unheard: bool = False
+    # The channel's id of this message (chat client id, e-mail Message-ID): the same
+    # id again is answered with what was answered, never run twice (any process).
+    message_id: str | None = None
     # Speech: how sure the recogniser was, and its other hypotheses (None: typed, or
     # pressed on the keypad, which is certain).
     recognition: Recognition | None = None
@@ -136,6 +139,27 @@ class TurnResult:
     def asks_rating(self) -> bool:
         """The reply asks for a 1-10 satisfaction score."""
         return self.awaiting == Ask.SATISFACTION
+
+    def as_json(self) -> dict[str, Any]:
+        """Everything the result holds, for the store: a re-sent message is answered
+        with it (`from_json`)."""
+        return {"conversation": self.conversation, "action": str(self.action),
+                "topic": self.topic, "municipality": self.municipality, "reply": self.reply,
+                "guides": self.guides,
+                "handoff": self.handoff.as_json() if self.handoff else None,
+                "language": self.language, "reason": self.reason,
+                "redacted_text": self.redacted_text,
+                "awaiting": str(self.awaiting) if self.awaiting else None,
+                "mode": str(self.mode)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TurnResult:
+        handoff, awaiting = data.get("handoff"), data.get("awaiting")
+        return cls(data["conversation"], Action(data["action"]), data["topic"],
+                   data["municipality"], data["reply"], list(data["guides"]),
+                   HandoffPacket.from_json(handoff) if handoff else None,
+                   data["language"], data["reason"], data["redacted_text"],
+                   Ask(awaiting) if awaiting else None, Mode(data["mode"]))
 
     def contract(self) -> dict[str, Any]:
         """The output line of `ddh ask --jsonl` (CONTRACT.md)."""

@@ -26,6 +26,7 @@ from bot.voice.carrier import SmsSender, Telephony
 from ddh.settings import Settings
 from gateway.chat_log import ChatLogs
 from gateway.console import ConsoleHub
+from gateway.drain import Drain
 from handoff.accounts import Account, Accounts, SignedIn
 from knowledge.registry import Registry
 from knowledge.service import Knowledge
@@ -102,6 +103,10 @@ def get_accounts(conn: HTTPConnection) -> Accounts:
 
 def get_chat_logs(conn: HTTPConnection) -> ChatLogs:
     return conn.app.state.chat_logs
+
+
+def get_drain(conn: HTTPConnection) -> Drain:
+    return conn.app.state.drain
 
 
 def get_clock(conn: HTTPConnection) -> Clock | None:
@@ -314,6 +319,7 @@ NoticesDep = Annotated[NoticeBoard, Depends(get_notices)]
 AccountsDep = Annotated[Accounts, Depends(get_accounts)]
 ChatLogsDep = Annotated[ChatLogs, Depends(get_chat_logs)]
 ClockDep = Annotated[Clock | None, Depends(get_clock)]
+DrainDep = Annotated[Drain, Depends(get_drain)]
 ConsoleDep = Annotated[ConsoleHub | None, Depends(get_console)]
 ConsoleLookupDep = Annotated[Callable[[], ConsoleHub | None], Depends(console_lookup)]
 SignedInDep = Annotated[SignedIn, Depends(signed_in)]

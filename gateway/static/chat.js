@@ -84,7 +84,9 @@
     ws.onclose = e => {
       if (e.code === 4404) { sessionStorage.removeItem(key); return start(true); }
       status.textContent = "Forbindelsen blev afbrudt. Prøver igen …";
-      setTimeout(connect, Math.min(8000, 500 * 2 ** retry++));
+      // 1012: the server is restarting (or another process takes over): reconnect now
+      const wait = e.code === 1012 ? 200 + Math.random() * 300 : Math.min(8000, 500 * 2 ** retry++);
+      setTimeout(connect, wait);
     };
   }
 
@@ -97,16 +99,30 @@
     if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "message", id, text }));
   }
 
+  // A server that is restarting answers nothing or 503 for a moment: try again, and
+  // start a new conversation only when the old one is unknown (404).
+  async function request(url, init) {
+    for (let i = 0; ; i++) {
+      try {
+        const r = await fetch(url, init);
+        if (r.status < 500 || i >= 8) return r;
+      } catch (err) { if (i >= 8) throw err; }
+      status.textContent = "Forbindelsen blev afbrudt. Prøver igen …";
+      await new Promise(ok => setTimeout(ok, Math.min(4000, 250 * 2 ** i)));
+    }
+  }
+
   async function start(fresh) {
     if (conv && !fresh) {
-      const r = await fetch(`/api/chat/conversations/${conv.id}/messages?since=0`);
-      if (r.ok) { (await r.json()).forEach(render); return connect(); }
+      const r = await request(`/api/chat/conversations/${conv.id}/messages?since=0`);
+      if (r.ok) { status.textContent = ""; (await r.json()).forEach(render); return connect(); }
     }
-    const r = await fetch("/api/chat/conversations", {
+    const r = await request("/api/chat/conversations", {
       method: "POST", headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ municipality }),
     });
     if (!r.ok) { status.textContent = "Chatten kunne ikke startes. Prøv igen senere."; return; }
+    status.textContent = "";
     const body = await r.json();
     conv = { id: body.id }; lastSeq = 0; save();
     render(body.greeting);

@@ -43,6 +43,7 @@ from gateway.api.deps import (
     Clock,
     ClockDep,
     ConsoleLookupDep,
+    DrainDep,
     FrontdeskDep,
     SettingsDep,
     origin_allowed,
@@ -50,6 +51,7 @@ from gateway.api.deps import (
 from gateway.console import ConsoleHub
 
 router = APIRouter(prefix="/chat", tags=["chat"])
+RESTARTING = 1012  # WebSocket "service restart": the page reconnects at once
 log = get_logger(__name__)
 _SENTENCE = re.compile(r"(?<=[a-zæøå)\]][.!?:])\s+|\n+")
 
@@ -69,16 +71,19 @@ class OpenResponse(BaseModel):
 @router.post("/conversations", status_code=status.HTTP_201_CREATED,
              response_model=OpenResponse)
 async def open_conversation(body: OpenRequest, frontdesk: FrontdeskDep,
-                            logs: ChatLogsDep, clock: ClockDep) -> dict[str, Any]:
+                            logs: ChatLogsDep, clock: ClockDep,
+                            drain: DrainDep) -> dict[str, Any]:
     """Open a chat conversation; the greeting discloses that the citizen talks to an AI."""
+    if drain.draining:  # stopping: another process (or this one, restarted) opens it
+        raise HTTPException(status_code=503, detail="restarting: try again",
+                            headers={"Retry-After": "1"})
     if body.municipality and body.municipality not in frontdesk.registry.municipalities:
         raise HTTPException(status_code=422, detail=f"unknown kommunekode {body.municipality}")
     cid = uuid.uuid4().hex
     greeting = await run_in_threadpool(frontdesk.open, cid, "chat", body.municipality, None,
                                        clock() if clock else None)
-    chat = logs.create(cid, body.municipality)
-    event = chat.append({"type": "message", "role": "bot", "text": greeting,
-                         "action": None})
+    _, event = await logs.create(cid, body.municipality, {
+        "type": "message", "role": "bot", "text": greeting, "action": None})
     return {"id": cid, "municipality": body.municipality, "greeting": event,
             "websocket": f"/api/chat/ws/{cid}"}
 
@@ -87,10 +92,10 @@ async def open_conversation(body: OpenRequest, frontdesk: FrontdeskDep,
 async def messages(conversation_id: str, logs: ChatLogsDep,
                    since: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
     """The conversation's events after `since` (for clients without WebSocket)."""
-    chat = logs.get(conversation_id)
+    chat = await logs.get(conversation_id)
     if chat is None:
         raise HTTPException(status_code=404, detail="no such conversation")
-    return chat.since(since)
+    return await chat.since(since)
 
 
 def _reply_event(result: Any, reply_to: str) -> dict[str, Any]:
@@ -123,13 +128,18 @@ class _RateLimit:
 @router.websocket("/ws/{conversation_id}")
 async def chat_socket(ws: WebSocket, conversation_id: str, frontdesk: FrontdeskDep,
                       logs: ChatLogsDep, settings: SettingsDep, clock: ClockDep,
-                      console: ConsoleLookupDep) -> None:
+                      console: ConsoleLookupDep, drain: DrainDep) -> None:
     if not origin_allowed(ws.headers.get("origin"), ws.headers.get("host"),
                           settings.allowed_origins):
         await ws.close(code=1008, reason="origin not allowed")
         return
-    chat = logs.get(conversation_id)
+    if drain.draining:  # stopping: reconnect now (to another process, or after restart)
+        await ws.accept()
+        await ws.close(code=RESTARTING, reason="restarting")
+        return
+    chat = await logs.get(conversation_id)
     if chat is None:
+        await ws.accept()  # so that the page sees the code, not a refused handshake
         await ws.close(code=4404, reason="no such conversation")
         return
     await ws.accept()
@@ -155,10 +165,14 @@ async def chat_socket(ws: WebSocket, conversation_id: str, frontdesk: FrontdeskD
                 await ws.close(code=1003, reason="malformed frame")
                 return
             if frame["type"] == "resume":
-                for event in chat.since(int(frame.get("since") or 0)):
+                for event in await chat.since(int(frame.get("since") or 0)):
                     await ws.send_json(event)
                 continue
-            await _message(ws, frame, chat, frontdesk, settings, limit, clock, console)
+            if drain.draining:  # not started here: the page re-sends it after reconnecting
+                await ws.close(code=RESTARTING, reason="restarting")
+                return
+            async with drain.work():
+                await _message(ws, frame, chat, frontdesk, settings, limit, clock, console)
     except WebSocketDisconnect:
         return
     finally:
@@ -180,9 +194,10 @@ async def _message(ws: WebSocket, frame: dict[str, Any], chat: Any, frontdesk: A
                                        " tegn)."})
         return
     async with chat.lock:
-        if client_id in chat.answered:  # re-sent after a reconnect: answer from the log
-            for seq in chat.answered[client_id]:
-                await ws.send_json(chat.events[seq - 1])
+        answered = await chat.answers(client_id)
+        if answered:  # re-sent after a reconnect: answer from the log
+            for event in answered:
+                await ws.send_json(event)
             return
         if not limit.allow():
             await ws.send_json({"type": "error", "code": "rate_limited", "reply_to": client_id,
@@ -192,25 +207,26 @@ async def _message(ws: WebSocket, frame: dict[str, Any], chat: Any, frontdesk: A
             hub = console()  # made when the agent's console connected
             assert hub is not None
             mine = await hub.citizen_says(chat, client_id, text)
-            chat.answered[client_id] = [mine["seq"]]
             await ws.send_json(mine)
             return
         await ws.send_json({"type": "typing"})
         try:
             result = await run_in_threadpool(
                 frontdesk.handle, TurnInput(chat.id, text, Channel.CHAT, chat.municipality,
-                                            at=clock() if clock else None))
+                                            at=clock() if clock else None,
+                                            message_id=client_id))
         except Exception:
             log.exception("chat.turn_failed", conversation=chat.id)
             await ws.send_json({"type": "error", "code": "internal", "reply_to": client_id,
                                 "message": "Der skete en fejl hos os. Prøv at skrive igen."})
             return
         chat.municipality = chat.municipality or result.municipality
-        mine = chat.append({"type": "message", "role": "citizen", "id": client_id,
-                            "text": result.redacted_text})
         for piece in (p for p in _SENTENCE.split(result.reply) if p.strip()):
             await ws.send_json({"type": "delta", "reply_to": client_id, "text": piece})
-        reply = chat.append(_reply_event(result, client_id))
-        chat.answered[client_id] = [mine["seq"], reply["seq"]]
+        # the citizen's message and the reply: logged together, or not at all
+        mine, reply = await chat.append(
+            {"type": "message", "role": "citizen", "id": client_id,
+             "text": result.redacted_text}, _reply_event(result, client_id),
+            client_id=client_id)
         await ws.send_json(mine)
         await ws.send_json(reply)

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from gateway.api.deps import LoadedFrontdeskDep, LoadedKnowledgeDep
+from gateway.api.deps import DrainDep, LoadedFrontdeskDep, LoadedKnowledgeDep
 
 router = APIRouter(tags=["health"])
 
@@ -18,8 +18,13 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz")
-async def readyz(knowledge: LoadedKnowledgeDep, frontdesk: LoadedFrontdeskDep) -> JSONResponse:
-    """200 when the knowledge index is usable, 503 with the reason otherwise."""
+async def readyz(knowledge: LoadedKnowledgeDep, frontdesk: LoadedFrontdeskDep,
+                 drain: DrainDep) -> JSONResponse:
+    """200 when the knowledge index is usable, 503 with the reason otherwise (also
+    while the process drains before stopping: send citizens elsewhere)."""
+    if drain.draining:
+        return JSONResponse({"status": "unavailable", "reason": "draining: shutting down",
+                             "in_flight": drain.in_flight}, 503)
     if knowledge is None:
         return JSONResponse({"status": "unavailable", "reason": "knowledge not loaded"}, 503)
     try:

@@ -1,0 +1,151 @@
+"""Live conversations in the store: their state and their chat log, for every process.
+
+A conversation must survive a restart, a deploy and a second gateway process: the
+frontdesk keeps the typed state of each conversation here (written in the same
+transaction as the turn's record, `store.outcomes`), and the chat channel keeps its
+ordered event log here. Processes cache both; the `version` of a state and the `seq`
+of an event tell a process that its copy is behind.
+
+Writes are retried with back-off (a locked SQLite file, a PostgreSQL fail-over); the
+unique (conversation, seq) key makes two processes appending at once take turns.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ddh.logging import get_logger
+from store.models import ChatEvent, ConversationStateRow, Decision
+
+log = get_logger(__name__)
+T = TypeVar("T")
+
+
+class StaleState(Exception):
+    """Another process wrote the conversation's state since this one read it."""
+
+
+def put_state(s: Session, conversation_id: str, data: dict[str, Any], version: int | None,
+              at: datetime | None = None) -> None:
+    """Write a state read at `version` as the next version (inside the caller's
+    transaction); `StaleState` when the stored one is no longer `version`. `None`:
+    whatever is stored is replaced."""
+    row = s.get(ConversationStateRow, conversation_id)
+    now = at or datetime.now(UTC)
+    if row is None:
+        if version:
+            raise StaleState(conversation_id)
+        s.add(ConversationStateRow(id=conversation_id, version=1, data=data, updated_at=now))
+    elif version is not None and row.version != version:
+        raise StaleState(conversation_id)
+    else:
+        row.version, row.data, row.updated_at = row.version + 1, data, now
+    s.flush()
+
+
+class LiveStore:
+    """Reads and writes of live conversations (states, chat events, replays)."""
+
+    def __init__(self, sessions: sessionmaker[Session], retries: int = 4,
+                 backoff_s: float = 0.05) -> None:
+        self.sessions = sessions
+        self.retries = retries
+        self.backoff_s = backoff_s
+
+    def _retry(self, what: str, fn: Callable[[Session], T]) -> T:
+        for attempt in range(self.retries + 1):
+            try:
+                with self.sessions.begin() as s:
+                    return fn(s)
+            except IntegrityError:
+                if attempt == self.retries:
+                    raise
+                log.info("live.write_conflict", what=what, attempt=attempt + 1)
+            except OperationalError as exc:
+                if attempt == self.retries:
+                    raise
+                log.warning("live.write_retry", what=what, attempt=attempt + 1,
+                            error=str(exc)[:200])
+                time.sleep(self.backoff_s * (2 ** attempt))
+        raise AssertionError("unreachable")
+
+    # --- states --------------------------------------------------------------------
+
+    def state(self, conversation_id: str) -> tuple[dict[str, Any], int] | None:
+        """The stored state and its version, or None."""
+        with self.sessions() as s:
+            row = s.get(ConversationStateRow, conversation_id)
+            return (row.data, row.version) if row is not None else None
+
+    def version(self, conversation_id: str) -> int:
+        """The stored state's version (0: none stored)."""
+        with self.sessions() as s:
+            return s.scalar(select(ConversationStateRow.version).where(
+                ConversationStateRow.id == conversation_id)) or 0
+
+    def save_state(self, conversation_id: str, data: dict[str, Any], version: int) -> int:
+        """Write a state outside a turn (a conversation opened); the version it has now.
+        Unwritten (the store is down, or another process wrote first): the old one, and
+        the conversation's next turn writes it."""
+        try:
+            self._retry("state", lambda s: put_state(s, conversation_id, data, version))
+        except (SQLAlchemyError, StaleState) as exc:
+            log.error("live.state_deferred", conversation=conversation_id,
+                      error=str(exc)[:200])
+            return version
+        return version + 1
+
+    def forget_states(self, idle_before: datetime) -> int:
+        """Drop the states of conversations idle since before `idle_before`."""
+        return self._retry("expire", lambda s: getattr(s.execute(
+            delete(ConversationStateRow).where(
+                ConversationStateRow.updated_at < idle_before)), "rowcount", 0) or 0)
+
+    def replay(self, conversation_id: str, message_id: str) -> dict[str, Any] | None:
+        """What the turn of a message already handled answered (`TurnResult` as JSON)."""
+        with self.sessions() as s:
+            return s.scalar(select(Decision.result).where(
+                Decision.conversation_id == conversation_id,
+                Decision.message_id == message_id))
+
+    # --- chat log ------------------------------------------------------------------
+
+    def events(self, conversation_id: str, since: int = 0) -> list[dict[str, Any]]:
+        with self.sessions() as s:
+            rows = s.scalars(select(ChatEvent.data).where(
+                ChatEvent.conversation_id == conversation_id, ChatEvent.seq > since)
+                .order_by(ChatEvent.seq)).all()
+            return list(rows)
+
+    def answered(self, conversation_id: str, client_id: str) -> list[dict[str, Any]]:
+        """The logged events of a citizen's message (their message and the reply)."""
+        with self.sessions() as s:
+            return list(s.scalars(select(ChatEvent.data).where(
+                ChatEvent.conversation_id == conversation_id,
+                ChatEvent.client_id == client_id).order_by(ChatEvent.seq)).all())
+
+    def append(self, conversation_id: str, events: list[dict[str, Any]],
+               client_id: str | None = None) -> list[dict[str, Any]]:
+        """Append events in one transaction, numbered after the last stored one; the
+        events with their `seq`. Two processes appending at once: one retries."""
+        def write(s: Session) -> list[dict[str, Any]]:
+            last = s.scalar(select(func.max(ChatEvent.seq)).where(
+                ChatEvent.conversation_id == conversation_id)) or 0
+            now = datetime.now(UTC)
+            out = []
+            for i, event in enumerate(events, 1):
+                event = {**event, "seq": last + i}
+                s.add(ChatEvent(conversation_id=conversation_id, seq=last + i,
+                                client_id=client_id, data=event, at=now))
+                out.append(event)
+            s.flush()
+            return out
+
+        return self._retry("chat", write)
