@@ -35,9 +35,10 @@ def wait_ok(url: str, timeout: float = 60.0) -> bool:
 
 
 @contextlib.contextmanager
-def serve_app(app) -> Iterator[str]:
-    """Run an ASGI app on a real loopback socket in a background thread."""
-    port = free_port()
+def serve_app(app, port: int | None = None) -> Iterator[str]:
+    """Run an ASGI app on a real loopback socket in a background thread (`port`: a
+    given one, e.g. to restart a gateway where its pages expect it)."""
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
                                            lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -64,3 +64,51 @@ def test_citizen_asks_gets_link_ends_and_rates(knowledge, tmp_path):
     assert conv["municipality"] == "0615" and conv["topic"] == "sundhedskort"
     assert conv["satisfaction"] == 8 and conv["outcome"] == "resolved_bot"
     assert [d["action"] for d in conv["decisions"]] == ["answer", "end", "end"]
+
+
+def test_the_open_page_survives_a_gateway_restart(knowledge, tmp_path):
+    """The gateway stops (and its sockets close with 1012) while a citizen's page is
+    open; the citizen writes while it is down; a new gateway on the same store and
+    port answers that message once, and a reload shows the whole conversation."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.servers import free_port
+
+    url_db = database_url(None, tmp_path)
+    port = free_port()
+
+    def gateway():
+        return create_app(knowledge.settings, frontdesk=Frontdesk(knowledge, OutcomeStore(url_db)))
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        page = browser.new_page()
+        with serve_app(gateway(), port) as url:
+            page.goto(f"{url}/?municipality=0615")
+            page.get_by_label("Din besked").fill("jeg har mistet mit sundhedskort")
+            page.keyboard.press("Enter")
+            page.locator("li.msg--bot[data-action='answer']").wait_for(timeout=20_000)
+        # the gateway is gone: the page says so and keeps what the citizen writes
+        page.locator("#status", has_text="Prøver igen").wait_for(timeout=10_000)
+        page.get_by_label("Din besked").fill("tak for hjælpen")
+        page.keyboard.press("Enter")
+        with serve_app(gateway(), port) as url:
+            bots = page.locator("li.msg--bot")
+            page.wait_for_function("document.querySelectorAll('li.msg--bot').length >= 3",
+                                   timeout=30_000)
+            assert page.locator("#status").inner_text() == ""
+            texts = page.locator("li.msg").all_inner_texts()
+            assert texts.count("tak for hjælpen") == 1  # answered once, shown once
+            page.reload()
+            page.wait_for_function("document.querySelectorAll('li.msg').length >= 5",
+                                   timeout=20_000)
+            again = page.locator("li.msg").all_inner_texts()
+            assert again == texts  # the whole conversation, from the store
+            assert bots.count() == 3
+            cid = page.evaluate("JSON.parse(sessionStorage.getItem('ddh-chat:0615')).id")
+        browser.close()
+    store = OutcomeStore(url_db)
+    assert store.conversation(cid)["turns"] == 2
+    store.close()
