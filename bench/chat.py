@@ -118,7 +118,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         db = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
         env = {"DDH_DATA_DIR": str(data_dir), "DDH_DATABASE_URL": db,
-               "DDH_LOG_LEVEL": "WARNING", "DDH_CHAT_RATE_LIMIT": "100"}
+               "DDH_LOG_LEVEL": "WARNING", "DDH_CHAT_RATE_LIMIT": "100",
+               # one load client opens every conversation: not a flood to refuse
+               "DDH_CHAT_OPEN_PER_CLIENT": "100000 per second",
+               "DDH_CHAT_OPEN_OVERALL": "100000 per second"}
         with ddh_serve(env, ready="/readyz", quiet=True) as (url, _):
             # The citizens' browsers are not on the server's cores in real life: the
             # load client yields the CPU to the server (the server was started before).

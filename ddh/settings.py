@@ -204,6 +204,13 @@ class Settings(BaseSettings):
     chat_max_chars: int = Field(default=2000, ge=1)
     chat_rate_limit: int = Field(default=8, ge=1, description="Messages per window")
     chat_rate_window_s: float = Field(default=10.0, gt=0)
+    chat_open_per_client: str = Field(
+        default="10 per second", description="Chats one client address may open")
+    chat_open_overall: str = Field(
+        default="100 per second", description="Chats all clients may open together")
+    chat_idle_s: float = Field(
+        default=4 * 3600.0, gt=0,
+        description="A conversation idle this long ends, recorded as abandoned")
     drain_timeout_s: float = Field(
         default=30.0, ge=0,
         description="On SIGTERM, how long turns and calls in flight may take to finish")

@@ -27,6 +27,7 @@ from gateway.api.main import api_router
 from gateway.api.routes import admin, health, sso, voice
 from gateway.chat_log import ChatLogs
 from gateway.drain import Drain
+from gateway.floods import Floodgate
 from gateway.metrics import Metrics
 from gateway.telephony import make_carrier
 from knowledge.service import Knowledge
@@ -123,6 +124,7 @@ def create_app(settings: Settings, knowledge: Knowledge | None = None,
     app.state.knowledge = knowledge or (frontdesk.knowledge if frontdesk else None)
     app.state.frontdesk = frontdesk
     app.state.drain = Drain()  # set draining by `ddh serve`'s server on SIGTERM
+    app.state.floods = Floodgate.from_settings(settings)
     app.state.chat_logs = ChatLogs()  # over the store once the frontdesk is open
     app.state.voice = None  # loaded on the first call (gateway/api/deps.py: VoiceLoader)
     app.state.carrier = _carrier(settings, voice_adapters)

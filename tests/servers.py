@@ -14,7 +14,7 @@ import httpx
 
 from evals.live import free_port, serve_app, wait_ok
 
-__all__ = ["ddh_serve", "free_port", "serve_app", "wait_ok"]
+__all__ = ["ddh_serve", "free_port", "redis_server", "serve_app", "wait_ok"]
 
 ROOT = Path(__file__).resolve().parent.parent
 DDH = str(Path(sys.executable).parent / "ddh")
@@ -53,3 +53,36 @@ def ddh_serve(env: dict[str, str], timeout: float = 90, *, args: tuple[str, ...]
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@contextlib.contextmanager
+def redis_server(port: int | None = None) -> Iterator[str]:
+    """A throwaway `redis-server` on loopback (no persistence); yields its URL. `port`:
+    a given one, to start it again where its clients expect it."""
+    import shutil
+    import tempfile
+
+    import redis
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise RuntimeError("redis-server is not installed (scripts/install.sh --test)")
+    port = port or free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    with tempfile.TemporaryDirectory() as tmp:
+        proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1",
+                                 "--save", "", "--appendonly", "no", "--dir", tmp],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            client = redis.Redis.from_url(url)
+            for _ in range(200):
+                try:
+                    client.ping()
+                    break
+                except redis.RedisError:
+                    time.sleep(0.05)
+            client.close()
+            yield url
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import tempfile
 import threading
 import time
 from datetime import datetime
@@ -18,7 +16,7 @@ from handoff.backends import MemoryBackend, RedisBackend
 from handoff.desk import HandoffDesk
 from handoff.queues import Agent, RoutingRules, Waiting, expected_wait_s, next_for, position
 from store.records import HandoffPacket
-from tests.servers import free_port
+from tests.servers import redis_server
 
 RULES = RoutingRules(skill_wait_s=60, overflow_wait_s=180, handle_time_s=300)
 T0 = 1_000_000.0
@@ -72,26 +70,10 @@ def test_expected_wait_counts_agents_on_duty():
 
 @pytest.fixture(scope="module")
 def redis_url():
-    binary = shutil.which("redis-server")
-    if binary is None:
+    if shutil.which("redis-server") is None:
         pytest.fail("redis-server is not installed (scripts/install.sh --test installs it)")
-    port = free_port()
-    with tempfile.TemporaryDirectory() as tmp:
-        proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1",
-                                 "--save", "", "--appendonly", "no", "--dir", tmp],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        url = f"redis://127.0.0.1:{port}/0"
-        try:
-            for _ in range(100):
-                try:
-                    RedisBackend(url).ping()
-                    break
-                except Exception:
-                    time.sleep(0.05)
-            yield url
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+    with redis_server() as url:
+        yield url
 
 
 @pytest.fixture(params=["memory", "redis"])

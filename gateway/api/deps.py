@@ -27,6 +27,7 @@ from ddh.settings import Settings
 from gateway.chat_log import ChatLogs
 from gateway.console import ConsoleHub
 from gateway.drain import Drain
+from gateway.floods import Floodgate
 from handoff.accounts import Account, Accounts, SignedIn
 from knowledge.registry import Registry
 from knowledge.service import Knowledge
@@ -107,6 +108,10 @@ def get_chat_logs(conn: HTTPConnection) -> ChatLogs:
 
 def get_drain(conn: HTTPConnection) -> Drain:
     return conn.app.state.drain
+
+
+def get_floodgate(conn: HTTPConnection) -> Floodgate:
+    return conn.app.state.floods
 
 
 def get_clock(conn: HTTPConnection) -> Clock | None:
@@ -320,6 +325,7 @@ AccountsDep = Annotated[Accounts, Depends(get_accounts)]
 ChatLogsDep = Annotated[ChatLogs, Depends(get_chat_logs)]
 ClockDep = Annotated[Clock | None, Depends(get_clock)]
 DrainDep = Annotated[Drain, Depends(get_drain)]
+FloodgateDep = Annotated[Floodgate, Depends(get_floodgate)]
 ConsoleDep = Annotated[ConsoleHub | None, Depends(get_console)]
 ConsoleLookupDep = Annotated[Callable[[], ConsoleHub | None], Depends(console_lookup)]
 SignedInDep = Annotated[SignedIn, Depends(signed_in)]

@@ -18,9 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import time
 import uuid
-from collections import deque
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -28,6 +26,7 @@ from fastapi import (
     APIRouter,
     HTTPException,
     Query,
+    Request,
     WebSocket,
     WebSocketDisconnect,
     status,
@@ -44,11 +43,13 @@ from gateway.api.deps import (
     ClockDep,
     ConsoleLookupDep,
     DrainDep,
+    FloodgateDep,
     FrontdeskDep,
     SettingsDep,
     origin_allowed,
 )
 from gateway.console import ConsoleHub
+from gateway.floods import Floodgate
 
 router = APIRouter(prefix="/chat", tags=["chat"])
 RESTARTING = 1012  # WebSocket "service restart": the page reconnects at once
@@ -70,13 +71,17 @@ class OpenResponse(BaseModel):
 
 @router.post("/conversations", status_code=status.HTTP_201_CREATED,
              response_model=OpenResponse)
-async def open_conversation(body: OpenRequest, frontdesk: FrontdeskDep,
-                            logs: ChatLogsDep, clock: ClockDep,
-                            drain: DrainDep) -> dict[str, Any]:
+async def open_conversation(body: OpenRequest, request: Request, frontdesk: FrontdeskDep,
+                            logs: ChatLogsDep, clock: ClockDep, drain: DrainDep,
+                            floods: FloodgateDep) -> dict[str, Any]:
     """Open a chat conversation; the greeting discloses that the citizen talks to an AI."""
     if drain.draining:  # stopping: another process (or this one, restarted) opens it
         raise HTTPException(status_code=503, detail="restarting: try again",
                             headers={"Retry-After": "1"})
+    client = request.client.host if request.client else "unknown"
+    if not floods.may_open(client):
+        raise HTTPException(status_code=429, detail="too many new chats: try again soon",
+                            headers={"Retry-After": "10"})
     if body.municipality and body.municipality not in frontdesk.registry.municipalities:
         raise HTTPException(status_code=422, detail=f"unknown kommunekode {body.municipality}")
     cid = uuid.uuid4().hex
@@ -110,25 +115,11 @@ def _reply_event(result: Any, reply_to: str) -> dict[str, Any]:
     }
 
 
-class _RateLimit:
-    def __init__(self, n: int, window_s: float) -> None:
-        self.n, self.window = n, window_s
-        self.times: deque[float] = deque()
-
-    def allow(self) -> bool:
-        now = time.monotonic()
-        while self.times and now - self.times[0] > self.window:
-            self.times.popleft()
-        if len(self.times) >= self.n:
-            return False
-        self.times.append(now)
-        return True
-
-
 @router.websocket("/ws/{conversation_id}")
 async def chat_socket(ws: WebSocket, conversation_id: str, frontdesk: FrontdeskDep,
                       logs: ChatLogsDep, settings: SettingsDep, clock: ClockDep,
-                      console: ConsoleLookupDep, drain: DrainDep) -> None:
+                      console: ConsoleLookupDep, drain: DrainDep,
+                      floods: FloodgateDep) -> None:
     if not origin_allowed(ws.headers.get("origin"), ws.headers.get("host"),
                           settings.allowed_origins):
         await ws.close(code=1008, reason="origin not allowed")
@@ -143,7 +134,6 @@ async def chat_socket(ws: WebSocket, conversation_id: str, frontdesk: FrontdeskD
         await ws.close(code=4404, reason="no such conversation")
         return
     await ws.accept()
-    limit = _RateLimit(settings.chat_rate_limit, settings.chat_rate_window_s)
     pushed: asyncio.Queue = asyncio.Queue()  # events from a person in the console
     chat.listeners.add(pushed)
 
@@ -172,7 +162,7 @@ async def chat_socket(ws: WebSocket, conversation_id: str, frontdesk: FrontdeskD
                 await ws.close(code=RESTARTING, reason="restarting")
                 return
             async with drain.work():
-                await _message(ws, frame, chat, frontdesk, settings, limit, clock, console)
+                await _message(ws, frame, chat, frontdesk, settings, floods, clock, console)
     except WebSocketDisconnect:
         return
     finally:
@@ -181,7 +171,7 @@ async def chat_socket(ws: WebSocket, conversation_id: str, frontdesk: FrontdeskD
 
 
 async def _message(ws: WebSocket, frame: dict[str, Any], chat: Any, frontdesk: Any,
-                   settings: Any, limit: _RateLimit, clock: Clock | None,
+                   settings: Any, floods: Floodgate, clock: Clock | None,
                    console: Callable[[], ConsoleHub | None]) -> None:
     text = frame.get("text")
     client_id = str(frame.get("id") or uuid.uuid4().hex)
@@ -199,7 +189,7 @@ async def _message(ws: WebSocket, frame: dict[str, Any], chat: Any, frontdesk: A
             for event in answered:
                 await ws.send_json(event)
             return
-        if not limit.allow():
+        if not floods.may_send(chat.id):
             await ws.send_json({"type": "error", "code": "rate_limited", "reply_to": client_id,
                                 "message": "Du skriver meget hurtigt. Vent et øjeblik."})
             return

@@ -1,0 +1,59 @@
+"""Floods cannot hurt other citizens: rate limits on opening chats and on messages.
+
+Opening a conversation costs the store a row and a greeting; without a limit anyone
+could open hundreds a second. So opening is limited per client address and in all,
+and messages per conversation (across all its sockets, so reconnecting does not reset
+it). The counters are `limits`' moving windows, in this process or — when
+`DDH_REDIS_URL` is set — in Redis, so that every gateway process counts together.
+A dead Redis must not lock citizens out: the limits then count in this process until
+it is back (logged).
+"""
+
+from __future__ import annotations
+
+from limits import RateLimitItem, parse, storage, strategies
+
+from ddh.logging import get_logger
+from ddh.settings import Settings
+
+log = get_logger(__name__)
+
+
+class Floodgate:
+    """The gateway's rate limits (one per process, shared through Redis if set)."""
+
+    def __init__(self, per_client: str, overall: str, per_conversation: str,
+                 redis_url: str | None = None) -> None:
+        self.per_client: RateLimitItem = parse(per_client)
+        self.overall: RateLimitItem = parse(overall)
+        self.per_conversation: RateLimitItem = parse(per_conversation)
+        self._local = strategies.MovingWindowRateLimiter(storage.MemoryStorage())
+        self._shared = strategies.MovingWindowRateLimiter(
+            storage.storage_from_string(redis_url)) if redis_url else None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Floodgate:
+        return cls(settings.chat_open_per_client, settings.chat_open_overall,
+                   f"{settings.chat_rate_limit} per {settings.chat_rate_window_s:g} seconds",
+                   settings.redis_url)
+
+    def _hit(self, limit: RateLimitItem, *keys: str, test: bool = False) -> bool:
+        if self._shared is not None:
+            try:
+                return self._shared.test(limit, *keys) if test else \
+                    self._shared.hit(limit, *keys)
+            except Exception as exc:  # Redis down: count here rather than refuse everyone
+                log.warning("floods.redis_unavailable", error=str(exc)[:200])
+        return self._local.test(limit, *keys) if test else self._local.hit(limit, *keys)
+
+    def may_open(self, client: str) -> bool:
+        """A new conversation from `client` (its address): within both limits? A
+        refused one does not use up the overall limit."""
+        if not self._hit(self.per_client, "open", client, test=True):
+            return False
+        return self._hit(self.overall, "open", "all") and \
+            self._hit(self.per_client, "open", client)
+
+    def may_send(self, conversation: str) -> bool:
+        """A citizen message in `conversation`, whatever socket it came on."""
+        return self._hit(self.per_conversation, "message", conversation)

@@ -1,0 +1,101 @@
+"""Floods cannot hurt other citizens (issue 17): opening chats is limited per client
+address and in all, messages per conversation across its sockets, shared by every
+gateway process through Redis, and a dead Redis locks nobody out.
+
+Real components: real uvicorn servers over the real frontdesk, a real `redis-server`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx
+import pytest
+import websockets
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.frontdesk import Frontdesk
+from gateway.app import create_app
+from gateway.floods import Floodgate
+from store.outcomes import OutcomeStore, database_url
+from tests.servers import redis_server, serve_app
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 20), st.lists(st.integers(0, 3), max_size=40))
+def test_the_limits_count_as_configured(per_client, overall, clients):
+    gate = Floodgate(f"{per_client} per minute", f"{overall} per minute", "3 per minute")
+    opened: dict[int, int] = {}
+    total = 0
+    for c in clients:
+        ok = gate.may_open(f"10.0.0.{c}")
+        expected = opened.get(c, 0) < per_client and total < overall
+        assert ok == expected
+        if ok:
+            opened[c] = opened.get(c, 0) + 1
+            total += 1
+
+
+def gateway(knowledge, tmp_path, **limits):
+    s = knowledge.settings.model_copy(update=limits)
+    desk = Frontdesk(knowledge, OutcomeStore(database_url(None, tmp_path)))
+    return create_app(s, frontdesk=desk)
+
+
+async def ask(base: str, cid: str, mid: str, text: str) -> dict:
+    async with websockets.connect(f"{base.replace('http', 'ws')}/api/chat/ws/{cid}") as sock:
+        await sock.send(json.dumps({"type": "message", "id": mid, "text": text}))
+        while True:
+            ev = json.loads(await asyncio.wait_for(sock.recv(), 20))
+            if ev["type"] == "error" or (ev["type"] == "message" and ev["role"] == "bot"):
+                return ev
+
+
+def test_a_flood_of_new_chats_is_refused_and_live_ones_go_on(knowledge, tmp_path):
+    app = gateway(knowledge, tmp_path, chat_open_per_client="30 per minute",
+                  chat_open_overall="1000 per minute")
+    with serve_app(app) as base:
+        live = httpx.post(f"{base}/api/chat/conversations", json={}).json()["id"]
+
+        async def flood() -> list[int]:
+            async with httpx.AsyncClient() as http:
+                rs = await asyncio.gather(*(http.post(f"{base}/api/chat/conversations",
+                                                      json={}) for _ in range(300)))
+                return [r.status_code for r in rs]
+
+        codes = asyncio.run(flood())
+        assert codes.count(201) == 29 and codes.count(429) == 271
+        # the citizen who was already here is answered as before
+        reply = asyncio.run(ask(base, live, "m1", "jeg har mistet mit pas"))
+        assert reply["type"] == "message" and reply["action"] == "answer"
+
+
+def test_the_message_limit_holds_across_sockets(knowledge, tmp_path):
+    app = gateway(knowledge, tmp_path, chat_rate_limit=3, chat_rate_window_s=60.0)
+    with serve_app(app) as base:
+        cid = httpx.post(f"{base}/api/chat/conversations", json={}).json()["id"]
+        # a new socket for every message, as a client dodging a per-socket limit would
+        got = [asyncio.run(ask(base, cid, f"m{i}", "hej")) for i in range(5)]
+        assert [g.get("code", "ok") for g in got] == ["ok"] * 3 + ["rate_limited"] * 2
+
+
+def test_processes_count_together_through_redis_and_survive_its_death(knowledge, tmp_path):
+    with redis_server() as url:
+        limits = {"chat_open_per_client": "4 per minute", "redis_url": url}
+        one = gateway(knowledge, tmp_path / "a", **limits)
+        two = gateway(knowledge, tmp_path / "b", **limits)
+        with serve_app(one) as a, serve_app(two) as b:
+            codes = [httpx.post(f"{base}/api/chat/conversations", json={}).status_code
+                     for base in (a, b, a, b, a, b)]
+            assert codes == [201] * 4 + [429] * 2  # one budget for both processes
+    # Redis is gone: each process counts alone rather than refusing everyone
+    with serve_app(one) as a:
+        assert httpx.post(f"{a}/api/chat/conversations", json={}).status_code == 201
+
+
+@pytest.mark.parametrize("limit", ["nonsense", "5 per fortnight"])
+def test_a_limit_that_is_not_one_is_refused_at_start(limit):
+    with pytest.raises(ValueError):
+        Floodgate(limit, "1 per second", "1 per second")
