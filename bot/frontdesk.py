@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot import replies
 from bot.language import detect_language
@@ -93,7 +93,9 @@ class Frontdesk:
     def _held(self, conversation: str, channel: str, called_number: str | None,
               at: datetime) -> Held:
         held = self.states.get(conversation, lambda: ConversationState(
-            conversation, Channel(channel), at, called_number=called_number),
+            conversation, Channel(channel), at, called_number=called_number,
+            # taken up again after it expired: its turns number on in the store
+            turns=self.store.live.recorded_turns(conversation) if self.store else 0),
             self._loader(conversation))
         if self.store is not None and held.version:
             # Another process may have taken a turn since this copy was read.
@@ -201,6 +203,17 @@ class Frontdesk:
                                                           held.version)
             return (f"{replies.disclosure(self.registry, state.municipality, 'da')} "
                     f"{replies.t('how_help', 'da')}")
+
+    def expire_idle(self, idle_s: float, now: datetime | None = None) -> int:
+        """End the conversations idle for `idle_s` (recorded as abandoned, their queue
+        places given up): the store's, so any process may run it; how many ended."""
+        if self.store is None:
+            return 0
+        now = now or datetime.now(TZ)
+        ended = 0
+        for conversation in self.store.live.idle(now - timedelta(seconds=idle_s)):
+            ended += self.close(conversation, now, Outcome.ABANDONED)
+        return ended
 
     def close(self, conversation: str, at: datetime | None = None,
               outcome: Outcome = Outcome.ABANDONED) -> bool:

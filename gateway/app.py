@@ -63,6 +63,21 @@ async def _roll_up(app: FastAPI) -> None:
         log.error("rollup.failed", error=str(exc)[:200])
 
 
+async def _expire_idle(app: FastAPI) -> None:
+    """End conversations nobody has written in for `DDH_CHAT_IDLE_S` (abandoned)."""
+    settings: Settings = app.state.settings
+    every = min(60.0, settings.chat_idle_s / 10)
+    while True:
+        await asyncio.sleep(every)
+        try:
+            ended = await asyncio.to_thread(app.state.frontdesk.expire_idle,
+                                            settings.chat_idle_s)
+            if ended:
+                log.info("conversations.expired", ended=ended)
+        except Exception as exc:  # the store may be briefly unavailable: next round
+            log.error("conversations.expire_failed", error=str(exc)[:200])
+
+
 def _carrier(settings: Settings, adapters: tuple[Telephony | None, SmsSender | None] | None
              ) -> tuple[Telephony, SmsSender]:
     """The carrier adapters voice calls use: those given, else those the settings
@@ -100,8 +115,10 @@ def create_app(settings: Settings, knowledge: Knowledge | None = None,
             if app.state.frontdesk.store is not None else None
         rollup = asyncio.create_task(_roll_up(app)) \
             if app.state.frontdesk.store is not None else None
+        expiry = asyncio.create_task(_expire_idle(app)) \
+            if app.state.frontdesk.store is not None else None
         yield
-        for task in (sender, rollup):
+        for task in (sender, rollup, expiry):
             if task is not None:
                 task.cancel()
         if getattr(app.state, "console", None) is not None:

@@ -17,12 +17,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ddh.logging import get_logger
-from store.models import ChatEvent, ConversationStateRow, Decision
+from store.models import ChatEvent, Conversation, ConversationStateRow, Decision
 
 log = get_logger(__name__)
 T = TypeVar("T")
@@ -102,11 +102,19 @@ class LiveStore:
             return version
         return version + 1
 
-    def forget_states(self, idle_before: datetime) -> int:
-        """Drop the states of conversations idle since before `idle_before`."""
-        return self._retry("expire", lambda s: getattr(s.execute(
-            delete(ConversationStateRow).where(
-                ConversationStateRow.updated_at < idle_before)), "rowcount", 0) or 0)
+    def idle(self, before: datetime, limit: int = 500) -> list[str]:
+        """Conversations whose state was last written before `before`, oldest first."""
+        with self.sessions() as s:
+            return list(s.scalars(select(ConversationStateRow.id).where(
+                ConversationStateRow.updated_at < before)
+                .order_by(ConversationStateRow.updated_at).limit(limit)).all())
+
+    def recorded_turns(self, conversation_id: str) -> int:
+        """How many citizen turns the store has of a conversation (0: none), so that a
+        conversation taken up again without its state numbers its turns on."""
+        with self.sessions() as s:
+            return s.scalar(select(Conversation.turns).where(
+                Conversation.id == conversation_id)) or 0
 
     def replay(self, conversation_id: str, message_id: str) -> dict[str, Any] | None:
         """What the turn of a message already handled answered (`TurnResult` as JSON)."""

@@ -22,6 +22,7 @@ import shutil
 import signal
 import subprocess
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -127,6 +128,25 @@ def test_an_ended_call_leaves_no_state_to_continue(knowledge, url):
     assert a.close("ended-1")
     assert a.store.live.state("ended-1") is None
     assert not process(knowledge, url).close("ended-1")  # nothing left to end twice
+
+
+def test_idle_conversations_end_as_abandoned_and_may_be_taken_up_again(knowledge, url):
+    a = process(knowledge, url)
+    turn(a, "idle-1", "jeg har mistet mit pas")
+    a.open("idle-2", "chat", "0751")  # opened, never written in
+    assert a.store is not None
+    later = datetime.now(UTC) + timedelta(hours=5)
+    b = process(knowledge, url)  # any process may do it
+    assert b.expire_idle(4 * 3600, later) >= 2
+    for cid in ("idle-1", "idle-2"):
+        assert a.store.conversation(cid)["ended_at"] is not None
+        assert a.store.live.state(cid) is None
+    assert a.store.conversation("idle-1")["outcome"] == "resolved_bot"  # it was answered
+    assert a.store.conversation("idle-2")["outcome"] == "abandoned"
+    assert b.expire_idle(4 * 3600, later) == 0  # ended once
+    # the citizen comes back to the page hours later: the turn is recorded as the second
+    turn(b, "idle-1", "tak for hjælpen")
+    assert a.store.conversation("idle-1")["turns"] == 2
 
 
 # --- the chat channel over real servers -----------------------------------------------
