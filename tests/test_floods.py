@@ -55,7 +55,7 @@ async def ask(base: str, cid: str, mid: str, text: str) -> dict:
 
 def test_a_flood_of_new_chats_is_refused_and_live_ones_go_on(knowledge, tmp_path):
     app = gateway(knowledge, tmp_path, chat_open_per_client="30 per minute",
-                  chat_open_overall="1000 per minute")
+                  chat_open_overall="1000 per minute", chat_open_trusted=[])
     with serve_app(app) as base:
         live = httpx.post(f"{base}/api/chat/conversations", json={}).json()["id"]
 
@@ -83,7 +83,8 @@ def test_the_message_limit_holds_across_sockets(knowledge, tmp_path):
 
 def test_processes_count_together_through_redis_and_survive_its_death(knowledge, tmp_path):
     with redis_server() as url:
-        limits = {"chat_open_per_client": "4 per minute", "redis_url": url}
+        limits = {"chat_open_per_client": "4 per minute", "redis_url": url,
+                  "chat_open_trusted": []}
         one = gateway(knowledge, tmp_path / "a", **limits)
         two = gateway(knowledge, tmp_path / "b", **limits)
         with serve_app(one) as a, serve_app(two) as b:
@@ -93,6 +94,13 @@ def test_processes_count_together_through_redis_and_survive_its_death(knowledge,
     # Redis is gone: each process counts alone rather than refusing everyone
     with serve_app(one) as a:
         assert httpx.post(f"{a}/api/chat/conversations", json={}).status_code == 201
+
+
+def test_trusted_addresses_count_only_towards_the_overall_limit():
+    gate = Floodgate("2 per minute", "5 per minute", "1 per minute",
+                     trusted=frozenset({"127.0.0.1"}))
+    assert [gate.may_open("127.0.0.1") for _ in range(4)] == [True] * 4
+    assert [gate.may_open("10.1.1.1") for _ in range(2)] == [True, False]  # 5 in all
 
 
 @pytest.mark.parametrize("limit", ["nonsense", "5 per fortnight"])
