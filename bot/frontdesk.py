@@ -22,7 +22,7 @@ from bot.notices import NoticeBoard
 from bot.popular import PopularTopics
 from bot.schedule import TZ, Schedule
 from bot.state import ConversationStates, Held
-from bot.turn import act, apply, decide, language, llm, municipality, record, redact
+from bot.turn import act, apply, decide, escalate, language, llm, municipality, record, redact
 from bot.turn import understand as understand_stage
 from bot.turn.confirm import NOT_OFFERED
 from bot.turn.services import Confidence, Services
@@ -30,7 +30,7 @@ from bot.turn.state import ConversationState
 from bot.turn.types import Located, TurnInput, TurnResult
 from ddh.logging import get_logger
 from ddh.vocabulary import Channel, Outcome
-from handoff.desk import HandoffDesk
+from handoff.desk import HandoffDesk, QueueUnavailable
 from knowledge.service import Knowledge
 from store.outcomes import OutcomeStore
 from store.records import EndRecord, TurnRecord
@@ -177,7 +177,12 @@ class Frontdesk:
         decision = decide.decide(sv, state, heard, asked, at, lang, unheard=turn.unheard)
         if self.llm is not None:
             decision = llm.reword(self.llm, state, decision, heard.text, lang)
-        acted = act.act(self.registry, self.handoffs, state, decision, lang)
+        try:
+            acted = act.act(self.registry, self.handoffs, state, decision, lang)
+        except QueueUnavailable as exc:  # Redis down: a ticket, said plainly; nothing lost
+            log.error("frontdesk.queue_unavailable", conversation=state.id, error=str(exc)[:200])
+            decision = escalate.queue_down(sv, state, decision, at, lang)
+            acted = act.act(self.registry, self.handoffs, state, decision, lang)
         apply.finish(state, decision, heard.text, acted.reply, acted.waiting_id)
         log.info("frontdesk.turn", conversation=state.id, action=decision.action,
                  topic=decision.topic, municipality=state.municipality, reason=decision.reason)

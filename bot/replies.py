@@ -69,6 +69,8 @@ T = {
                       "en": "You are still in the queue for an agent."},
     "queue_taken": {"da": "En medarbejder har taget din henvendelse og skriver til dig om lidt.",
                     "en": "An agent has taken your request and will write to you shortly."},
+    "queue_unknown": {"da": "Du står stadig i kø. Jeg kan ikke se din plads lige nu.",
+                      "en": "You are still in the queue. I cannot see your place right now."},
     "left_queue": {"da": "Du er taget ud af køen.", "en": "You have left the queue."},
     "also_asked": {"da": "Du spurgte også om {topic}. Sig til, så tager vi det bagefter.",
                    "en": "You also asked about {topic}. Just say so, and we will take that next."},
@@ -107,6 +109,13 @@ T = {
               "fra dem senest {when}.",
         "en": "{who} is closed right now. I have passed on your request, and you will hear "
               "from them by {when}.",
+    },
+    "queue_down": {
+        "da": "Jeg kan ikke sætte dig i kø til en medarbejder lige nu, fordi vores kø har en "
+              "fejl. Jeg har i stedet sendt din henvendelse til {who}, som kontakter dig.",
+        "en": "I cannot put you in the queue for a member of staff right now, because our "
+              "queue has a fault. I have passed your request to {who} instead, and they will "
+              "contact you.",
     },
     "ticket_ask_number": {
         "da": "Vil du ringes op, så skriv dit telefonnummer.",

@@ -34,6 +34,7 @@ from knowledge.service import Knowledge
 
 log = get_logger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
+QUEUE_CHECK_S = 3.0  # how often the queue is checked against the store
 
 
 async def _send_tickets(app: FastAPI) -> None:
@@ -78,6 +79,28 @@ async def _expire_idle(app: FastAPI) -> None:
             log.error("conversations.expire_failed", error=str(exc)[:200])
 
 
+async def _keep_queue(app: FastAPI) -> None:
+    """The agents' queue holds every handoff the store has as waiting: at start-up (a
+    queue in this process's memory starts empty) and whenever Redis lost it (restarted
+    empty), checked every few seconds. A dead Redis is logged once, not every round."""
+    desk, store = app.state.frontdesk.handoffs, app.state.frontdesk.store
+    clock = app.state.clock  # the routing clock (tests, `ddh serve --at`), else now
+    down = False
+    while True:
+        try:
+            handoffs = await asyncio.to_thread(store.open_handoffs,
+                                               now=clock() if clock else None)
+            restored = await asyncio.to_thread(desk.reconcile, handoffs)
+            if restored or down:
+                log.warning("queue.rebuilt", restored=restored)
+            down = False
+        except Exception as exc:
+            if not down:
+                log.error("queue.unavailable", error=str(exc)[:200])
+            down = True
+        await asyncio.sleep(QUEUE_CHECK_S)
+
+
 def _carrier(settings: Settings, adapters: tuple[Telephony | None, SmsSender | None] | None
              ) -> tuple[Telephony, SmsSender]:
     """The carrier adapters voice calls use: those given, else those the settings
@@ -117,8 +140,10 @@ def create_app(settings: Settings, knowledge: Knowledge | None = None,
             if app.state.frontdesk.store is not None else None
         expiry = asyncio.create_task(_expire_idle(app)) \
             if app.state.frontdesk.store is not None else None
+        queue = asyncio.create_task(_keep_queue(app)) if app.state.frontdesk.store is not \
+            None and app.state.frontdesk.handoffs is not None else None
         yield
-        for task in (sender, rollup, expiry):
+        for task in (sender, rollup, expiry, queue):
             if task is not None:
                 task.cancel()
         if getattr(app.state, "console", None) is not None:

@@ -52,7 +52,7 @@ class ConversationLog:
             saved = [{**e, "seq": len(self.events) + i} for i, e in enumerate(events, 1)]
         else:
             saved = await asyncio.to_thread(self.store.append, self.id, list(events),
-                                            client_id)
+                                            client_id, len(self.events) + 1)
             if saved and saved[0]["seq"] != len(self.events) + 1:
                 # another process logged events in between: catch up first
                 self.events = await asyncio.to_thread(self.store.events, self.id)

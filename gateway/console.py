@@ -163,6 +163,8 @@ class ConsoleHub:
                 await call.stage.connect_agent(account.name, account.phone or "")
         self.taken[entry.conversation] = Taken(entry, account.username, account.name,
                                                time.time())
+        # taken: not put back in the queue when the queue is rebuilt from the store
+        await run_in_threadpool(self.store.set_handoff_status, entry.id, "taken")
         chat = await self.logs.get(entry.conversation)
         if chat is not None:
             chat.agent = account.username

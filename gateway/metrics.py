@@ -22,10 +22,26 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2, 5)
 
 
 class _Live(Collector):
+    """Figures read at scrape time. A dependency that fails (Redis, the store) leaves
+    its figures out and is counted in `ddh_scrape_errors`: `/metrics` never fails,
+    because a scrape that fails is how an outage goes unseen."""
+
     def __init__(self, app_state: Any) -> None:
         self.state = app_state
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
+        errors = GaugeMetricFamily("ddh_scrape_errors", "Figures left out of this scrape "
+                                   "because their source failed", labels=["source"])
+        for source, part in (("queue", self._queue), ("voice", self._voice),
+                             ("llm", self._llm), ("store", self._tickets)):
+            try:
+                yield from list(part())
+                errors.add_metric([source], 0)
+            except Exception:
+                errors.add_metric([source], 1)
+        yield errors
+
+    def _queue(self) -> Iterator[GaugeMetricFamily]:
         frontdesk = self.state.frontdesk
         desk = frontdesk.handoffs if frontdesk else None
         waiting = GaugeMetricFamily("ddh_queue_waiting", "Citizens waiting, by queue",
@@ -49,12 +65,17 @@ class _Live(Collector):
         yield waiting
         yield oldest
         yield agents
+
+    def _voice(self) -> Iterator[GaugeMetricFamily]:
         calls = GaugeMetricFamily("ddh_voice_calls_active", "Calls in progress")
         voice = getattr(self.state, "voice", None)
         live = voice.result().calls if voice is not None and voice.done() and \
             voice.exception() is None else {}
         calls.add_metric([], len(live))
         yield calls
+
+    def _llm(self) -> Iterator[GaugeMetricFamily]:
+        frontdesk = self.state.frontdesk
         llm = getattr(frontdesk, "llm", None) if frontdesk else None
         fallbacks = GaugeMetricFamily("ddh_llm_fallbacks", "LLM calls that fell back to "
                                       "the grounded path, by reason", labels=["reason"])
@@ -62,6 +83,9 @@ class _Live(Collector):
             for reason, n in llm.metrics.snapshot()["fallbacks"].items():
                 fallbacks.add_metric([reason], n)
         yield fallbacks
+
+    def _tickets(self) -> Iterator[GaugeMetricFamily]:
+        frontdesk = self.state.frontdesk
         tickets = GaugeMetricFamily("ddh_ticket_deliveries", "Ticket deliveries by status",
                                     labels=["status"])
         store = frontdesk.store if frontdesk else None

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from ddh.logging import get_logger
 from handoff.backends import QueueBackend, make_backend
 from handoff.queues import (
     AGENT_STATES,
@@ -26,6 +27,13 @@ from handoff.queues import (
 )
 from store.records import HandoffPacket
 
+log = get_logger(__name__)
+CLAIM_MEMORY_S = 120.0
+
+
+class QueueUnavailable(Exception):
+    """The agents' queue cannot be reached (its Redis is down)."""
+
 
 class HandoffDesk:
     def __init__(self, backend: QueueBackend, rules: RoutingRules | None = None,
@@ -34,6 +42,8 @@ class HandoffDesk:
         self.rules = rules or RoutingRules()
         self.clock = clock
         self.listeners: list[Callable[[], None]] = []  # told when the queues change
+        # taken here lately: the store may not say so yet when the queue is reconciled
+        self._claimed: dict[str, float] = {}
 
     def _changed(self) -> None:
         for listener in self.listeners:
@@ -49,19 +59,28 @@ class HandoffDesk:
     # --- the citizen's side ------------------------------------------------------------
 
     def offer(self, packet: HandoffPacket, conversation: str, channel: str) -> Waiting:
+        """Queue a warm handoff; `QueueUnavailable` when the queue cannot be reached
+        (Redis down): the caller then makes a ticket, nothing is lost."""
         entry = Waiting(
             id=packet.id, conversation=conversation, queue=packet.target or "ddh",
             topic=packet.topic, municipality=packet.municipality,
             channel=channel, summary=packet.summary, enqueued_at=self.clock(),
             priority=1 if packet.topic in self.rules.crisis_topics else 0,
             reason_kind=str(packet.reason_kind) if packet.reason_kind else None)
-        self.backend.enqueue(entry)
+        try:
+            self.backend.enqueue(entry)
+        except Exception as exc:  # the backend's own errors (redis.ConnectionError, …)
+            raise QueueUnavailable(str(exc)) from exc
         self._changed()
         return entry
 
     def place(self, entry_id: str) -> tuple[int | None, float]:
-        """(place in its queue, expected wait in seconds; inf when nobody is on duty)."""
-        waiting = self.backend.waiting()
+        """(place in its queue, expected wait in seconds; inf when nobody is on duty).
+        `QueueUnavailable` when the queue cannot be reached."""
+        try:
+            waiting = self.backend.waiting()
+        except Exception as exc:
+            raise QueueUnavailable(str(exc)) from exc
         place = position(entry_id, waiting)
         if place is None:
             return None, 0.0
@@ -69,12 +88,40 @@ class HandoffDesk:
         return place, expected_wait_s(place, self.backend.agents(), queue, self.rules)
 
     def leave(self, entry_id: str) -> bool:
-        """The citizen left the queue (hung up, closed the chat)."""
-        gone = self.backend.remove(entry_id)
+        """The citizen left the queue (hung up, closed the chat). Best effort: with the
+        queue unreachable the entry stays gone anyway, because the store has the
+        conversation as ended and the queue is rebuilt from the store."""
+        try:
+            gone = self.backend.remove(entry_id)
+        except Exception as exc:
+            log.error("handoff.leave_failed", entry=entry_id, error=str(exc)[:200])
+            return False
         self._changed()
         return gone
 
     # --- the agents' side --------------------------------------------------------------
+
+    def reconcile(self, open_handoffs: list[dict[str, Any]]) -> int:
+        """Put back the waiting handoffs the queue lost (Redis restarted empty, or this
+        process restarted with the queue in its memory), with their first place in
+        line; how many. `open_handoffs`: the store's (`OutcomeStore.open_handoffs`)."""
+        present = {w.id for w in self.backend.waiting()}
+        now = time.monotonic()
+        self._claimed = {i: t for i, t in self._claimed.items() if now - t < CLAIM_MEMORY_S}
+        restored = 0
+        for h in open_handoffs:
+            if h["id"] in present or h["id"] in self._claimed:
+                continue
+            self.backend.enqueue(Waiting(
+                id=h["id"], conversation=h["conversation"], queue=h["target"] or "ddh",
+                topic=h["topic"], municipality=h["municipality"], channel=h["channel"],
+                summary=h["summary"], enqueued_at=h["created_at"].timestamp(),
+                priority=1 if h["topic"] in self.rules.crisis_topics else 0,
+                reason_kind=h["reason_kind"]))
+            restored += 1
+        if restored:
+            self._changed()
+        return restored
 
     def register(self, agent: Agent) -> None:
         self.backend.put_agent(agent)
@@ -118,6 +165,7 @@ class HandoffDesk:
             return None
         claimed = self.backend.claim(entry_id, agent_id)
         if claimed is not None:
+            self._claimed[entry_id] = time.monotonic()
             self.set_state(agent_id, "busy")
             self._changed()
         return claimed

@@ -12,6 +12,7 @@ unique (conversation, seq) key makes two processes appending at once take turns.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -22,6 +23,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ddh.logging import get_logger
+from store.journal import Journal
 from store.models import ChatEvent, Conversation, ConversationStateRow, Decision
 
 log = get_logger(__name__)
@@ -54,10 +56,16 @@ class LiveStore:
     """Reads and writes of live conversations (states, chat events, replays)."""
 
     def __init__(self, sessions: sessionmaker[Session], retries: int = 4,
-                 backoff_s: float = 0.05) -> None:
+                 backoff_s: float = 0.05, fast: sessionmaker[Session] | None = None,
+                 journal: Journal | None = None, lock: threading.Lock | None = None) -> None:
+        """`fast`: sessions that give up on a lock quickly; `journal` (with the store's
+        write `lock`): where chat events wait when the store is locked."""
         self.sessions = sessions
+        self.fast = fast or sessions
         self.retries = retries
         self.backoff_s = backoff_s
+        self.journal = journal
+        self.lock = lock or threading.Lock()
 
     def _retry(self, what: str, fn: Callable[[Session], T]) -> T:
         for attempt in range(self.retries + 1):
@@ -92,14 +100,18 @@ class LiveStore:
 
     def save_state(self, conversation_id: str, data: dict[str, Any], version: int) -> int:
         """Write a state outside a turn (a conversation opened); the version it has now.
-        Unwritten (the store is down, or another process wrote first): the old one, and
-        the conversation's next turn writes it."""
-        try:
-            self._retry("state", lambda s: put_state(s, conversation_id, data, version))
-        except (SQLAlchemyError, StaleState) as exc:
-            log.error("live.state_deferred", conversation=conversation_id,
-                      error=str(exc)[:200])
-            return version
+        Unwritten (the store is locked or down, earlier writes are still journalled, or
+        another process wrote first): the old one, and the next turn writes it."""
+        with self.lock:
+            if self.journal is not None and len(self.journal):
+                return version
+            try:
+                with self.fast.begin() as s:
+                    put_state(s, conversation_id, data, version)
+            except (SQLAlchemyError, StaleState) as exc:
+                log.error("live.state_deferred", conversation=conversation_id,
+                          error=str(exc)[:200])
+                return version
         return version + 1
 
     def idle(self, before: datetime, limit: int = 500) -> list[str]:
@@ -140,20 +152,68 @@ class LiveStore:
                 ChatEvent.client_id == client_id).order_by(ChatEvent.seq)).all())
 
     def append(self, conversation_id: str, events: list[dict[str, Any]],
-               client_id: str | None = None) -> list[dict[str, Any]]:
+               client_id: str | None = None, first_seq: int | None = None
+               ) -> list[dict[str, Any]]:
         """Append events in one transaction, numbered after the last stored one; the
-        events with their `seq`. Two processes appending at once: one retries."""
+        events with their `seq`. Two processes appending at once: one retries. The
+        store locked (or earlier writes still journalled): numbered from `first_seq`
+        (what this process has seen) and journalled, so the reply is not held."""
         def write(s: Session) -> list[dict[str, Any]]:
             last = s.scalar(select(func.max(ChatEvent.seq)).where(
                 ChatEvent.conversation_id == conversation_id)) or 0
-            now = datetime.now(UTC)
-            out = []
-            for i, event in enumerate(events, 1):
-                event = {**event, "seq": last + i}
-                s.add(ChatEvent(conversation_id=conversation_id, seq=last + i,
-                                client_id=client_id, data=event, at=now))
-                out.append(event)
-            s.flush()
-            return out
+            return _insert(s, conversation_id, events, client_id, last + 1)
 
-        return self._retry("chat", write)
+        if self.journal is None or first_seq is None:
+            return self._retry("chat", write)
+        with self.lock:
+            if not len(self.journal):
+                for _ in range(self.retries + 1):
+                    try:
+                        with self.fast.begin() as s:
+                            return write(s)
+                    except IntegrityError:
+                        continue  # another process took the number: count again
+                    except OperationalError as exc:
+                        log.warning("live.chat_journalled", error=str(exc)[:200])
+                        break
+            numbered = [{**e, "seq": first_seq + i} for i, e in enumerate(events)]
+            self.journal.add("chat", {"conversation_id": conversation_id,
+                                      "client_id": client_id, "events": numbered})
+        return numbered
+
+    def replay_events(self, payload: dict[str, Any]) -> None:
+        """Write journalled chat events: as numbered, or — their numbers taken by
+        another process meanwhile — after the last; never twice."""
+        cid, client_id, events = payload["conversation_id"], payload["client_id"], \
+            payload["events"]
+
+        def write(s: Session) -> None:
+            stored = {r.seq: r.data for r in s.scalars(select(ChatEvent).where(
+                ChatEvent.conversation_id == cid,
+                ChatEvent.seq.in_([e["seq"] for e in events]))).all()}
+            if len(stored) == len(events) and all(stored[e["seq"]] == e for e in events
+                                                  if e["seq"] in stored):
+                return  # written before
+            if stored:
+                last = s.scalar(select(func.max(ChatEvent.seq)).where(
+                    ChatEvent.conversation_id == cid)) or 0
+                log.error("live.chat_renumbered", conversation=cid, after=last)
+                _insert(s, cid, events, client_id, last + 1)
+            else:
+                _insert(s, cid, events, client_id, events[0]["seq"], keep=True)
+
+        with self.sessions.begin() as s:
+            write(s)
+
+
+def _insert(s: Session, conversation_id: str, events: list[dict[str, Any]],
+            client_id: str | None, first: int, keep: bool = False) -> list[dict[str, Any]]:
+    now = datetime.now(UTC)
+    out = []
+    for i, event in enumerate(events):
+        event = event if keep else {**event, "seq": first + i}
+        s.add(ChatEvent(conversation_id=conversation_id, seq=event["seq"],
+                        client_id=client_id, data=event, at=now))
+        out.append(event)
+    s.flush()
+    return out

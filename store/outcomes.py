@@ -1,27 +1,28 @@
 """Writing and reading outcomes. One transaction per citizen turn; never lose a turn.
 
-A write that fails (a locked SQLite file, a PostgreSQL fail-over) is retried with
-back-off; if it still fails it stays queued in memory and is written before the next
-turn's record, so the conversation's record is complete once the database is back.
-The (conversation, seq) key makes a replayed write a no-op, never a duplicate.
+A citizen's turn gets one quick write (`write_deadline_s`); when the store is locked
+or slow (a locked SQLite file, a PostgreSQL fail-over) the record goes to a durable
+local journal (`store.journal`) instead, so the reply is not held, and a background
+thread writes the journal into the store in order, with back-off, also after a
+restart. The (conversation, seq) key makes a replayed write a no-op, never a duplicate.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections import deque
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, delete, event, select
+from sqlalchemy import Engine, create_engine, delete, event, select
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ddh.logging import get_logger
 from ddh.settings import Settings
 from ddh.vocabulary import Action, Outcome
+from store.journal import Journal
 from store.live import LiveStore, StaleState, put_state
 from store.migrate import upgrade
 from store.models import (
@@ -33,7 +34,7 @@ from store.models import (
     TicketDelivery,
     Turn,
 )
-from store.records import EndRecord, TurnRecord
+from store.records import EndRecord, TurnRecord, record_as_json, record_from_json
 from store.records import HandoffPacket as Packet
 from store.rollup import install_stamp
 
@@ -49,83 +50,151 @@ def database_url(url: str | None, data_dir: Path) -> str:
 
 def open_store(settings: Settings) -> OutcomeStore:
     """The outcome store the settings name (`DDH_DATABASE_URL`, else SQLite in the
-    data directory)."""
+    data directory), journalling in the data directory."""
     return OutcomeStore(database_url(settings.database_url, settings.data_dir),
-                        ticket_grace_s=settings.ticket_grace_s)
+                        ticket_grace_s=settings.ticket_grace_s,
+                        journal_dir=settings.data_dir / "journal")
+
+
+def _engine(url: str, timeout_s: float) -> Engine:
+    """An engine whose waits for a lock end after `timeout_s`."""
+    sqlite = url.startswith("sqlite")
+    if sqlite:
+        args: dict[str, Any] = {"check_same_thread": False, "timeout": timeout_s}
+    else:
+        ms = max(1, int(timeout_s * 1000))
+        args = {"options": f"-c lock_timeout={ms}"}
+    engine = create_engine(url, pool_pre_ping=not sqlite, connect_args=args)
+    if sqlite:
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+    return engine
+
+
+def _journal_dir(url: str, journal_dir: Path | None) -> Path:
+    if journal_dir is not None:
+        return journal_dir
+    if url.startswith("sqlite:///"):
+        db = Path(url.removeprefix("sqlite:///"))
+        return db.with_name(db.name + ".journal")
+    import tempfile
+
+    return Path(tempfile.mkdtemp(prefix="ddh-journal-"))
 
 
 class OutcomeStore:
     def __init__(self, url: str, retries: int = 4, backoff_s: float = 0.05,
-                 sqlite_timeout_s: float = 15.0, ticket_grace_s: float = 60.0) -> None:
+                 sqlite_timeout_s: float = 15.0, ticket_grace_s: float = 60.0,
+                 journal_dir: Path | None = None, write_deadline_s: float = 0.25) -> None:
+        """`journal_dir`: where writes that miss `write_deadline_s` wait (default: next
+        to a SQLite file; a temporary directory for a server without one)."""
         self.url = url
         self.ticket_grace_s = ticket_grace_s
         self.retries = retries
         self.backoff_s = backoff_s
-        sqlite = url.startswith("sqlite")
-        self.engine = create_engine(
-            url, pool_pre_ping=not sqlite,
-            connect_args={"check_same_thread": False, "timeout": sqlite_timeout_s}
-            if sqlite else {},
-        )
-        if sqlite:
-            @event.listens_for(self.engine, "connect")
-            def _pragmas(dbapi_conn, _record) -> None:
-                cur = dbapi_conn.cursor()
-                cur.execute("PRAGMA journal_mode=WAL")
-                cur.execute("PRAGMA synchronous=NORMAL")
-                cur.execute("PRAGMA foreign_keys=ON")
-                cur.close()
+        self.engine = _engine(url, sqlite_timeout_s)
+        # A citizen's turn gets one quick try; a locked store is then journalled.
+        self.fast_engine = _engine(url, write_deadline_s)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.fast_sessions = sessionmaker(self.fast_engine, expire_on_commit=False)
         install_stamp(self.sessions)
-        self._pending: deque[TurnRecord | EndRecord] = deque()
+        install_stamp(self.fast_sessions)
         self._lock = threading.Lock()
         upgrade(self.engine)
-        self.live = LiveStore(self.sessions, retries, backoff_s)
+        self.journal = Journal(_journal_dir(url, journal_dir))
+        self.live = LiveStore(self.sessions, retries, backoff_s, self.fast_sessions,
+                              self.journal, self._lock)
+        self._wake = threading.Event()
+        self._closed = False
+        self._flusher = threading.Thread(target=self._flush_journal, daemon=True,
+                                         name="store-journal")
+        self._flusher.start()
 
     # --- writing -------------------------------------------------------------------
 
     @property
     def pending(self) -> int:
-        return len(self._pending)
+        """Writes waiting in the journal for the store."""
+        return len(self.journal)
 
     def record(self, rec: TurnRecord | EndRecord) -> bool:
-        """Write the turn (after any still-pending ones). False: queued for a later retry."""
+        """Write the turn at once, or — the store locked or slow, or earlier writes
+        still waiting — journal it durably for the background writer. False: journalled."""
         with self._lock:
-            self._pending.append(rec)
-            return self._flush()
-
-    def flush(self) -> bool:
-        with self._lock:
-            return self._flush()
-
-    def _flush(self) -> bool:
-        while self._pending:
-            rec = self._pending[0]
-            if not self._write_with_retries(rec):
-                log.error("store.write_deferred", conversation=rec.conversation_id,
-                          pending=len(self._pending))
-                return False
-            self._pending.popleft()
-        return True
-
-    def _write_with_retries(self, rec: TurnRecord | EndRecord) -> bool:
-        for attempt in range(self.retries + 1):
-            try:
-                with self.sessions.begin() as s:
-                    if isinstance(rec, EndRecord):
-                        self._write_end(s, rec)
-                    else:
-                        self._write(s, rec)
-                return True
-            except IntegrityError:
-                # Already written by an attempt whose commit succeeded: not a duplicate.
-                if isinstance(rec, TurnRecord) and self._has_turn(rec):
+            if not len(self.journal):
+                try:
+                    with self.fast_sessions.begin() as s:
+                        self._write_rec(s, rec)
                     return True
-                raise
-            except (OperationalError, SQLAlchemyError) as exc:
-                log.warning("store.write_retry", attempt=attempt + 1, error=str(exc)[:200])
-                time.sleep(self.backoff_s * (2 ** attempt))
+                except IntegrityError:
+                    if isinstance(rec, TurnRecord) and self._has_turn(rec):
+                        return True  # written by an attempt that seemed to fail
+                    raise
+                except SQLAlchemyError as exc:
+                    log.warning("store.write_journalled", conversation=rec.conversation_id,
+                                error=str(exc)[:200])
+            self.journal.add("record", record_as_json(rec))
+        self._wake.set()
         return False
+
+    def flush(self, timeout_s: float = 30.0) -> bool:
+        """Wait until the journal is written to the store (False: not within the time)."""
+        deadline = time.monotonic() + timeout_s
+        while len(self.journal) and time.monotonic() < deadline:
+            self._wake.set()
+            time.sleep(0.02)
+        return not len(self.journal)
+
+    def _write_rec(self, s: Session, rec: TurnRecord | EndRecord) -> None:
+        if isinstance(rec, EndRecord):
+            self._write_end(s, rec)
+        else:
+            self._write(s, rec)
+
+    def _flush_journal(self) -> None:
+        """The background writer: journal entries into the store, in order."""
+        delay = self.backoff_s
+        while not self._closed:
+            entry = self.journal.first()
+            if entry is None:
+                self._wake.wait(1.0)
+                self._wake.clear()
+                continue
+            try:
+                self._replay(entry)
+            except SQLAlchemyError as exc:
+                log.warning("store.journal_retry", entries=len(self.journal),
+                            error=str(exc)[:200])
+                time.sleep(delay)
+                delay = min(2.0, delay * 2)
+                continue
+            except Exception as exc:  # an entry this version cannot write: keep it aside
+                log.error("store.journal_entry_failed", error=repr(exc)[:300])
+                time.sleep(delay)
+                delay = min(2.0, delay * 2)
+                continue
+            delay = self.backoff_s
+            self.journal.done(entry["id"])
+            if not len(self.journal):
+                log.info("store.journal_written")
+
+    def _replay(self, entry: dict[str, Any]) -> None:
+        if entry["kind"] == "chat":
+            self.live.replay_events(entry["payload"])
+            return
+        rec = record_from_json(entry["payload"])
+        try:
+            with self.sessions.begin() as s:
+                self._write_rec(s, rec)
+        except IntegrityError:
+            if not (isinstance(rec, TurnRecord) and self._has_turn(rec)):
+                raise
+            # written before (the attempt that seemed to fail): not twice
 
     def _has_turn(self, rec: TurnRecord) -> bool:
         with self.sessions() as s:
@@ -317,6 +386,31 @@ class OutcomeStore:
             ids = s.scalars(q).all()
         return [c for c in (self.conversation(i) for i in ids) if c is not None]
 
+    def open_handoffs(self, within_h: float = 12.0,
+                      now: datetime | None = None) -> list[dict[str, Any]]:
+        """Warm handoffs still waiting for an agent (not taken, their conversation not
+        ended), oldest first: what the agents' queue must hold (the queue is rebuilt
+        from them after Redis or the process lost it)."""
+        since = (now or datetime.now(UTC)) - timedelta(hours=within_h)
+        with self.sessions() as s:
+            rows = s.execute(select(HandoffPacket, Conversation.channel).join(
+                Conversation, Conversation.id == HandoffPacket.conversation_id).where(
+                HandoffPacket.kind == Action.HANDOFF.value, HandoffPacket.status == "open",
+                HandoffPacket.created_at >= since, Conversation.ended_at.is_(None))
+                .order_by(HandoffPacket.created_at)).all()
+            return [{"id": h.id, "conversation": h.conversation_id, "target": h.target,
+                     "topic": h.topic, "municipality": h.packet.get("municipality"),
+                     "channel": channel, "summary": h.summary,
+                     "created_at": h.created_at, "reason_kind": h.reason_kind}
+                    for h, channel in rows]
+
+    def set_handoff_status(self, handoff_id: str, status: str) -> None:
+        """A handoff taken by an agent ("taken") or finished ("done")."""
+        with self.sessions.begin() as s:
+            packet = s.get(HandoffPacket, handoff_id)
+            if packet is not None:
+                packet.status = status
+
     def callback_for(self, handoff_id: str) -> str | None:
         with self.sessions() as s:
             c = s.get(CallbackContact, handoff_id)
@@ -327,8 +421,12 @@ class OutcomeStore:
             conn.exec_driver_sql("SELECT 1")
 
     def close(self) -> None:
-        self.flush()
+        self.flush(timeout_s=10.0)
+        self._closed = True
+        self._wake.set()
+        self.journal.close()
         self.engine.dispose()
+        self.fast_engine.dispose()
 
 
 def _add_packet(s: Session, conversation_id: str, h: Packet, at: datetime) -> None:

@@ -11,7 +11,7 @@ packets as JSON in Redis), so the wire format stays one and the same.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -132,6 +132,42 @@ class TurnRecord:
     state_version: int = 0
     message_id: str | None = None
     result: dict[str, Any] | None = None
+
+
+def _enum(cls: Any, value: Any) -> Any:
+    return cls(value) if value is not None else None
+
+
+def record_as_json(rec: TurnRecord | EndRecord) -> dict[str, Any]:
+    """A record as JSON (the store's journal keeps records it could not write yet)."""
+    if isinstance(rec, EndRecord):
+        return {"kind": "end", "conversation_id": rec.conversation_id,
+                "channel": str(rec.channel), "started_at": rec.started_at.isoformat(),
+                "at": rec.at.isoformat(), "municipality": rec.municipality,
+                "outcome": str(rec.outcome)}
+    data = {f.name: getattr(rec, f.name) for f in fields(rec)}
+    data.update(kind="turn", channel=str(rec.channel), at=rec.at.isoformat(),
+                action=str(rec.action), mode=str(rec.mode),
+                outcome=str(rec.outcome) if rec.outcome else None,
+                handoff=rec.handoff.as_json() if rec.handoff else None,
+                deliveries=[list(d) for d in rec.deliveries])
+    return data
+
+
+def record_from_json(data: dict[str, Any]) -> TurnRecord | EndRecord:
+    data = dict(data)
+    if data.pop("kind") == "end":
+        return EndRecord(data["conversation_id"], Channel(data["channel"]),
+                         datetime.fromisoformat(data["started_at"]),
+                         datetime.fromisoformat(data["at"]), data["municipality"],
+                         Outcome(data["outcome"]))
+    handoff = data.pop("handoff")
+    return TurnRecord(**{
+        **data, "channel": Channel(data["channel"]), "at": datetime.fromisoformat(data["at"]),
+        "action": Action(data["action"]), "mode": Mode(data["mode"]),
+        "outcome": _enum(Outcome, data["outcome"]),
+        "handoff": HandoffPacket.from_json(handoff) if handoff else None,
+        "deliveries": [tuple(d) for d in data["deliveries"]]})
 
 
 @dataclass

@@ -227,6 +227,37 @@ def test_two_gateways_serve_one_chat(knowledge, url):
     assert desk.store is not None and desk.store.conversation(cid)["turns"] == 3
 
 
+def test_a_locked_store_does_not_hold_replies_and_loses_nothing(knowledge, tmp_path):
+    """Another process holds the SQLite write lock for seconds: citizens open chats and
+    get their replies meanwhile (from the journal's side), and once the lock is gone
+    the store has every turn and every logged event, once."""
+    import sqlite3
+
+    url = database_url(None, tmp_path)
+    app, desk = gateway(knowledge, url)
+    with serve_app(app) as base:
+        before = open_chat(base)["id"]
+        blocker = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=1)
+        blocker.execute("BEGIN EXCLUSIVE")
+        try:
+            during = open_chat(base)["id"]  # opened while locked
+            got = {cid: asyncio.run(say(base, cid, "q1", "jeg har mistet mit pas"))
+                   for cid in (before, during)}
+            assert desk.store is not None and desk.store.pending > 0  # waiting on disk
+        finally:
+            blocker.rollback()  # the replies above came while the lock was held
+            blocker.close()
+        assert desk.store.flush(timeout_s=20)
+        for cid in (before, during):
+            assert [e["seq"] for e in got[cid]] == [2, 3]
+            assert desk.store.conversation(cid)["turns"] == 1
+            log = httpx.get(f"{base}/api/chat/conversations/{cid}/messages").json()
+            assert [e["seq"] for e in log] == [1, 2, 3]
+            assert log[2]["text"] == got[cid][-1]["text"]
+        again = asyncio.run(say(base, during, "q1", "jeg har mistet mit pas"))
+        assert [e["seq"] for e in again] == [2, 3]  # a re-send: from the log, not twice
+
+
 def test_a_draining_gateway_sends_citizens_elsewhere(knowledge, url):
     app, _ = gateway(knowledge, url)
     with serve_app(app) as base:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import inspect
 
 from store.outcomes import OutcomeStore, database_url
-from store.records import TurnRecord
+from store.records import TurnRecord, record_as_json
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
@@ -38,24 +38,66 @@ def test_replayed_write_is_not_a_duplicate(tmp_path):
     assert len(conv["transcript"]) == 2 and len(conv["decisions"]) == 1
 
 
-def test_locked_database_is_retried_and_nothing_is_lost(tmp_path):
+def test_locked_database_is_journalled_and_nothing_is_lost(tmp_path):
     url = database_url(None, tmp_path)
-    store = OutcomeStore(url, retries=2, backoff_s=0.01, sqlite_timeout_s=0.05)
+    store = OutcomeStore(url, retries=2, backoff_s=0.01, write_deadline_s=0.05)
     path = url.removeprefix("sqlite:///")
     blocker = sqlite3.connect(path, timeout=0.05)
     blocker.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
     try:
-        assert store.record(rec(1)) is False  # retried, then kept pending
+        assert store.record(rec(1)) is False  # journalled on disk, the reply not held
         assert store.pending == 1
         assert store.record(rec(2)) is False  # queued behind it, in order
         assert store.pending == 2
+        assert store.conversation("c1") is None  # not in the store yet
     finally:
         blocker.rollback()
         blocker.close()
-    assert store.record(rec(3)) is True  # the lock is gone: everything is written in order
-    assert store.pending == 0
+    store.record(rec(3))  # after the journalled ones, in order
+    assert store.flush(timeout_s=10)
     turns = store.conversation("c1")["transcript"]
     assert [t["seq"] for t in turns] == [1, 2, 3, 4, 5, 6]
+    store.close()
+
+
+def test_the_journal_outlives_the_process(tmp_path):
+    """Journalled while the store was locked, then the process died: the next process
+    on the same data writes it, once."""
+    url = database_url(None, tmp_path)
+    store = OutcomeStore(url, write_deadline_s=0.05)
+    blocker = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=0.05)
+    blocker.execute("BEGIN EXCLUSIVE")
+    store._closed = True  # the process dies: its writer never runs again
+    store._wake.set()
+    assert store.record(rec(1, "dies")) is False and store.record(rec(2, "dies")) is False
+    blocker.rollback()
+    blocker.close()
+    store.journal._lock_file.close()  # what the system does for a process that died
+    again = OutcomeStore(url)  # the restarted process
+    assert again.flush(timeout_s=10)
+    assert [t["seq"] for t in again.conversation("dies")["transcript"]] == [1, 2, 3, 4]
+    again.journal.add("record", record_as_json(rec(2, "dies")))
+    assert again.flush(timeout_s=10)  # replayed again: still once
+    assert len(again.conversation("dies")["decisions"]) == 2
+    again.close()
+
+
+def test_processes_sharing_a_directory_keep_their_own_journals(tmp_path):
+    """Two live processes journal apart; neither takes the other's entries."""
+    url = database_url(None, tmp_path)
+    a, b = OutcomeStore(url, write_deadline_s=0.05), OutcomeStore(url, write_deadline_s=0.05)
+    for s in (a, b):
+        s._closed = True  # hold the entries: writers stopped
+        s._wake.set()
+    blocker = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=0.05)
+    blocker.execute("BEGIN EXCLUSIVE")
+    a.record(rec(1, "a"))
+    b.record(rec(1, "b"))
+    blocker.rollback()
+    blocker.close()
+    c = OutcomeStore(url)  # a third process starts while both live
+    assert (len(a.journal), len(b.journal), len(c.journal)) == (1, 1, 0)
+    c.close()
 
 
 def test_concurrent_conversations(tmp_path):

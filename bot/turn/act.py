@@ -15,7 +15,7 @@ from bot import replies
 from bot.turn.decision import Decision
 from bot.turn.state import ConversationState
 from ddh.vocabulary import Action
-from handoff.desk import HandoffDesk
+from handoff.desk import HandoffDesk, QueueUnavailable
 from handoff.tickets import destinations
 from knowledge.registry import Registry
 
@@ -39,9 +39,12 @@ def act(registry: Registry, handoffs: HandoffDesk | None, state: ConversationSta
         reply = f"{reply} {replies.queue_place(place, wait, lang)}"
     elif handoffs is not None and state.waiting_id is not None:
         if decision.action == Action.HANDOFF:  # already waiting: the live place
-            place, wait = handoffs.place(state.waiting_id)
-            reply = f"{reply} {replies.queue_place(place, wait, lang)}" if place else \
-                replies.t("queue_taken", lang)
+            try:
+                place, wait = handoffs.place(state.waiting_id)
+                reply = f"{reply} {replies.queue_place(place, wait, lang)}" if place else \
+                    replies.t("queue_taken", lang)
+            except QueueUnavailable:  # the queue is rebuilt from the store when it is back
+                reply = replies.t("queue_unknown", lang)
         elif decision.action == Action.END:
             handoffs.leave(state.waiting_id)  # nobody waits for the agent any more
     deliveries: tuple[tuple[str, str], ...] = ()

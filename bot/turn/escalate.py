@@ -7,6 +7,7 @@ Pure: the packet is built from the redacted state; queuing it is the act stage's
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from bot import replies
@@ -68,3 +69,21 @@ def to_person(sv: Services, state: ConversationState, topic: str, need: Need,
             pending = Pending(Ask.CALLBACK)
     return Decision(action, topic, reply, packet.reason, found, target=target,
                     handoff=packet, pending=pending)
+
+
+def queue_down(sv: Services, state: ConversationState, decision: Decision, at: datetime,
+               lang: str) -> Decision:
+    """The handoff could not join the agents' queue (it is down): a ticket with the
+    same packet instead, to the same team, and the citizen told so plainly."""
+    assert decision.handoff is not None
+    target = decision.target or "ddh"
+    who = "Den Digitale Hotline" if target == "ddh" else \
+        f"{sv.registry.municipalities[target].name} Kommune"
+    has_number = state.callback_number is not None
+    reply = (f"{replies.t('queue_down', lang, who=who)} "
+             f"{replies.t('ticket_has_number' if has_number else 'ticket_ask_number', lang)}")
+    return replace(decision, action=Action.TICKET, reply=reply,
+                   reason=f"{decision.reason} (queue unavailable: a ticket instead)",
+                   handoff=replace(decision.handoff.as_ticket(),
+                                   reason=f"{decision.handoff.reason}; queue unavailable"),
+                   pending=None if has_number else Pending(Ask.CALLBACK))

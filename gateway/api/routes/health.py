@@ -42,6 +42,12 @@ async def readyz(knowledge: LoadedKnowledgeDep, frontdesk: LoadedFrontdeskDep,
         except Exception as exc:  # the database is down or unreachable
             return JSONResponse({"status": "unavailable", "reason": f"store: {exc}"}, 503)
         pending = frontdesk.store.pending
+    if frontdesk.handoffs is not None:
+        try:
+            await run_in_threadpool(frontdesk.handoffs.backend.ping)
+        except Exception as exc:  # Redis down: citizens get tickets, not a queue
+            return JSONResponse({"status": "unavailable", "reason": f"queue (redis): {exc}"},
+                                503)
     return JSONResponse({"status": "ready", "chunks": chunks, "pending_writes": pending,
                          "guides": len(knowledge.retriever.guides),
                          "retrieval": "hybrid" if knowledge.retriever.has_dense else "bm25"})
