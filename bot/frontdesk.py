@@ -9,8 +9,11 @@ channel, nor here: chat, voice and `ddh ask` all call `Frontdesk.handle`.
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -60,6 +63,8 @@ class Frontdesk:
         self.confidence = Confidence(min_similarity, min_lexical)
         self.states = ConversationStates()
         self._answered: dict[tuple[str, str], TurnResult] = {}
+        # this process's name on the conversations it leases for a turn
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._answered_lock = threading.Lock()
         # what callers ask most by time of day, for the voice menu (from the store)
         self.popular = PopularTopics(store, skip=NOT_OFFERED) if store is not None else None
@@ -136,29 +141,44 @@ class Frontdesk:
     # --- the turn ------------------------------------------------------------------
 
     def handle(self, turn: TurnInput) -> TurnResult:
+        """One turn. With a store, the conversation is leased for the turn (another
+        process with a turn of it waits), its state read if another process changed
+        it, and written with the turn's record, which ends the lease."""
         self._check(turn.channel, turn.municipality)
         at = turn.at or datetime.now(TZ)
         t0 = time.perf_counter()
-        held = self._held(turn.conversation, turn.channel, turn.called_number, at)
-        with held.lock:
-            if turn.message_id:
-                replayed = self._replayed(turn)
-                if replayed is not None:
-                    log.info("frontdesk.replayed", conversation=turn.conversation)
-                    return replayed
-            result, rec = self._run(held.state, turn, at)
-            rec.latency_ms = (time.perf_counter() - t0) * 1000
-            if turn.message_id:
-                with self._answered_lock:
-                    self._answered[(turn.conversation, turn.message_id)] = result
-                    while len(self._answered) > ANSWERED_KEPT:
-                        self._answered.pop(next(iter(self._answered)))
-            if self.store is not None:
-                rec.state, rec.state_version = held.state.as_json(), held.version
-                rec.message_id = turn.message_id
-                rec.result = result.as_json()
-                held.version += 1  # queued writes keep their order (store/outcomes.py)
-                self.store.record(rec)
+        cid = turn.conversation
+        leased = self.store is not None and self.store.live.lease(cid, self.owner)
+        written = False
+        try:
+            held = self._held(cid, turn.channel, turn.called_number, at)
+            with held.lock:
+                if turn.message_id:
+                    replayed = self._replayed(turn)
+                    if replayed is not None:
+                        log.info("frontdesk.replayed", conversation=cid)
+                        return replayed
+                try:
+                    result, rec = self._run(held.state, turn, at)
+                except Exception:
+                    self.states.pop(cid)  # half-changed: read it again next time
+                    raise
+                rec.latency_ms = (time.perf_counter() - t0) * 1000
+                if turn.message_id:
+                    with self._answered_lock:
+                        self._answered[(cid, turn.message_id)] = result
+                        while len(self._answered) > ANSWERED_KEPT:
+                            self._answered.pop(next(iter(self._answered)))
+                if self.store is not None:
+                    rec.state, rec.state_version = held.state.as_json(), held.version
+                    rec.message_id = turn.message_id
+                    rec.result = result.as_json()
+                    held.version += 1  # queued writes keep their order (store/outcomes.py)
+                    written = True
+                    self.store.record(rec)
+        finally:
+            if leased and not written and self.store is not None:
+                self.store.live.release(cid, self.owner)
         for observe in self.observers:  # live metrics; never the citizen's text
             observe(turn.channel, result.action, rec.latency_ms / 1000, rec.seq == 1)
         return result
@@ -216,6 +236,7 @@ class Frontdesk:
             return 0
         now = now or datetime.now(TZ)
         ended = 0
+        self.store.live.drop_placeholders(now - timedelta(seconds=idle_s))
         for conversation in self.store.live.idle(now - timedelta(seconds=idle_s)):
             ended += self.close(conversation, now, Outcome.ABANDONED)
         return ended

@@ -15,10 +15,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,6 +28,7 @@ from store.models import ChatEvent, Conversation, ConversationStateRow, Decision
 
 log = get_logger(__name__)
 T = TypeVar("T")
+LEASE_S = 15.0  # a turn takes milliseconds; a holder that died is overtaken after this
 
 
 class StaleState(Exception):
@@ -49,6 +50,7 @@ def put_state(s: Session, conversation_id: str, data: dict[str, Any], version: i
         raise StaleState(conversation_id)
     else:
         row.version, row.data, row.updated_at = row.version + 1, data, now
+        row.lease_owner = row.lease_until = None  # the turn is written: the lease ends
     s.flush()
 
 
@@ -90,7 +92,44 @@ class LiveStore:
         """The stored state and its version, or None."""
         with self.sessions() as s:
             row = s.get(ConversationStateRow, conversation_id)
-            return (row.data, row.version) if row is not None else None
+            return (row.data, row.version) if row is not None and row.version else None
+
+    # --- leases --------------------------------------------------------------------
+
+    def lease(self, conversation_id: str, owner: str, ttl_s: float = LEASE_S,
+              wait_s: float = LEASE_S + 1) -> bool:
+        """Hold the conversation for one turn: wait while another process holds it (a
+        holder that died loses it after `ttl_s`). False: the store could not be
+        reached quickly (locked: the caller goes on, its writes are journalled)."""
+        deadline = time.monotonic() + wait_s
+        delay = 0.005
+        while True:
+            try:
+                with self.fast.begin() as s:
+                    if _take(s, conversation_id, owner, ttl_s):
+                        return True
+            except IntegrityError:
+                continue  # another process made the row first: try again at once
+            except OperationalError as exc:
+                log.warning("live.lease_unavailable", conversation=conversation_id,
+                            error=str(exc)[:200])
+                return False
+            if time.monotonic() > deadline:
+                log.error("live.lease_timeout", conversation=conversation_id)
+                return False
+            time.sleep(delay)
+            delay = min(0.1, delay * 2)
+
+    def release(self, conversation_id: str, owner: str) -> None:
+        """Give the lease back without a written turn (the turn failed)."""
+        try:
+            with self.fast.begin() as s:
+                s.execute(update(ConversationStateRow).where(
+                    ConversationStateRow.id == conversation_id,
+                    ConversationStateRow.lease_owner == owner).values(
+                    lease_owner=None, lease_until=None))
+        except SQLAlchemyError as exc:  # it expires by itself
+            log.warning("live.release_failed", error=str(exc)[:200])
 
     def version(self, conversation_id: str) -> int:
         """The stored state's version (0: none stored)."""
@@ -118,8 +157,13 @@ class LiveStore:
         """Conversations whose state was last written before `before`, oldest first."""
         with self.sessions() as s:
             return list(s.scalars(select(ConversationStateRow.id).where(
-                ConversationStateRow.updated_at < before)
+                ConversationStateRow.updated_at < before, ConversationStateRow.version > 0)
                 .order_by(ConversationStateRow.updated_at).limit(limit)).all())
+
+    def drop_placeholders(self, before: datetime) -> None:
+        """Leases of turns that never wrote a state (they failed), long expired."""
+        self._retry("placeholders", lambda s: s.execute(delete(ConversationStateRow).where(
+            ConversationStateRow.version == 0, ConversationStateRow.updated_at < before)))
 
     def recorded_turns(self, conversation_id: str) -> int:
         """How many citizen turns the store has of a conversation (0: none), so that a
@@ -204,6 +248,24 @@ class LiveStore:
 
         with self.sessions.begin() as s:
             write(s)
+
+
+def _take(s: Session, conversation_id: str, owner: str, ttl_s: float) -> bool:
+    now = datetime.now(UTC)
+    until = now + timedelta(seconds=ttl_s)
+    taken = s.execute(update(ConversationStateRow).where(
+        ConversationStateRow.id == conversation_id,
+        or_(ConversationStateRow.lease_owner.is_(None), ConversationStateRow.lease_owner == owner,
+            ConversationStateRow.lease_until < now)).values(
+        lease_owner=owner, lease_until=until))
+    if getattr(taken, "rowcount", 0):
+        return True
+    if s.get(ConversationStateRow, conversation_id) is None:  # no state yet: a placeholder
+        s.add(ConversationStateRow(id=conversation_id, version=0, data={}, updated_at=now,
+                                   lease_owner=owner, lease_until=until))
+        s.flush()
+        return True
+    return False
 
 
 def _insert(s: Session, conversation_id: str, events: list[dict[str, Any]],

@@ -290,9 +290,12 @@ class ConversationStateRow(Base):
     __tablename__ = "conversation_states"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    version: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)  # 0: a lease taken before any state
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    # The process taking a turn of the conversation now, and until when (store/live.py).
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ChatEvent(Base):

@@ -21,6 +21,7 @@ import os
 import shutil
 import signal
 import subprocess
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -100,6 +101,43 @@ def test_two_processes_take_turns_of_one_conversation(knowledge, url):
     last = b.states.peek("two-1")
     assert last is not None and [t.text for t in last.transcript if t.role == "citizen"] == \
         QUESTIONS[:6]
+
+
+def test_turns_of_one_conversation_at_two_processes_at_once_are_taken_in_turn(knowledge,
+                                                                              url):
+    """Two processes get turns of the same conversation at the same moment (a page
+    that re-sent over a balancer): each turn waits for the other's lease, so none
+    overwrites another and every message is one numbered turn."""
+    a, b = process(knowledge, url), process(knowledge, url)
+    a.open("race-1", "chat", "0751")
+    texts = [f"{q} ({i})" for i, q in enumerate(QUESTIONS[:5] * 2)]
+    errors: list[BaseException] = []
+
+    def run(desk: Frontdesk, mine: list[tuple[int, str]]) -> None:
+        try:
+            for i, text in mine:
+                turn(desk, "race-1", text, f"r{i}")
+        except BaseException as exc:
+            errors.append(exc)
+
+    work = list(enumerate(texts))
+    threads = [threading.Thread(target=run, args=(d, work[k::2]))
+               for k, d in enumerate((a, b))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
+    assert a.store is not None
+    stored = a.store.conversation("race-1")
+    assert [d["seq"] for d in stored["decisions"]] == list(range(1, 11))
+    said = [t["text"] for t in stored["transcript"] if t["role"] == "citizen"]
+    assert sorted(said) == sorted(texts)  # every message, once
+    last = process(knowledge, url)
+    turn(last, "race-1", "tak for hjælpen")
+    held = last.states.peek("race-1")
+    assert held is not None and held.turns == 11
+    assert len([t for t in held.transcript if t.role == "citizen"]) == 11
 
 
 @settings(max_examples=12, deadline=None,
