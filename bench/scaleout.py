@@ -27,6 +27,7 @@ import asyncio
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -53,7 +54,7 @@ def server_ms(database_url: str, since: float) -> list[float]:
     return [r[0] for r in rows]
 
 
-def run_size(n: int, args: argparse.Namespace) -> dict[str, float]:
+def run_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
     with cluster(n, ENV) as c:
         pids = [g.proc.pid for g in c.gateways if g.proc is not None]
         asyncio.run(saturation(c.url, TEXTS, 4, 3.0))  # warm: models, caches, pools
@@ -82,7 +83,7 @@ def run_size(n: int, args: argparse.Namespace) -> dict[str, float]:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--processes", default="1,2,3")
     ap.add_argument("--conversations", type=int, default=1000)
     ap.add_argument("--turns", type=int, default=3)
