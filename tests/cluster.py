@@ -101,7 +101,8 @@ backend gateways
   balance roundrobin
   option httpchk GET /readyz
   http-check expect status 200
-  default-server inter 300ms fall 1 rise 2
+  timeout check 3s
+  default-server inter 500ms fall 3 rise 2
 {servers}
 """
 

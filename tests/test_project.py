@@ -31,12 +31,17 @@ def test_readme_has_exactly_two_setup_commands():
 def test_compose_describes_the_scale_out_shape():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
     services = compose["services"]
-    assert set(services) == {"gateway", "chroma", "postgres", "redis"}
+    assert set(services) == {"gateway", "balancer", "chroma", "postgres", "redis"}
     env = services["gateway"]["environment"]
     assert env["DDH_CHROMA_URL"] == "http://chroma:8000"
     for dep in ("postgres", "redis", "chroma"):
         assert dep in services["gateway"]["depends_on"]
     assert (ROOT / services["gateway"]["build"] / "Dockerfile").is_file()
+    # the balancer is the one door, round robin over every gateway, as tests/cluster.py
+    cfg = services["balancer"]["volumes"][0].split(":")[0]
+    haproxy = (ROOT / cfg).read_text(encoding="utf-8")
+    assert "balance roundrobin" in haproxy and "GET /readyz" in haproxy
+    assert "gateway:8000" in haproxy and "ports" not in services["gateway"]
 
 
 # --- dependencies ---------------------------------------------------------------------
