@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot import replies
@@ -96,7 +97,9 @@ class Frontdesk:
             raise ValueError(f"unknown kommunekode {municipality!r}")
 
     def _held(self, conversation: str, channel: str, called_number: str | None,
-              at: datetime) -> Held:
+              at: datetime, stored: int | None = None) -> Held:
+        """The conversation's state; `stored`: its version in the store, when the
+        caller read it already (with the lease)."""
         held = self.states.get(conversation, lambda: ConversationState(
             conversation, Channel(channel), at, called_number=called_number,
             # taken up again after it expired: its turns number on in the store
@@ -104,7 +107,8 @@ class Frontdesk:
             self._loader(conversation))
         if self.store is not None and held.version:
             # Another process may have taken a turn since this copy was read.
-            stored = self.store.live.version(conversation)
+            if stored is None:
+                stored = self.store.live.version(conversation)
             if stored > held.version:
                 fresh = self._loader(conversation)()
                 if fresh is not None:
@@ -132,11 +136,11 @@ class Frontdesk:
         or to another process): from this process's memory, else from the store."""
         key = (turn.conversation, turn.message_id or "")
         if key in self._answered:
-            return self._answered[key]
+            return replace(self._answered[key], replayed=True)
         if self.store is None:
             return None
         data = self.store.live.replay(turn.conversation, key[1])
-        return TurnResult.from_json(data) if data else None
+        return replace(TurnResult.from_json(data), replayed=True) if data else None
 
     # --- the turn ------------------------------------------------------------------
 
@@ -148,10 +152,10 @@ class Frontdesk:
         at = turn.at or datetime.now(TZ)
         t0 = time.perf_counter()
         cid = turn.conversation
-        leased = self.store is not None and self.store.live.lease(cid, self.owner)
-        written = False
+        version = self.store.live.lease(cid, self.owner) if self.store is not None else None
+        leased, written = version is not None, False
         try:
-            held = self._held(cid, turn.channel, turn.called_number, at)
+            held = self._held(cid, turn.channel, turn.called_number, at, version)
             with held.lock:
                 if turn.message_id:
                     replayed = self._replayed(turn)

@@ -72,12 +72,13 @@ class ConversationLog:
             self.events = await asyncio.to_thread(self.store.events, self.id)
         return self.events[max(seq, 0):]
 
-    async def answers(self, client_id: str) -> list[dict[str, Any]]:
-        """The logged events of a message already handled (empty: not handled)."""
+    async def answers(self, client_id: str, in_store: bool = True) -> list[dict[str, Any]]:
+        """The logged events of a message already handled (empty: not handled);
+        `in_store=False`: as far as this process knows."""
         seqs = self.answered.get(client_id)
         if seqs and all(s <= len(self.events) for s in seqs):
             return [self.events[s - 1] for s in seqs]
-        if self.store is None:
+        if self.store is None or not in_store:
             return []
         found = await asyncio.to_thread(self.store.answered, self.id, client_id)
         if found:

@@ -25,6 +25,7 @@ from typing import Any
 from ddh.logging import get_logger
 
 log = get_logger(__name__)
+COMPACT_AFTER = 1000  # done markers before the file is rewritten with what still waits
 
 
 class Journal:
@@ -39,6 +40,7 @@ class Journal:
         fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)  # mine while I live
         self._lock = threading.Lock()
         self._entries: list[dict[str, Any]] = []
+        self._done = 0  # done markers in the file since it was last rewritten
         self._adopt()
 
     def _adopt(self) -> None:
@@ -82,16 +84,31 @@ class Journal:
             return self._entries[0] if self._entries else None
 
     def done(self, entry_id: str) -> None:
-        """The entry is in the store: drop it (the file is rewritten atomically)."""
+        """The entry is in the store: drop it. Marked with a line of its own (not
+        synced: an entry written twice is a no-op); the file starts afresh once
+        nothing waits, or is compacted when mostly done."""
         with self._lock:
             self._entries = [e for e in self._entries if e["id"] != entry_id]
-            tmp = self.path.with_suffix(".tmp")
-            with tmp.open("w", encoding="utf-8") as f:
-                for e in self._entries:
-                    f.write(json.dumps(e, ensure_ascii=False, default=str) + "\n")
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
+            if not self._entries:
+                with self.path.open("w", encoding="utf-8"):
+                    pass  # empty: nothing left to replay
+                self._done = 0
+                return
+            with self.path.open("a", encoding="utf-8") as f:
+                f.write(json.dumps({"done": entry_id}) + "\n")
+            self._done += 1
+            if self._done > COMPACT_AFTER and self._done > 4 * len(self._entries):
+                self._compact()
+
+    def _compact(self) -> None:
+        tmp = self.path.with_suffix(".tmp")
+        with tmp.open("w", encoding="utf-8") as f:
+            for e in self._entries:
+                f.write(json.dumps(e, ensure_ascii=False, default=str) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.path)
+        self._done = 0
 
     def close(self) -> None:
         """This process stops: an empty journal leaves no file behind."""
@@ -105,11 +122,16 @@ class Journal:
 def _read(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
-    out = []
+    out: dict[str, dict[str, Any]] = {}
     with path.open(encoding="utf-8") as f:
         for line in f:
             try:
-                out.append(json.loads(line))
+                entry = json.loads(line)
             except json.JSONDecodeError:  # the last line of a crash mid-write
                 log.error("journal.torn_line", path=str(path))
-    return out
+                continue
+            if "done" in entry:
+                out.pop(entry["done"], None)
+            else:
+                out[entry["id"]] = entry
+    return list(out.values())

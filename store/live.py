@@ -97,26 +97,28 @@ class LiveStore:
     # --- leases --------------------------------------------------------------------
 
     def lease(self, conversation_id: str, owner: str, ttl_s: float = LEASE_S,
-              wait_s: float = LEASE_S + 1) -> bool:
+              wait_s: float = LEASE_S + 1) -> int | None:
         """Hold the conversation for one turn: wait while another process holds it (a
-        holder that died loses it after `ttl_s`). False: the store could not be
-        reached quickly (locked: the caller goes on, its writes are journalled)."""
+        holder that died loses it after `ttl_s`); the stored state's version (0: none).
+        None: the store could not be reached quickly (locked: the caller goes on, its
+        writes are journalled)."""
         deadline = time.monotonic() + wait_s
         delay = 0.005
         while True:
             try:
                 with self.fast.begin() as s:
-                    if _take(s, conversation_id, owner, ttl_s):
-                        return True
+                    version = _take(s, conversation_id, owner, ttl_s)
+                    if version is not None:
+                        return version
             except IntegrityError:
                 continue  # another process made the row first: try again at once
             except OperationalError as exc:
                 log.warning("live.lease_unavailable", conversation=conversation_id,
                             error=str(exc)[:200])
-                return False
+                return None
             if time.monotonic() > deadline:
                 log.error("live.lease_timeout", conversation=conversation_id)
-                return False
+                return None
             time.sleep(delay)
             delay = min(0.1, delay * 2)
 
@@ -250,22 +252,26 @@ class LiveStore:
             write(s)
 
 
-def _take(s: Session, conversation_id: str, owner: str, ttl_s: float) -> bool:
+def _take(s: Session, conversation_id: str, owner: str, ttl_s: float) -> int | None:
+    """Take the lease if it is free (or ours, or expired): the state's version; None
+    while another process holds it."""
     now = datetime.now(UTC)
     until = now + timedelta(seconds=ttl_s)
-    taken = s.execute(update(ConversationStateRow).where(
+    version = s.execute(update(ConversationStateRow).where(
         ConversationStateRow.id == conversation_id,
         or_(ConversationStateRow.lease_owner.is_(None), ConversationStateRow.lease_owner == owner,
             ConversationStateRow.lease_until < now)).values(
-        lease_owner=owner, lease_until=until))
-    if getattr(taken, "rowcount", 0):
-        return True
-    if s.get(ConversationStateRow, conversation_id) is None:  # no state yet: a placeholder
+        lease_owner=owner, lease_until=until).returning(ConversationStateRow.version)
+        .execution_options(synchronize_session=False)).scalar()
+    if version is not None:
+        return version
+    if s.scalar(select(ConversationStateRow.version).where(
+            ConversationStateRow.id == conversation_id)) is None:  # none yet: a placeholder
         s.add(ConversationStateRow(id=conversation_id, version=0, data={}, updated_at=now,
                                    lease_owner=owner, lease_until=until))
         s.flush()
-        return True
-    return False
+        return 0
+    return None
 
 
 def _insert(s: Session, conversation_id: str, events: list[dict[str, Any]],

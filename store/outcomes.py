@@ -77,8 +77,12 @@ def _engine(url: str, timeout_s: float) -> Engine:
 
 
 def _journal_dir(url: str, journal_dir: Path | None) -> Path:
+    """Journals belong to their database: a data directory used with another
+    database (a test, a benchmark) never replays into the wrong one."""
     if journal_dir is not None:
-        return journal_dir
+        import hashlib
+
+        return journal_dir / hashlib.sha256(url.encode()).hexdigest()[:16]
     if url.startswith("sqlite:///"):
         db = Path(url.removeprefix("sqlite:///"))
         return db.with_name(db.name + ".journal")
@@ -247,9 +251,8 @@ class OutcomeStore:
                        latency_ms=rec.latency_ms, mode=str(rec.mode),
                        message_id=rec.message_id, result=rec.result))
         if rec.state is not None:
-            try:
-                with s.begin_nested():
-                    put_state(s, rec.conversation_id, rec.state, rec.state_version)
+            try:  # (it raises before it changes anything: no savepoint needed)
+                put_state(s, rec.conversation_id, rec.state, rec.state_version)
             except StaleState:
                 # Another process took a turn of this conversation in between: the turn
                 # is kept, and its state (the newest) replaces the other.

@@ -22,8 +22,8 @@ DDH = str(Path(sys.executable).parent / "ddh")
 
 @contextlib.contextmanager
 def ddh_serve(env: dict[str, str], timeout: float = 90, *, args: tuple[str, ...] = (),
-              ready: str = "/healthz",
-              quiet: bool = False) -> Iterator[tuple[str, float]]:
+              ready: str = "/healthz", quiet: bool = False,
+              pids: list[int] | None = None) -> Iterator[tuple[str, float]]:
     """Start `ddh serve` as a process; yield its URL and the seconds until `ready`
     answered 200. `quiet` discards its output (benchmarks: a long run's logs would fill
     a pipe nobody reads and stall the server)."""
@@ -34,6 +34,8 @@ def ddh_serve(env: dict[str, str], timeout: float = 90, *, args: tuple[str, ...]
                             env={**os.environ, **env}, stdout=out,
                             stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
+    if pids is not None:  # for the caller's CPU accounting
+        pids.append(proc.pid)
     try:
         while True:
             if proc.poll() is not None:

@@ -134,6 +134,7 @@ class TurnResult:
     redacted_text: str = ""
     awaiting: Ask | None = None  # the question the reply asked, if any
     mode: Mode = Mode.GROUNDED
+    replayed: bool = False  # the message was handled before: this is what it got then
 
     @property
     def asks_rating(self) -> bool:

@@ -184,8 +184,10 @@ async def _message(ws: WebSocket, frame: dict[str, Any], chat: Any, frontdesk: A
                                        " tegn)."})
         return
     async with chat.lock:
-        answered = await chat.answers(client_id)
-        if answered:  # re-sent after a reconnect: answer from the log
+        # Re-sent after a reconnect: answered from the log. This process's copy is
+        # enough here; one another process answered is found by the frontdesk (below).
+        answered = await chat.answers(client_id, in_store=chat.agent is not None)
+        if answered:
             for event in answered:
                 await ws.send_json(event)
             return
@@ -210,6 +212,13 @@ async def _message(ws: WebSocket, frame: dict[str, Any], chat: Any, frontdesk: A
             await ws.send_json({"type": "error", "code": "internal", "reply_to": client_id,
                                 "message": "Der skete en fejl hos os. Prøv at skrive igen."})
             return
+        if result.replayed:  # handled before (here or by another process)
+            answered = await chat.answers(client_id)
+            if answered:
+                for event in answered:
+                    await ws.send_json(event)
+                return
+            # handled, but the process died before logging it: logged now, once
         chat.municipality = chat.municipality or result.municipality
         for piece in (p for p in _SENTENCE.split(result.reply) if p.strip()):
             await ws.send_json({"type": "delta", "reply_to": client_id, "text": piece})
