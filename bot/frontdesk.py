@@ -152,7 +152,9 @@ class Frontdesk:
         at = turn.at or datetime.now(TZ)
         t0 = time.perf_counter()
         cid = turn.conversation
-        version = self.store.live.lease(cid, self.owner) if self.store is not None else None
+        # (no lease while writes wait in the journal: the store is locked for everyone)
+        version = self.store.live.lease(cid, self.owner) \
+            if self.store is not None and not self.store.pending else None
         leased, written = version is not None, False
         try:
             held = self._held(cid, turn.channel, turn.called_number, at, version)
