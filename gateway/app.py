@@ -28,6 +28,7 @@ from gateway.api.routes import admin, health, sso, voice
 from gateway.chat_log import ChatLogs
 from gateway.drain import Drain
 from gateway.floods import Floodgate
+from gateway.live_link import make_link
 from gateway.metrics import Metrics
 from gateway.telephony import make_carrier
 from knowledge.service import Knowledge
@@ -152,6 +153,7 @@ def create_app(settings: Settings, knowledge: Knowledge | None = None,
             for task in list(app.state.webrtc_calls):
                 task.cancel()
             await app.state.webrtc.close()
+        await app.state.chat_logs.link.close()
         if app.state.frontdesk.store is not None:
             await run_in_threadpool(app.state.frontdesk.store.flush)
 
@@ -167,7 +169,8 @@ def create_app(settings: Settings, knowledge: Knowledge | None = None,
     app.state.frontdesk = frontdesk
     app.state.drain = Drain()  # set draining by `ddh serve`'s server on SIGTERM
     app.state.floods = Floodgate.from_settings(settings)
-    app.state.chat_logs = ChatLogs()  # over the store once the frontdesk is open
+    # over the store once the frontdesk is open; live events between processes by Redis
+    app.state.chat_logs = ChatLogs(link=make_link(settings.redis_url))
     app.state.voice = None  # loaded on the first call (gateway/api/deps.py: VoiceLoader)
     app.state.carrier = _carrier(settings, voice_adapters)
     app.state.clock = clock

@@ -20,7 +20,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from gateway.live_link import LiveLink
 from store.live import LiveStore
+
+# Events that make a conversation live between a citizen and an agent.
+LIVE_TYPES = ("agent_joined", "agent_left")
 
 
 @dataclass
@@ -35,6 +39,32 @@ class ConversationLog:
     # A person has taken over (warm handoff accepted): citizen messages go to them.
     agent: str | None = None
     listeners: set[asyncio.Queue] = field(default_factory=set)  # the citizen's sockets
+    link: LiveLink = field(default_factory=LiveLink)  # to the other gateway processes
+
+    def listen(self, queue: asyncio.Queue) -> None:
+        """A citizen's socket on this process: it gets what other processes log too."""
+        if not self.listeners:
+            self.link.watch(self.id, self._remote)
+        self.listeners.add(queue)
+
+    def unlisten(self, queue: asyncio.Queue) -> None:
+        self.listeners.discard(queue)
+        if not self.listeners:
+            self.link.unwatch(self.id, self._remote)
+
+    async def _remote(self, event: dict[str, Any], meta: dict[str, Any]) -> None:
+        """An event another process logged (an agent's message, a takeover)."""
+        if event.get("seq") == len(self.events) + 1:
+            self.events.append(event)
+        self._follow(event, meta.get("agent"))
+        for queue in list(self.listeners):
+            queue.put_nowait(event)
+
+    def _follow(self, event: dict[str, Any], agent: str | None) -> None:
+        if event.get("type") == "agent_joined":
+            self.agent = agent or self.agent or "agent"
+        elif event.get("type") == "agent_left":
+            self.agent = None
 
     def _keep(self, events: list[dict[str, Any]], client_id: str | None) -> None:
         for event in events:
@@ -57,6 +87,13 @@ class ConversationLog:
                 # another process logged events in between: catch up first
                 self.events = await asyncio.to_thread(self.store.events, self.id)
         self._keep(saved, client_id)
+        for event in saved:  # live with an agent: the other processes hear it now
+            live = self.agent is not None or event.get("type") in LIVE_TYPES or \
+                event.get("role") == "agent"
+            meta = {"agent": self.agent}
+            self._follow(event, self.agent)
+            if live:
+                await self.link.publish(self.id, event, meta)
         return saved
 
     async def publish(self, event: dict[str, Any]) -> dict[str, Any]:
@@ -90,9 +127,10 @@ class ChatLogs:
     """The chat conversations this process serves, over the store's logs."""
 
     def __init__(self, store: LiveStore | None = None, idle_seconds: float = 4 * 3600,
-                 max_held: int = 50_000):
+                 max_held: int = 50_000, link: LiveLink | None = None):
         self._logs: dict[str, ConversationLog] = {}
         self.store = store
+        self.link = link or LiveLink()
         self.idle_seconds = idle_seconds
         self.max = max_held
 
@@ -100,7 +138,7 @@ class ChatLogs:
                      greeting: dict[str, Any]) -> tuple[ConversationLog, dict[str, Any]]:
         """A new conversation with its first event (the greeting)."""
         self._forget_idle()
-        log = ConversationLog(conversation_id, municipality, self.store)
+        log = ConversationLog(conversation_id, municipality, self.store, link=self.link)
         (event,) = await log.append({**greeting, "municipality": municipality})
         self._logs[conversation_id] = log
         return log, event
@@ -114,7 +152,9 @@ class ChatLogs:
                 municipality = next((e.get("municipality") for e in reversed(events)
                                      if e.get("municipality")), None)
                 log = self._logs.setdefault(conversation_id, ConversationLog(
-                    conversation_id, municipality, self.store, events=events))
+                    conversation_id, municipality, self.store, events=events, link=self.link))
+                for event in events:  # taken over by an agent (on any process)?
+                    log._follow(event, "agent")
         if log is not None:
             log.touched = time.monotonic()
             self._logs[conversation_id] = self._logs.pop(conversation_id)  # newest last

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -57,6 +57,7 @@ class ConsoleHub:
         self.accounts = accounts
         self.sockets: dict[str, set[asyncio.Queue]] = {}  # username → open consoles
         self.taken: dict[str, Taken] = {}  # conversation → who has it
+        self._watchers: dict[str, Any] = {}  # conversation → its live-link handler
         self.live_calls = live_calls  # conversation → the voice channel's ActiveCall
         self.version = 0  # bumped on every change; views are cached per version
         self._views: dict[tuple, str] = {}
@@ -95,6 +96,15 @@ class ConsoleHub:
 
     def close(self) -> None:
         self._ticker.cancel()
+
+    def _watcher(self, conversation: str) -> Callable[[dict[str, Any], dict[str, Any]],
+                                                       Awaitable[None]]:
+        """The one handler per conversation (so that it can be unwatched again)."""
+        if conversation not in self._watchers:
+            async def handler(event: dict[str, Any], _meta: dict[str, Any]) -> None:
+                await self._from_citizen(conversation, event)
+            self._watchers[conversation] = handler
+        return self._watchers[conversation]
 
     def queue_view_json(self, account: Account) -> str:
         """The view as JSON, computed once per change for all consoles that see the
@@ -163,6 +173,8 @@ class ConsoleHub:
                 await call.stage.connect_agent(account.name, account.phone or "")
         self.taken[entry.conversation] = Taken(entry, account.username, account.name,
                                                time.time())
+        # the citizen may write on another process: their messages come over the link
+        self.logs.link.watch(entry.conversation, self._watcher(entry.conversation))
         # taken: not put back in the queue when the queue is rebuilt from the store
         await run_in_threadpool(self.store.set_handoff_status, entry.id, "taken")
         chat = await self.logs.get(entry.conversation)
@@ -180,18 +192,16 @@ class ConsoleHub:
                 "waited_s": round(time.time() - entry.enqueued_at, 1),
                 "transcript": (conv or {}).get("transcript", [])}
 
-    async def citizen_says(self, chat: ConversationLog, client_id: str,
-                           text: str) -> dict[str, Any]:
-        redacted = redact(text).text
-        await run_in_threadpool(self.store.record_message, chat.id, "citizen",
-                                redacted)
-        (event,) = await chat.append({"type": "message", "role": "citizen", "id": client_id,
-                                      "text": redacted}, client_id=client_id)
-        taken = self.taken.get(chat.id)
+    def to_agent_of(self, conversation: str, text: str) -> None:
+        """A citizen's message, to the agent who has the conversation on this process."""
+        taken = self.taken.get(conversation)
         if taken is not None:
-            self._to_agent(taken.agent, {"type": "message", "conversation": chat.id,
-                                         "role": "citizen", "text": redacted})
-        return event
+            self._to_agent(taken.agent, {"type": "message", "conversation": conversation,
+                                         "role": "citizen", "text": text})
+
+    async def _from_citizen(self, conversation: str, event: dict[str, Any]) -> None:
+        if event.get("role") == "citizen" and event.get("type") == "message":
+            self.to_agent_of(conversation, event.get("text", ""))
 
     async def agent_says(self, account: Account, conversation: str, text: str) -> bool:
         taken = self.taken.get(conversation)
@@ -219,6 +229,7 @@ class ConsoleHub:
                                 f"conversation:{conversation}",
                                 f"{outcome}: {redact(note).text}"[:1000])
         self.taken.pop(conversation, None)
+        self.logs.link.unwatch(conversation, self._watcher(conversation))
         chat = await self.logs.get(conversation)
         if chat is not None:
             await chat.publish({"type": "agent_left", "name": account.name,
@@ -300,6 +311,26 @@ class ConsoleHub:
         found = suggest(self.frontdesk.knowledge.retriever, latest=text, citizen=citizen,
                         topic=topic, municipality=municipality, k=3)
         return [s.as_json() for s in found]
+
+
+def store_of(frontdesk: Frontdesk) -> OutcomeStore:
+    if frontdesk.store is None:
+        raise RuntimeError("a live chat with an agent needs an outcome store")
+    return frontdesk.store
+
+
+async def citizen_says(store: OutcomeStore, chat: ConversationLog, client_id: str,
+                       text: str, hub: ConsoleHub | None) -> dict[str, Any]:
+    """A citizen's message while an agent has the chat: recorded (redacted), logged —
+    which carries it to the agent's process — and handed to the agent if they are on
+    this one."""
+    redacted = redact(text).text
+    await run_in_threadpool(store.record_message, chat.id, "citizen", redacted)
+    (event,) = await chat.append({"type": "message", "role": "citizen", "id": client_id,
+                                  "text": redacted}, client_id=client_id)
+    if hub is not None:
+        hub.to_agent_of(chat.id, redacted)
+    return event
 
 
 def reason_da(reason_kind: str | None) -> str | None:

@@ -48,7 +48,7 @@ from gateway.api.deps import (
     SettingsDep,
     origin_allowed,
 )
-from gateway.console import ConsoleHub
+from gateway.console import ConsoleHub, citizen_says, store_of
 from gateway.floods import Floodgate
 
 router = APIRouter(prefix="/chat", tags=["chat"])
@@ -135,7 +135,7 @@ async def chat_socket(ws: WebSocket, conversation_id: str, frontdesk: FrontdeskD
         return
     await ws.accept()
     pushed: asyncio.Queue = asyncio.Queue()  # events from a person in the console
-    chat.listeners.add(pushed)
+    chat.listen(pushed)
 
     async def forward() -> None:
         while True:
@@ -166,7 +166,7 @@ async def chat_socket(ws: WebSocket, conversation_id: str, frontdesk: FrontdeskD
     except WebSocketDisconnect:
         return
     finally:
-        chat.listeners.discard(pushed)
+        chat.unlisten(pushed)
         forwarder.cancel()
 
 
@@ -196,9 +196,8 @@ async def _message(ws: WebSocket, frame: dict[str, Any], chat: Any, frontdesk: A
                                 "message": "Du skriver meget hurtigt. Vent et øjeblik."})
             return
         if chat.agent is not None:  # a person has taken over: no bot turn
-            hub = console()  # made when the agent's console connected
-            assert hub is not None
-            mine = await hub.citizen_says(chat, client_id, text)
+            # (the agent's console may be on another process: the link carries it)
+            mine = await citizen_says(store_of(frontdesk), chat, client_id, text, console())
             await ws.send_json(mine)
             return
         await ws.send_json({"type": "typing"})

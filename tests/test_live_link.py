@@ -1,0 +1,92 @@
+"""Citizen and agent on different gateway processes (issue 17): the citizen's socket on
+one, the agent's console on the other, one store and one Redis. The takeover, the
+agent's words and the citizen's replies cross between them live.
+
+Real components: two real uvicorn servers, a real `redis-server`, the real frontdesk,
+the real console protocol.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+import websockets
+
+from bot.frontdesk import Frontdesk
+from gateway.app import create_app
+from handoff.accounts import Accounts
+from handoff.desk import HandoffDesk
+from store.outcomes import OutcomeStore, database_url
+from tests.servers import redis_server, serve_app
+
+PASSWORD = "korrekt-hest-batteri"
+MORNING = datetime(2026, 11, 24, 11, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
+
+
+async def until(ws, match, per_event_s: float = 20.0) -> dict:
+    while True:
+        event = json.loads(await asyncio.wait_for(ws.recv(), per_event_s))
+        if match(event):
+            return event
+
+
+def test_citizen_and_agent_on_two_processes(knowledge, tmp_path):
+    url_db = database_url(None, tmp_path)
+    Accounts(OutcomeStore(url_db)).add("anne", "Anne Agent", "agent", "0849",
+                                       ("digital-post",), PASSWORD)
+    with redis_server() as redis:
+        settings = knowledge.settings.model_copy(update={"redis_url": redis})
+
+        def gateway():
+            desk = Frontdesk(knowledge, OutcomeStore(url_db),
+                             handoffs=HandoffDesk.from_settings(settings))
+            return create_app(settings, frontdesk=desk,
+                              clock=lambda: MORNING + timedelta(seconds=1))
+
+        with serve_app(gateway()) as one, serve_app(gateway()) as two:
+            login = httpx.post(f"{two}/api/agent/login",
+                               json={"username": "anne", "password": PASSWORD})
+            login.raise_for_status()
+            cookie = login.cookies["ddh_session"]
+
+            async def scenario() -> None:
+                async with httpx.AsyncClient() as http:
+                    conv = (await http.post(f"{one}/api/chat/conversations",
+                                            json={"municipality": "0849"})).json()
+                agent = await websockets.connect(
+                    two.replace("http", "ws") + "/api/agent/ws",
+                    additional_headers={"Cookie": f"ddh_session={cookie}"})
+                citizen = await websockets.connect(one.replace("http", "ws") +
+                                                   conv["websocket"])
+                await citizen.send(json.dumps({
+                    "type": "message", "id": "m1",
+                    "text": "kan jeg tale med en medarbejder om digital post"}))
+                queued = await until(citizen, lambda e: e.get("role") == "bot")
+                assert queued["action"] == "handoff"
+                view = await until(agent, lambda e: e.get("type") == "queue" and any(
+                    x["conversation"] == conv["id"] for x in e["entries"]))
+                entry = next(x for x in view["entries"] if x["conversation"] == conv["id"])
+                await agent.send(json.dumps({"type": "accept", "id": entry["id"]}))
+                await until(agent, lambda e: e.get("type") == "accepted")
+                # the takeover reaches the citizen's process
+                await until(citizen, lambda e: e.get("type") == "agent_joined")
+                await agent.send(json.dumps({"type": "message", "conversation": conv["id"],
+                                             "text": "Hej, det er Anne. Hvad drejer det sig om?"}))
+                said = await until(citizen, lambda e: e.get("role") == "agent")
+                assert "Anne" in said["text"]
+                # the citizen answers on their process; the agent gets it on theirs
+                await citizen.send(json.dumps({"type": "message", "id": "m2",
+                                               "text": "Jeg kan ikke åbne min post"}))
+                mine = await until(citizen, lambda e: e.get("id") == "m2")
+                assert mine["role"] == "citizen"
+                got = await until(agent, lambda e: e.get("type") == "message" and
+                                  e.get("role") == "citizen")
+                assert got["conversation"] == conv["id"] and "post" in got["text"]
+                await agent.close()
+                await citizen.close()
+
+            asyncio.run(scenario())
