@@ -175,8 +175,10 @@ class ConsoleHub:
                                                time.time())
         # the citizen may write on another process: their messages come over the link
         self.logs.link.watch(entry.conversation, self._watcher(entry.conversation))
-        # taken: not put back in the queue when the queue is rebuilt from the store
-        await run_in_threadpool(self.store.set_handoff_status, entry.id, "taken")
+        # taken, and by whom: not put back in the queue when the queue is rebuilt from
+        # the store, and the agent's console may reconnect to any process
+        await run_in_threadpool(self.store.take_handoff, entry.id, account.username,
+                                time.time() - entry.enqueued_at)
         chat = await self.logs.get(entry.conversation)
         if chat is not None:
             chat.agent = account.username
@@ -203,8 +205,32 @@ class ConsoleHub:
         if event.get("role") == "citizen" and event.get("type") == "message":
             self.to_agent_of(conversation, event.get("text", ""))
 
-    async def agent_says(self, account: Account, conversation: str, text: str) -> bool:
+    async def mine(self, account: Account, conversation: str) -> Taken | None:
+        """The conversation this agent has taken — here, or on another process or
+        before a restart (the store knows who took it): the console reconnects to
+        any process and goes on."""
         taken = self.taken.get(conversation)
+        if taken is not None or account.role != "agent":
+            return taken
+        row = await run_in_threadpool(self.store.taken_by, conversation)
+        if row is None or row["agent"] != account.username:
+            return None
+        entry = Waiting(id=row["id"], conversation=conversation, queue=row["target"],
+                        topic=row["topic"], municipality=row["municipality"],
+                        channel=row["channel"], summary=row["summary"],
+                        enqueued_at=row["created_at"].timestamp(),
+                        reason_kind=row["reason_kind"])
+        taken = self.taken.setdefault(conversation, Taken(
+            entry, account.username, account.name,
+            entry.enqueued_at + (row["queue_wait_s"] or 0.0)))
+        self.logs.link.watch(conversation, self._watcher(conversation))
+        chat = await self.logs.get(conversation)
+        if chat is not None:
+            chat.agent = account.username
+        return taken
+
+    async def agent_says(self, account: Account, conversation: str, text: str) -> bool:
+        taken = await self.mine(account, conversation)
         if taken is None or taken.agent != account.username:
             return False
         redacted = redact(text).text
@@ -218,7 +244,7 @@ class ConsoleHub:
 
     async def wrap_up(self, account: Account, conversation: str, outcome: str,
                       note: str = "") -> bool:
-        taken = self.taken.get(conversation)
+        taken = await self.mine(account, conversation)
         if taken is None or taken.agent != account.username or outcome not in OUTCOMES:
             return False
         waited = taken.accepted_at - taken.entry.enqueued_at
@@ -240,7 +266,7 @@ class ConsoleHub:
     async def make_ticket(self, account: Account, conversation: str, target: str,
                           note: str, phone: str | None) -> dict[str, Any] | None:
         """A ticket to a municipality (or DDH) from the agent, sent from the outbox."""
-        taken = self.taken.get(conversation)
+        taken = await self.mine(account, conversation)
         registry = self.frontdesk.registry
         if taken is None or taken.agent != account.username or \
                 (target != "ddh" and target not in registry.municipalities):
@@ -270,7 +296,7 @@ class ConsoleHub:
                        target: str) -> dict[str, Any] | None:
         """Chat: the citizen gets the municipality's contact route (and the agent wraps
         up with outcome `transfer`)."""
-        taken = self.taken.get(conversation)
+        taken = await self.mine(account, conversation)
         registry = self.frontdesk.registry
         if taken is None or taken.agent != account.username or \
                 target not in registry.municipalities:

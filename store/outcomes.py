@@ -407,12 +407,33 @@ class OutcomeStore:
                      "created_at": h.created_at, "reason_kind": h.reason_kind}
                     for h, channel in rows]
 
-    def set_handoff_status(self, handoff_id: str, status: str) -> None:
-        """A handoff taken by an agent ("taken") or finished ("done")."""
+    def take_handoff(self, handoff_id: str, agent: str, waited_s: float) -> None:
+        """An agent took the handoff: who, and how long the citizen waited."""
         with self.sessions.begin() as s:
             packet = s.get(HandoffPacket, handoff_id)
-            if packet is not None:
-                packet.status = status
+            if packet is None:
+                return
+            packet.status = "taken"
+            conv = s.get(Conversation, packet.conversation_id)
+            if conv is not None:
+                conv.agent, conv.queue_wait_s = agent, waited_s
+
+    def taken_by(self, conversation_id: str) -> dict[str, Any] | None:
+        """The handoff of a conversation an agent has taken and not wrapped up yet."""
+        with self.sessions() as s:
+            row = s.execute(select(HandoffPacket, Conversation).join(
+                Conversation, Conversation.id == HandoffPacket.conversation_id).where(
+                HandoffPacket.conversation_id == conversation_id,
+                HandoffPacket.status == "taken").order_by(
+                HandoffPacket.created_at.desc())).first()
+            if row is None:
+                return None
+            h, conv = row
+            return {"id": h.id, "target": h.target, "topic": h.topic,
+                    "municipality": h.packet.get("municipality"), "channel": conv.channel,
+                    "summary": h.summary, "created_at": h.created_at,
+                    "reason_kind": h.reason_kind, "agent": conv.agent,
+                    "queue_wait_s": conv.queue_wait_s}
 
     def callback_for(self, handoff_id: str) -> str | None:
         with self.sessions() as s:

@@ -86,6 +86,19 @@ def test_citizen_and_agent_on_two_processes(knowledge, tmp_path):
                 got = await until(agent, lambda e: e.get("type") == "message" and
                                   e.get("role") == "citizen")
                 assert got["conversation"] == conv["id"] and "post" in got["text"]
+                # the agent's console reconnects to the other process (a restart, the
+                # balancer) and goes on there: the store knows who took the chat
+                await agent.close()
+                agent = await websockets.connect(
+                    one.replace("http", "ws") + "/api/agent/ws",
+                    additional_headers={"Cookie": f"ddh_session={cookie}"})
+                await agent.send(json.dumps({"type": "message", "conversation": conv["id"],
+                                             "text": "Prøv at logge ud og ind igen."}))
+                again = await until(citizen, lambda e: e.get("role") == "agent")
+                assert "logge ud" in again["text"]
+                await agent.send(json.dumps({"type": "wrapup", "conversation": conv["id"],
+                                             "outcome": "resolved_agent"}))
+                await until(citizen, lambda e: e.get("type") == "agent_left")
                 await agent.close()
                 await citizen.close()
 
