@@ -54,3 +54,14 @@ async def converse(base: Callable[[], str], conv: Conversation, messages: list[s
                 await asyncio.sleep(0.3)
         else:
             raise AssertionError(f"{mid}: no reply after {tries} tries")
+
+
+async def ask(base: str, cid: str, mid: str, text: str) -> dict:
+    """One message on a new socket: the bot's reply, or the error it got."""
+    url = base.replace("http://", "ws://") + f"/api/chat/ws/{cid}"
+    async with websockets.connect(url) as sock:
+        await sock.send(json.dumps({"type": "message", "id": mid, "text": text}))
+        while True:
+            ev = json.loads(await asyncio.wait_for(sock.recv(), 20))
+            if ev["type"] == "error" or (ev["type"] == "message" and ev["role"] == "bot"):
+                return ev

@@ -8,11 +8,9 @@ Real components: real uvicorn servers over the real frontdesk, a real `redis-ser
 from __future__ import annotations
 
 import asyncio
-import json
 
 import httpx
 import pytest
-import websockets
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +18,7 @@ from bot.frontdesk import Frontdesk
 from gateway.app import create_app
 from gateway.floods import Floodgate
 from store.outcomes import OutcomeStore, database_url
+from tests.chat_client import ask
 from tests.servers import redis_server, serve_app
 
 
@@ -42,15 +41,6 @@ def gateway(knowledge, tmp_path, **limits):
     s = knowledge.settings.model_copy(update=limits)
     desk = Frontdesk(knowledge, OutcomeStore(database_url(None, tmp_path)))
     return create_app(s, frontdesk=desk)
-
-
-async def ask(base: str, cid: str, mid: str, text: str) -> dict:
-    async with websockets.connect(f"{base.replace('http', 'ws')}/api/chat/ws/{cid}") as sock:
-        await sock.send(json.dumps({"type": "message", "id": mid, "text": text}))
-        while True:
-            ev = json.loads(await asyncio.wait_for(sock.recv(), 20))
-            if ev["type"] == "error" or (ev["type"] == "message" and ev["role"] == "bot"):
-                return ev
 
 
 def test_a_flood_of_new_chats_is_refused_and_live_ones_go_on(knowledge, tmp_path):

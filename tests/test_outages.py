@@ -16,30 +16,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import httpx
-import websockets
 
 from bot.frontdesk import Frontdesk
 from gateway.app import create_app
 from handoff.desk import HandoffDesk
 from store.outcomes import OutcomeStore, database_url
+from tests.chat_client import ask
 from tests.servers import free_port, redis_server, serve_app
 
 TUESDAY_MORNING = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
-
-
-async def ask(base: str, cid: str, mid: str, text: str) -> dict:
-    async with websockets.connect(f"{base.replace('http', 'ws')}/api/chat/ws/{cid}") as sock:
-        await sock.send(json.dumps({"type": "message", "id": mid, "text": text}))
-        while True:
-            ev = json.loads(await asyncio.wait_for(sock.recv(), 20))
-            if ev["type"] == "error" or (ev["type"] == "message" and ev["role"] == "bot"):
-                return ev
 
 
 def test_redis_dies_and_comes_back_empty(knowledge, tmp_path):
