@@ -200,7 +200,8 @@ class Frontdesk:
         apply.place(state, located)
         lang = replies.lang_of(state.language)
         asked = understand_stage.read(sv, state, heard, located)
-        decision = decide.decide(sv, state, heard, asked, at, lang, unheard=turn.unheard)
+        decision = decide.decide(sv, state, heard, asked, at, lang, unheard=turn.unheard,
+                                 hand_over=turn.hand_over)
         if self.llm is not None:
             decision = llm.reword(self.llm, state, decision, heard.text, lang)
         try:

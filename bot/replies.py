@@ -110,6 +110,16 @@ T = {
         "en": "{who} is closed right now. I have passed on your request, and you will hear "
               "from them by {when}.",
     },
+    "hand_over": {
+        "da": "Jeg er nødt til at afslutte opkaldet, fordi vores system genstarter.",
+        "en": "I have to end the call, because our system is restarting.",
+    },
+    "hand_over_ticket": {
+        "da": "Jeg har sendt din henvendelse videre til {who}. Ring gerne igen om et "
+              "øjeblik. Undskyld ulejligheden.",
+        "en": "I have passed your request to {who}. Please call again in a moment. Sorry "
+              "for the trouble.",
+    },
     "queue_down": {
         "da": "Jeg kan ikke sætte dig i kø til en medarbejder lige nu, fordi vores kø har en "
               "fejl. Jeg har i stedet sendt din henvendelse til {who}, som kontakter dig.",

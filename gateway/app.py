@@ -102,6 +102,15 @@ async def _keep_queue(app: FastAPI) -> None:
         await asyncio.sleep(QUEUE_CHECK_S)
 
 
+async def _hand_over_calls(app: FastAPI) -> None:
+    """The drain ran out with calls still live: each is handed over with a word."""
+    voice = app.state.voice
+    if voice is None or not voice.done() or voice.exception() is not None:
+        return
+    calls = list(voice.result().calls.values())
+    await asyncio.gather(*(c.stage.hand_over() for c in calls), return_exceptions=True)
+
+
 def _carrier(settings: Settings, adapters: tuple[Telephony | None, SmsSender | None] | None
              ) -> tuple[Telephony, SmsSender]:
     """The carrier adapters voice calls use: those given, else those the settings
@@ -168,6 +177,7 @@ def create_app(settings: Settings, knowledge: Knowledge | None = None,
     app.state.knowledge = knowledge or (frontdesk.knowledge if frontdesk else None)
     app.state.frontdesk = frontdesk
     app.state.drain = Drain()  # set draining by `ddh serve`'s server on SIGTERM
+    app.state.drain.overdue.append(lambda: _hand_over_calls(app))
     app.state.floods = Floodgate.from_settings(settings)
     # over the store once the frontdesk is open; live events between processes by Redis
     app.state.chat_logs = ChatLogs(link=make_link(settings.redis_url))

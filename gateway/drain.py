@@ -6,7 +6,9 @@ and new sockets are refused with "reconnect now" (1012) — while the turns in f
 finish and their replies reach the citizens over their open sockets. Then uvicorn's own
 shutdown closes the remaining sockets with 1012, and the pages reconnect to another
 process (or to this one, restarted), resuming from the store. A second signal stops at
-once; `DDH_DRAIN_TIMEOUT_S` bounds the wait.
+once; `DDH_DRAIN_TIMEOUT_S` bounds the wait. Live calls may go on until the last
+seconds of it; then each is handed over (the caller hears why, and their need goes to
+a person: a transfer or a ticket), never cut mid-sentence.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import asyncio
 import contextlib
 import signal
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from types import FrameType
 from typing import Any
 
@@ -24,6 +26,7 @@ import uvicorn
 from ddh.logging import get_logger
 
 log = get_logger(__name__)
+HAND_OVER_S = 10.0  # of the drain timeout, kept for saying goodbye to calls still live
 
 
 class Drain:
@@ -34,6 +37,8 @@ class Drain:
         self.since: float | None = None
         self.in_flight = 0
         self._idle: asyncio.Event | None = None
+        # Run when work outlives the drain (live calls): they end it gracefully.
+        self.overdue: list[Callable[[], Awaitable[None]]] = []
 
     def _event(self) -> asyncio.Event:
         if self._idle is None:
@@ -96,6 +101,15 @@ class DrainingServer(uvicorn.Server):
         self._draining = asyncio.ensure_future(self._drain())
 
     async def _drain(self) -> None:
-        done = await self.drain.finished(self.timeout_s)
+        grace = min(HAND_OVER_S, self.timeout_s / 3)
+        done = await self.drain.finished(self.timeout_s - grace)
+        if not done:  # calls still going: handed over, with a word, before the end
+            log.info("gateway.handing_over", in_flight=self.drain.in_flight)
+            for hook in self.drain.overdue:
+                try:
+                    await hook()
+                except Exception as exc:
+                    log.error("gateway.hand_over_failed", error=repr(exc)[:200])
+            done = await self.drain.finished(grace)
         log.info("gateway.drained", complete=done, in_flight=self.drain.in_flight)
         self.should_exit = True

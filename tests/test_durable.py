@@ -22,9 +22,11 @@ import shutil
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -33,7 +35,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.frontdesk import Frontdesk, TurnInput
-from ddh.vocabulary import Channel
+from ddh.vocabulary import Action, Channel
 from gateway.app import create_app
 from store.outcomes import OutcomeStore, database_url
 from tests.postgres import pg_bin, postgres_server
@@ -419,3 +421,74 @@ def test_a_stop_mid_turn_then_a_new_process_delivers_every_reply_once(tmp_path, 
         for p in procs:
             if p.poll() is None:
                 p.kill()
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(QUESTIONS), max_size=3), st.integers(0, 167),
+       st.sampled_from([None, "0751", "0615", "0101"]))
+def test_a_hand_over_goes_to_a_person_and_says_why(knowledge, tmp_path_factory, said, hour,
+                                                   municipality):
+    """Whatever was said before and whenever it happens, a call that must end is
+    transferred or ticketed, never left in a queue, and the caller is told why."""
+    desk = process(knowledge, database_url(None, tmp_path_factory.mktemp("handover")))
+    at = datetime(2026, 11, 23, tzinfo=ZoneInfo("Europe/Copenhagen")) + timedelta(hours=hour)
+    cid = f"call-{hour}-{len(said)}"
+    desk.open(cid, "voice", municipality, at=at)  # the greeting discloses the AI
+    for text in said:
+        desk.handle(TurnInput(cid, text, Channel.VOICE, municipality, at=at))
+    r = desk.handle(TurnInput(cid, "", Channel.VOICE, municipality, at=at, hand_over=True))
+    assert r.action in (Action.TICKET, Action.TRANSFER)
+    assert r.reply.startswith("Jeg er nødt til at afslutte opkaldet")
+    assert r.handoff is not None and r.handoff.kind == r.action
+    assert desk.store is not None
+    assert any(h["kind"] == str(r.action) for h in desk.store.conversation(cid)["handoffs"])
+
+
+def test_a_call_that_outlives_the_drain_is_handed_over_with_a_word(tmp_path):
+    """SIGTERM while a caller is on the line: the call goes on through the drain, then
+    the caller hears why it must end and their need goes to a person (a ticket, or the
+    call transferred), the line closes, and the process exits cleanly."""
+    from evals.caller import TwilioCaller, synthesize
+    from evals.voice import incoming
+
+    corpus = tmp_path / "guides"
+    shutil.copytree(EXPORTS / "markdown", corpus)
+    env = {"DDH_DATA_DIR": str(tmp_path / "var"), "DDH_GUIDES_DIR": str(corpus),
+           "DDH_DRAIN_TIMEOUT_S": "8"}
+    proc, base = ddh_process(env)
+    try:
+        async def call() -> tuple[float, float | None, bool]:
+            stream, params = await incoming(base, "CAdrain")
+            async with websockets.connect(stream) as ws:
+                caller = TwilioCaller(ws, call_sid="CAdrain")
+                await caller.answered(params, within_s=60)
+                await caller.send_audio(synthesize("Jeg har mistet mit sundhedskort.",
+                                                   speed=140))
+                await caller.wait_for_bot(time.monotonic(), within_s=30)
+                stopped = time.monotonic()
+                proc.send_signal(signal.SIGTERM)
+                # the caller stays on the line; the bot is quiet until it hands over
+                await caller.wait_for_bot(stopped + 1.0, quiet_s=1.5, within_s=20)
+                spoke = caller.first_sound_after(stopped + 1.0)
+                for _ in range(100):  # and then the line closes
+                    if caller.closed.is_set():
+                        break
+                    await caller.silence(0.1)
+                return stopped, spoke, caller.closed.is_set()
+
+        stopped, spoke, closed = asyncio.run(call())
+        assert spoke is not None and spoke - stopped >= 3.0  # after the drain, a word
+        assert closed
+        assert proc.wait(timeout=30) == 0
+        store = OutcomeStore(database_url(None, tmp_path / "var"))
+        engine = store.engine
+        with engine.connect() as db:
+            rows = db.exec_driver_sql(
+                "SELECT action, reason FROM decisions ORDER BY id DESC").all()
+        store.close()
+        action, reason = rows[0]
+        assert action in ("ticket", "transfer") and "had to end" in reason
+    finally:
+        if proc.poll() is None:
+            proc.kill()

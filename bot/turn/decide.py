@@ -15,7 +15,7 @@ from datetime import datetime
 
 from bot import replies
 from bot.intents import Cues, detect, questions, satisfaction_score, subject_text, words
-from bot.turn import confirm, llm
+from bot.turn import confirm, escalate, llm
 from bot.turn.answer import answer, no_guide
 from bot.turn.decision import GENERIC_TOPICS, INTENT_NEED, Decision
 from bot.turn.escalate import ask_municipality, to_person
@@ -28,7 +28,10 @@ from knowledge.guide import NO_GUIDE_TOPIC
 
 
 def decide(sv: Services, state: ConversationState, heard: Heard, u: Understanding,
-           at: datetime, lang: str, unheard: bool = False) -> Decision:
+           at: datetime, lang: str, unheard: bool = False, hand_over: bool = False
+           ) -> Decision:
+    if hand_over:  # the channel must end it now: to a person, said why
+        return escalate.hand_over(sv, state, at, lang)
     if unheard:
         # The channel could not make out the citizen: a person, and the question the
         # bot asked before stays open.

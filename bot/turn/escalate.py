@@ -87,3 +87,32 @@ def queue_down(sv: Services, state: ConversationState, decision: Decision, at: d
                    handoff=replace(decision.handoff.as_ticket(),
                                    reason=f"{decision.handoff.reason}; queue unavailable"),
                    pending=None if has_number else Pending(Ask.CALLBACK))
+
+
+def hand_over(sv: Services, state: ConversationState, at: datetime, lang: str) -> Decision:
+    """The channel must end the conversation now (the process stops): what the citizen
+    needs goes to a person — a transfer of the call where one is open for the topic,
+    else a ticket to the team that would have taken it (DDH when unknown) — and the
+    citizen is told why, briefly."""
+    topic = state.last_topic or "menneske"
+    d = to_person(sv, state, topic, Need.NOT_HELPED, at, lang)
+    sorry = replies.t("hand_over", lang)
+    if d.action == Action.TRANSFER:
+        return replace(d, reply=f"{sorry} {d.reply}",
+                       reason=f"{d.reason} (the call had to end: handed over)")
+    packet = d.handoff
+    if packet is None:  # a redirect or the municipality still unknown: DDH takes it
+        packet = build_packet(
+            sv.registry, kind=Action.TICKET, target="ddh", topic=topic,
+            municipality=state.municipality, channel=state.channel,
+            need=state.first_question, guide_titles=[], reason_da=REASON_DA[Need.NOT_HELPED],
+            reason="not_helped: the call had to end (restart)",
+            transcript=[(t.role, t.text) for t in state.transcript], at=at,
+            reason_kind=Need.NOT_HELPED)
+    target = packet.target or "ddh"
+    who = "Den Digitale Hotline" if target == "ddh" else \
+        f"{sv.registry.municipalities[target].name} Kommune"
+    return Decision(Action.TICKET, topic,
+                    f"{sorry} {replies.t('hand_over_ticket', lang, who=who)}",
+                    f"{packet.reason} (the call had to end: a ticket instead)", target=target,
+                    handoff=replace(packet.as_ticket(), target=target), new_handoff=True)

@@ -94,6 +94,9 @@ class TurnInput:
     # The channel's id of this message (chat client id, e-mail Message-ID): the same
     # id again is answered with what was answered, never run twice (any process).
     message_id: str | None = None
+    # The channel must end the conversation now (the process is stopping): no citizen
+    # words; the need goes to a person (a transfer or a ticket) and the citizen is told.
+    hand_over: bool = False
     # Speech: how sure the recogniser was, and its other hypotheses (None: typed, or
     # pressed on the keypad, which is certain).
     recognition: Recognition | None = None

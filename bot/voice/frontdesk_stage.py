@@ -309,6 +309,31 @@ class FrontdeskProcessor(FrameProcessor):
             return
         await self._end_call()  # the carrier has the call now; our media leg ends
 
+    async def hand_over(self) -> None:
+        """The gateway is stopping and this call outlived the drain: after the sentence
+        being spoken, the caller hears why, and their need goes to a person (the call
+        transferred where the topic's team is open, else a ticket); then the call ends.
+        Never cut mid-sentence, never without a word."""
+        async with self._turns:
+            if self._ending or self._closed:
+                return
+            self.waiting_for = None
+            if self._hold is not None:
+                self._hold.cancel()
+            self._hold_timer_cancel()
+            self._cancel_silence()
+            result = await asyncio.to_thread(self.frontdesk.handle, TurnInput(
+                self.call.conversation, "", Channel.VOICE, self.municipality,
+                self.call.called, self._now(), hand_over=True))
+            self.results.append(result)
+            await self._say(result.reply)
+            if result.action == Action.TRANSFER and result.handoff:
+                target = result.handoff.target
+                self._after_speech.append(lambda: self._transfer(target))
+            else:
+                self._ending = True  # the goodbye is said, then the line closes
+                self._after_speech.append(self._end_call)
+
     # --- waiting for an agent ---------------------------------------------------------
 
     async def _announce_place(self) -> None:

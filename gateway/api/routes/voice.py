@@ -35,6 +35,7 @@ from bot.voice.carrier import CallInfo
 from ddh.logging import get_logger
 from ddh.settings import Settings
 from gateway.api.deps import (
+    DrainDep,
     RegistryDep,
     SettingsDep,
     VoiceLoaderDep,
@@ -125,9 +126,12 @@ async def _twilio_start(ws: WebSocket) -> dict[str, Any]:
 
 @telephony_router.websocket("/twilio")
 async def twilio_stream(ws: WebSocket, settings: SettingsDep, registry: RegistryDep,
-                        voice: VoiceLoaderDep) -> None:
+                        voice: VoiceLoaderDep, drain: DrainDep) -> None:
     """One phone call: Twilio Media Streams in and out, through the voice pipeline."""
     await ws.accept()
+    if drain.draining:  # stopping: the carrier (or the balancer) tries elsewhere
+        await ws.close(code=1013, reason="restarting: try again")
+        return
     try:
         start = await _twilio_start(ws)
     except (ValueError, TimeoutError) as exc:
@@ -171,7 +175,8 @@ async def twilio_stream(ws: WebSocket, settings: SettingsDep, registry: Registry
         audio_in_enabled=True, audio_out_enabled=True, add_wav_header=False,
         serializer=serializer, allowed_origins=[]))
     log.info("voice.call", conversation=call.conversation, carrier="twilio")
-    await run_call(transport, services, call, out_rate=8000, municipality=municipality)
+    async with drain.work():  # a drain waits for the call (and hands it over at the end)
+        await run_call(transport, services, call, out_rate=8000, municipality=municipality)
 
 
 @router.get("/calls")
@@ -210,8 +215,11 @@ class PatchBody(BaseModel):
 @router.post("/offer")
 async def webrtc_offer(body: OfferBody, request: Request, settings: SettingsDep,
                        registry: RegistryDep, voice: VoiceLoaderDep,
-                       webrtc: WebRTCDep) -> dict:
+                       webrtc: WebRTCDep, drain: DrainDep) -> dict:
     """SDP offer from the citizen page's "Ring op" button (or any WebRTC client)."""
+    if drain.draining:
+        raise HTTPException(status_code=503, detail="restarting: try again",
+                            headers={"Retry-After": "1"})
     if not origin_allowed(request.headers.get("origin"), request.headers.get("host"),
                           settings.allowed_origins):
         raise HTTPException(status_code=403, detail="origin not allowed")
@@ -232,8 +240,12 @@ async def webrtc_offer(body: OfferBody, request: Request, settings: SettingsDep,
         transport = SmallWebRTCTransport(connection, TransportParams(
             audio_in_enabled=True, audio_out_enabled=True))
         log.info("voice.call", conversation=call.conversation, carrier="webrtc")
-        task = asyncio.create_task(run_call(transport, services, call, out_rate=24000,
-                                            municipality=body.municipality))
+        async def call_drained() -> None:
+            async with drain.work():
+                await run_call(transport, services, call, out_rate=24000,
+                               municipality=body.municipality)
+
+        task = asyncio.create_task(call_drained())
         calls.add(task)
         task.add_done_callback(calls.discard)
 
