@@ -42,6 +42,7 @@ from store.records import EndRecord, TurnRecord
 __all__ = ["Frontdesk", "TurnInput", "TurnResult"]
 
 log = get_logger(__name__)
+CALL_LEASE_S = 15.0  # a live call renews its lease every few seconds (bot/voice)
 ANSWERED_KEPT = 10_000  # recent message results held for re-sent messages (else: store)
 
 
@@ -247,6 +248,27 @@ class Frontdesk:
         for conversation in self.store.live.idle(now - timedelta(seconds=idle_s)):
             ended += self.close(conversation, now, Outcome.ABANDONED)
         return ended
+
+    def keep_alive(self, conversation: str, ttl_s: float = CALL_LEASE_S) -> None:
+        """A live call renews its lease now and then: if this process dies, another
+        one finds the lease run out and records the call as dropped."""
+        if self.store is not None:
+            self.store.live.lease(conversation, self.owner, ttl_s=ttl_s, wait_s=0)
+
+    def expire_dropped(self, now: datetime | None = None,
+                       lease_s: float = CALL_LEASE_S) -> int:
+        """Record the calls whose process died (their lease ran out) as dropped: the
+        quality figures show our failure, not the caller's; how many."""
+        if self.store is None:
+            return 0
+        now = now or datetime.now(TZ)
+        dropped = 0
+        for conversation in self.store.live.lapsed_calls(now - timedelta(seconds=lease_s)):
+            if self.states.peek(conversation) is not None:
+                continue  # this process holds the call: alive
+            log.error("frontdesk.call_dropped", conversation=conversation)
+            dropped += self.close(conversation, now, Outcome.DROPPED)
+        return dropped
 
     def close(self, conversation: str, at: datetime | None = None,
               outcome: Outcome = Outcome.ABANDONED) -> bool:

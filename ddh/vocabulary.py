@@ -46,6 +46,7 @@ class Outcome(StrEnum):
     HANDOFF = "handoff"
     ABANDONED = "abandoned"  # left without a closing turn
     HUNG_UP = "hung_up"  # the caller hung up
+    DROPPED = "dropped"  # the gateway process died with the call live (ours, not theirs)
 
 
 class Mode(StrEnum):

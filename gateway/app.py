@@ -66,16 +66,18 @@ async def _roll_up(app: FastAPI) -> None:
 
 
 async def _expire_idle(app: FastAPI) -> None:
-    """End conversations nobody has written in for `DDH_CHAT_IDLE_S` (abandoned)."""
+    """End conversations nobody has written in for `DDH_CHAT_IDLE_S` (abandoned), and
+    calls whose process died (dropped)."""
     settings: Settings = app.state.settings
-    every = min(60.0, settings.chat_idle_s / 10)
+    every = min(30.0, settings.chat_idle_s / 10)
     while True:
         await asyncio.sleep(every)
         try:
             ended = await asyncio.to_thread(app.state.frontdesk.expire_idle,
                                             settings.chat_idle_s)
-            if ended:
-                log.info("conversations.expired", ended=ended)
+            dropped = await asyncio.to_thread(app.state.frontdesk.expire_dropped)
+            if ended or dropped:
+                log.info("conversations.expired", ended=ended, calls_dropped=dropped)
         except Exception as exc:  # the store may be briefly unavailable: next round
             log.error("conversations.expire_failed", error=str(exc)[:200])
 

@@ -162,6 +162,18 @@ class LiveStore:
                 ConversationStateRow.updated_at < before, ConversationStateRow.version > 0)
                 .order_by(ConversationStateRow.updated_at).limit(limit)).all())
 
+    def lapsed_calls(self, before: datetime, limit: int = 500) -> list[str]:
+        """Calls not ended whose state nobody has touched since `before` and whose
+        lease is not live: the process holding them died (a live call renews its lease,
+        and with it the state's stamp, every few seconds)."""
+        with self.sessions() as s:
+            return list(s.scalars(select(ConversationStateRow.id).join(
+                Conversation, Conversation.id == ConversationStateRow.id).where(
+                Conversation.channel == "voice", Conversation.ended_at.is_(None),
+                ConversationStateRow.version > 0, ConversationStateRow.updated_at < before,
+                or_(ConversationStateRow.lease_until.is_(None),
+                    ConversationStateRow.lease_until < before)).limit(limit)).all())
+
     def drop_placeholders(self, before: datetime) -> None:
         """Leases of turns that never wrote a state (they failed), long expired."""
         self._retry("placeholders", lambda s: s.execute(delete(ConversationStateRow).where(
@@ -261,7 +273,8 @@ def _take(s: Session, conversation_id: str, owner: str, ttl_s: float) -> int | N
         ConversationStateRow.id == conversation_id,
         or_(ConversationStateRow.lease_owner.is_(None), ConversationStateRow.lease_owner == owner,
             ConversationStateRow.lease_until < now)).values(
-        lease_owner=owner, lease_until=until).returning(ConversationStateRow.version)
+        lease_owner=owner, lease_until=until, updated_at=now)
+        .returning(ConversationStateRow.version)
         .execution_options(synchronize_session=False)).scalar()
     if version is not None:
         return version

@@ -214,7 +214,7 @@ class OutcomeStore:
             s.add(conv)
         if conv.ended_at is None:
             conv.ended_at = rec.at
-        if conv.outcome is None:
+        if conv.outcome is None or rec.outcome == Outcome.DROPPED:  # our failure shows
             conv.outcome = str(rec.outcome)
         # ended: no process takes another turn of it
         s.execute(delete(ConversationStateRow).where(

@@ -189,6 +189,27 @@ def test_idle_conversations_end_as_abandoned_and_may_be_taken_up_again(knowledge
     assert a.store.conversation("idle-1")["turns"] == 2
 
 
+def test_a_call_whose_process_died_is_recorded_as_dropped(knowledge, url):
+    """A call's process renews its lease while the call lives; one that died stops,
+    and another process records the call as dropped (our failure, shown as such even
+    after an answer), while a call still renewing is left alone."""
+    dead, alive = process(knowledge, url), process(knowledge, url)
+    for desk, cid in ((dead, "call-dead"), (alive, "call-alive")):
+        desk.open(cid, "voice", "0751")
+        desk.handle(TurnInput(cid, "jeg har mistet mit pas", Channel.VOICE, "0751"))
+        desk.keep_alive(cid, ttl_s=0.5)
+    for _ in range(8):  # only the living one keeps renewing
+        time.sleep(0.2)
+        alive.keep_alive("call-alive", ttl_s=0.5)
+    other = process(knowledge, url)
+    assert other.expire_dropped(lease_s=1.0) == 1
+    assert other.store is not None
+    ended = other.store.conversation("call-dead")
+    assert ended["outcome"] == "dropped" and ended["ended_at"] is not None
+    assert other.store.conversation("call-alive")["ended_at"] is None
+    assert other.expire_dropped(lease_s=1.0) == 0  # recorded once
+
+
 # --- the chat channel over real servers -----------------------------------------------
 
 def open_chat(base: str) -> dict:

@@ -49,6 +49,9 @@ from ddh.settings import Settings
 IN_RATE = 16000  # what VAD and Whisper want; transports resample to it
 
 
+KEEP_ALIVE_S = 5.0  # well inside the frontdesk's call lease (CALL_LEASE_S)
+
+
 @dataclass
 class ActiveCall:
     call: CallInfo
@@ -128,6 +131,17 @@ def build_pipeline(transport: BaseTransport, services: VoiceServices, call: Call
     return pipeline, stage
 
 
+async def _keep_alive(services: VoiceServices, conversation: str) -> None:
+    """While the call lives, its lease is renewed: should this process die, another
+    finds the lease run out and records the call as dropped (`Frontdesk.expire_dropped`)."""
+    while True:
+        await asyncio.sleep(KEEP_ALIVE_S)
+        try:
+            await asyncio.to_thread(services.frontdesk.keep_alive, conversation)
+        except Exception as exc:  # the store is down: the call goes on regardless
+            logger.warning(f"call {conversation}: lease not renewed: {exc!r}")
+
+
 async def run_call(transport: BaseTransport, services: VoiceServices, call: CallInfo, *,
                    municipality: str | None = None, out_rate: int = 8000,
                    on_worker: Callable[[PipelineWorker], Any] | None = None) -> ActiveCall:
@@ -146,6 +160,7 @@ async def run_call(transport: BaseTransport, services: VoiceServices, call: Call
     if on_worker is not None:
         on_worker(worker)
     runner = WorkerRunner(handle_sigint=False)
+    alive = asyncio.create_task(_keep_alive(services, call.conversation))
     try:
         await runner.add_workers(worker)
         await runner.run()
@@ -153,6 +168,7 @@ async def run_call(transport: BaseTransport, services: VoiceServices, call: Call
         await worker.cancel(reason="server shutting down")
         raise
     finally:
+        alive.cancel()
         services.calls.pop(call.conversation, None)
         # A cancelled pipeline may not have passed CancelFrame to every stage.
         await stage.finish()
