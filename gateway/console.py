@@ -21,6 +21,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from bot.frontdesk import Frontdesk
+from ddh.logging import get_logger
 from ddh.redaction import redact
 from ddh.vocabulary import Action, HandoffReason, Outcome
 from gateway.chat_log import ChatLogs, ConversationLog
@@ -34,6 +35,7 @@ from store.outcomes import OutcomeStore
 
 # What an agent may record at wrap-up.
 OUTCOMES = (Outcome.RESOLVED_AGENT, Outcome.TRANSFER, Outcome.TICKET, Outcome.UNRESOLVED)
+log = get_logger(__name__)
 REFRESH = {"type": "refresh"}
 JOINED = "{name} fra Den Digitale Hotline er nu med i samtalen."
 LEFT = "{name} har afsluttet samtalen. Tak fordi du skrev."
@@ -58,6 +60,7 @@ class ConsoleHub:
         self.sockets: dict[str, set[asyncio.Queue]] = {}  # username → open consoles
         self.taken: dict[str, Taken] = {}  # conversation → who has it
         self._watchers: dict[str, Any] = {}  # conversation → its live-link handler
+        self._restoring: set[asyncio.Task[None]] = set()
         self.live_calls = live_calls  # conversation → the voice channel's ActiveCall
         self.version = 0  # bumped on every change; views are cached per version
         self._views: dict[tuple, str] = {}
@@ -130,7 +133,19 @@ class ConsoleHub:
                                      account.skills, known.state if known else "available",
                                      time.time()))
             self.notify()
+            # chats this agent took before a restart, or on another process: theirs here
+            task = self._loop.create_task(self._restore(account))
+            self._restoring.add(task)
+            task.add_done_callback(self._restoring.discard)
         return queue
+
+    async def _restore(self, account: Account) -> None:
+        try:
+            mine = await run_in_threadpool(self.store.taken_by_agent, account.username)
+            for conversation in mine:
+                await self.mine(account, conversation)
+        except Exception as exc:  # the store is down: restored on their next action
+            log.warning("console.restore_failed", error=str(exc)[:200])
 
     def disconnect(self, account: Account, queue: asyncio.Queue) -> None:
         mine = self.sockets.get(account.username, set())

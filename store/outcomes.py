@@ -418,6 +418,14 @@ class OutcomeStore:
             if conv is not None:
                 conv.agent, conv.queue_wait_s = agent, waited_s
 
+    def taken_by_agent(self, agent: str) -> list[str]:
+        """The conversations an agent has taken and not wrapped up."""
+        with self.sessions() as s:
+            return list(s.scalars(select(HandoffPacket.conversation_id).join(
+                Conversation, Conversation.id == HandoffPacket.conversation_id).where(
+                HandoffPacket.status == "taken", Conversation.agent == agent,
+                Conversation.ended_at.is_(None))).all())
+
     def taken_by(self, conversation_id: str) -> dict[str, Any] | None:
         """The handoff of a conversation an agent has taken and not wrapped up yet."""
         with self.sessions() as s:

@@ -97,3 +97,58 @@ def test_citizen_to_agent_and_back(knowledge, tmp_path):
     roles = [t["role"] for t in conv["transcript"]]
     assert roles[-2:] == ["agent", "citizen"] and conv["ended_at"] is not None
     store.close()
+
+
+def test_citizen_and_agent_pages_survive_a_gateway_restart(knowledge, tmp_path):
+    """Mid-conversation between a citizen and an agent, the gateway restarts (a new
+    process on the same store and port). Both pages reconnect by themselves: the
+    citizen's next message reaches the agent's console, and the agent's reply reaches
+    the citizen, without either page being reloaded."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.servers import free_port
+
+    url_db = database_url(None, tmp_path)
+    Accounts(OutcomeStore(url_db)).add("anne", "Anne Agent", "agent", "0849",
+                                       ("digital-post",), PASSWORD)
+    port = free_port()
+    clock = tuesday_morning()
+
+    def gateway():
+        desk = Frontdesk(knowledge, OutcomeStore(url_db),
+                         handoffs=HandoffDesk(MemoryBackend()))
+        return create_app(knowledge.settings, frontdesk=desk, clock=clock)
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--no-first-run"])
+        agent = browser.new_page(viewport={"width": 1200, "height": 900})
+        citizen = browser.new_page(viewport={"width": 390, "height": 844})
+        with serve_app(gateway(), port) as url:
+            agent.goto(f"{url}/agent")
+            agent.get_by_label("Brugernavn").fill("anne")
+            agent.get_by_label("Adgangskode").fill(PASSWORD)
+            agent.get_by_role("button", name="Log ind").click()
+            agent.get_by_text("Ingen venter.").wait_for()
+            citizen.goto(f"{url}/?municipality=0849")
+            citizen.get_by_label("Din besked").fill(
+                "jeg vil gerne tale med en medarbejder om min digitale post")
+            citizen.keyboard.press("Enter")
+            citizen.locator("li.msg--bot[data-action='handoff']").wait_for(timeout=20_000)
+            agent.locator("#queue li").first.wait_for(timeout=10_000)
+            agent.locator("#queue li").first.get_by_role("button", name="Tag samtalen").click()
+            citizen.get_by_text("Anne Agent fra Den Digitale Hotline er nu med i samtalen.") \
+                .first.wait_for(timeout=10_000)
+        # the gateway is gone; a new one starts where the pages expect it
+        with serve_app(gateway(), port):
+            citizen.locator("#status", has_text="").wait_for(timeout=15_000)
+            time.sleep(3)  # the console reconnects every 2 s
+            citizen.get_by_label("Din besked").fill("er du der stadig")
+            citizen.keyboard.press("Enter")
+            agent.locator("#transcript li", has_text="er du der stadig").wait_for(
+                timeout=15_000)
+            agent.get_by_label("Svar til borgeren").fill("Ja, jeg er her stadig.")
+            agent.get_by_role("button", name="Send", exact=True).click()
+            citizen.locator("li.msg--agent", has_text="jeg er her stadig").wait_for(
+                timeout=15_000)
+        browser.close()
