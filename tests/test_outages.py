@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -25,6 +25,7 @@ import httpx
 from bot.frontdesk import Frontdesk
 from gateway.app import create_app
 from handoff.desk import HandoffDesk
+from handoff.queues import order
 from store.outcomes import OutcomeStore, database_url
 from tests.chat_client import ask
 from tests.servers import free_port, redis_server, serve_app
@@ -40,7 +41,9 @@ def test_redis_dies_and_comes_back_empty(knowledge, tmp_path):
     store = OutcomeStore(database_url(None, tmp_path))
     desk = Frontdesk(knowledge, store, handoffs=HandoffDesk.from_settings(settings))
     assert desk.handoffs is not None
-    app = create_app(settings, frontdesk=desk, clock=lambda: TUESDAY_MORNING)
+    t0 = time.monotonic()
+    app = create_app(settings, frontdesk=desk, clock=lambda: TUESDAY_MORNING + timedelta(
+        seconds=time.monotonic() - t0))
     with serve_app(app) as base:
         def chat() -> str:
             return httpx.post(f"{base}/api/chat/conversations",
@@ -52,6 +55,12 @@ def test_redis_dies_and_comes_back_empty(knowledge, tmp_path):
         waiting = chat()
         first = asyncio.run(ask(base, waiting, "w1", "jeg vil gerne tale med en medarbejder"))
         assert first["action"] == "handoff" and waiting in queued()
+        others = [chat() for _ in range(4)]  # more citizens in the queue
+        for cid in others:
+            got = asyncio.run(ask(base, cid, "o1", "kan jeg tale med en person om MitID"))
+            assert got["action"] == "handoff"
+        before = [w.conversation for w in order(desk.handoffs.backend.waiting())]
+        assert set(before) == {waiting, *others}
 
         redis.close()  # Redis dies
         ready = httpx.get(f"{base}/readyz")
@@ -69,8 +78,10 @@ def test_redis_dies_and_comes_back_empty(knowledge, tmp_path):
 
         with redis_server(port):  # back, and empty
             deadline = time.monotonic() + 15
-            while waiting not in queued() and time.monotonic() < deadline:
+            while queued() != set(before) and time.monotonic() < deadline:
                 time.sleep(0.2)
-            assert waiting in queued()  # rebuilt from the store: nobody lost
+            assert queued() == set(before)  # rebuilt from the store: nobody lost
+            # in the order they came
+            assert [w.conversation for w in order(desk.handoffs.backend.waiting())] == before
             assert asking not in queued()  # the ticket is not queued as well
             assert httpx.get(f"{base}/readyz").status_code == 200
