@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -216,21 +216,23 @@ class LiveStore:
         events with their `seq`. Two processes appending at once: one retries. The
         store locked (or earlier writes still journalled): numbered from `first_seq`
         (what this process has seen) and journalled, so the reply is not held."""
-        def write(s: Session) -> list[dict[str, Any]]:
-            last = s.scalar(select(func.max(ChatEvent.seq)).where(
-                ChatEvent.conversation_id == conversation_id)) or 0
-            return _insert(s, conversation_id, events, client_id, last + 1)
+        def write(s: Session, first: int | None = None) -> list[dict[str, Any]]:
+            if first is None:
+                first = (s.scalar(select(func.max(ChatEvent.seq)).where(
+                    ChatEvent.conversation_id == conversation_id)) or 0) + 1
+            return _insert(s, conversation_id, events, client_id, first)
 
         if self.journal is None or first_seq is None:
             return self._retry("chat", write)
         with self.lock:
             if not len(self.journal):
+                guess: int | None = first_seq  # what this process saw is usually right
                 for _ in range(self.retries + 1):
                     try:
                         with self.fast.begin() as s:
-                            return write(s)
+                            return write(s, guess)
                     except IntegrityError:
-                        continue  # another process took the number: count again
+                        guess = None  # another process took the number: count again
                     except OperationalError as exc:
                         log.warning("live.chat_journalled", error=str(exc)[:200])
                         break
@@ -290,11 +292,8 @@ def _take(s: Session, conversation_id: str, owner: str, ttl_s: float) -> int | N
 def _insert(s: Session, conversation_id: str, events: list[dict[str, Any]],
             client_id: str | None, first: int, keep: bool = False) -> list[dict[str, Any]]:
     now = datetime.now(UTC)
-    out = []
-    for i, event in enumerate(events):
-        event = event if keep else {**event, "seq": first + i}
-        s.add(ChatEvent(conversation_id=conversation_id, seq=event["seq"],
-                        client_id=client_id, data=event, at=now))
-        out.append(event)
-    s.flush()
+    out = [event if keep else {**event, "seq": first + i} for i, event in enumerate(events)]
+    s.execute(insert(ChatEvent), [  # one statement (Core): the hot path of every turn
+        {"conversation_id": conversation_id, "seq": e["seq"], "client_id": client_id,
+         "data": e, "at": now} for e in out])
     return out
