@@ -94,7 +94,7 @@ def _journal_dir(url: str, journal_dir: Path | None) -> Path:
 class OutcomeStore:
     def __init__(self, url: str, retries: int = 4, backoff_s: float = 0.05,
                  sqlite_timeout_s: float = 15.0, ticket_grace_s: float = 60.0,
-                 journal_dir: Path | None = None, write_deadline_s: float = 0.25) -> None:
+                 journal_dir: Path | None = None, write_deadline_s: float = 0.5) -> None:
         """`journal_dir`: where writes that miss `write_deadline_s` wait (default: next
         to a SQLite file; a temporary directory for a server without one)."""
         self.url = url
@@ -280,7 +280,11 @@ class OutcomeStore:
     # --- reading -------------------------------------------------------------------
 
     def conversation(self, conversation_id: str) -> dict[str, Any] | None:
-        """A conversation with its turns, decisions and handoffs (for agents and tests)."""
+        """A conversation with its turns, decisions and handoffs (for agents and tests).
+        Writes still in the journal are waited for briefly, so that a reader sees what
+        the citizen was just told."""
+        if len(self.journal):
+            self.flush(timeout_s=3.0)
         with self.sessions() as s:
             conv = s.get(Conversation, conversation_id)
             if conv is None:

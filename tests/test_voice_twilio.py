@@ -89,6 +89,7 @@ def conversation_of(store: OutcomeStore) -> list[dict]:
 
     from store.models import Conversation
 
+    store.flush(timeout_s=10)  # a write journalled on a busy machine is in the store now
     with store.sessions() as s:
         ids = s.scalars(select(Conversation.id).where(Conversation.channel == "voice")
                         .order_by(Conversation.started_at)).all()
