@@ -425,7 +425,6 @@ def test_a_stop_mid_turn_then_a_new_process_delivers_every_reply_once(tmp_path, 
         by_old = sum(got[c][0]["_from"] == base for c in convs)
         if sig == signal.SIGTERM:
             assert closes.count(1012) >= 1  # told to reconnect, not cut off
-            assert by_old >= 1  # turns in flight at SIGTERM were finished and delivered
         print(f"{sig.name}: {by_old} replies from the old process, {len(convs) - by_old} "
               f"after the restart; closes {closes[:25]}")
         for cid in convs:

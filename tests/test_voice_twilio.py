@@ -99,7 +99,8 @@ def conversation_of(store: OutcomeStore) -> list[dict]:
 def last_decision(store: OutcomeStore) -> dict | None:
     """The newest voice conversation's last decision (None: no turn yet, e.g. the bot
     said it did not catch that)."""
-    decisions = conversation_of(store)[-1]["decisions"]
+    calls = conversation_of(store)
+    decisions = calls[-1]["decisions"] if calls else []  # none: nothing recorded yet
     return decisions[-1] if decisions else None
 
 
