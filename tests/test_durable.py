@@ -319,6 +319,45 @@ def test_a_locked_store_does_not_hold_replies_and_loses_nothing(knowledge, tmp_p
         assert [e["seq"] for e in again] == [2, 3]  # a re-send: from the log, not twice
 
 
+def test_a_turn_in_flight_when_draining_starts_is_finished_and_delivered(knowledge, tmp_path,
+                                                                         monkeypatch):
+    """Draining starts while a turn is being handled: its reply still reaches the
+    citizen on the same socket, the drain sees the work finish, and the next message
+    on that socket is not started here but answered with "reconnect now" (1012)."""
+    app, desk = gateway(knowledge, database_url(None, tmp_path))
+    handle = desk.handle
+
+    def slow(turn):  # the turn takes a while, so that the drain starts in the middle
+        time.sleep(1.0)
+        return handle(turn)
+
+    monkeypatch.setattr(desk, "handle", slow)
+    drain = app.state.drain
+    with serve_app(app) as base:
+        cid = open_chat(base)["id"]
+
+        async def run() -> tuple[dict, bool, int | None]:
+            async with websockets.connect(ws(base, cid)) as sock:
+                await sock.send(json.dumps({"type": "message", "id": "d1",
+                                            "text": "jeg har mistet mit pas"}))
+                while json.loads(await sock.recv())["type"] != "typing":
+                    pass
+                drain.start()  # SIGTERM arrives now, mid-turn
+                while True:
+                    ev = json.loads(await asyncio.wait_for(sock.recv(), 10))
+                    if ev["type"] == "message" and ev.get("reply_to") == "d1":
+                        break
+                await sock.send(json.dumps({"type": "message", "id": "d2", "text": "tak"}))
+                with contextlib.suppress(websockets.ConnectionClosed):
+                    await asyncio.wait_for(sock.recv(), 5)
+                return ev, drain.in_flight == 0, sock.close_code
+
+        reply, finished, code = asyncio.run(run())
+    assert reply["role"] == "bot" and reply["action"] == "answer"
+    assert finished and code == 1012
+    assert desk.store is not None and desk.store.conversation(cid)["turns"] == 1  # d2 not run
+
+
 def test_a_draining_gateway_sends_citizens_elsewhere(knowledge, url):
     app, _ = gateway(knowledge, url)
     with serve_app(app) as base:
