@@ -209,7 +209,7 @@ class Frontdesk:
             acted = act.act(self.registry, self.handoffs, state, decision, lang)
         except QueueUnavailable as exc:  # Redis down: a ticket, said plainly; nothing lost
             log.error("frontdesk.queue_unavailable", conversation=state.id, error=str(exc)[:200])
-            decision = escalate.queue_down(sv, state, decision, at, lang)
+            decision = escalate.queue_down(sv, state, decision, lang)
             acted = act.act(self.registry, self.handoffs, state, decision, lang)
         apply.finish(state, decision, heard.text, acted.reply, acted.waiting_id)
         log.info("frontdesk.turn", conversation=state.id, action=decision.action,

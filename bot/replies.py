@@ -295,13 +295,22 @@ def transfer(registry: Registry, code: str, channel: str, lang: str) -> str:
     return t("transfer_chat", lang, name=routing.name, phone=phone)
 
 
+def team(registry: Registry, target: str) -> str:
+    """Who a ticket goes to, as the citizen hears it."""
+    return "Den Digitale Hotline" if target == "ddh" else \
+        f"{registry.municipalities[target].name} Kommune"
+
+
+def callback_line(lang: str, has_number: bool) -> str:
+    """After a ticket: they will call the number given, or: give one to be called."""
+    return t("ticket_has_number" if has_number else "ticket_ask_number", lang)
+
+
 def ticket(registry: Registry, target: str, next_open: datetime | None, now: datetime,
            lang: str, has_number: bool) -> str:
-    who = "Den Digitale Hotline" if target == "ddh" else \
-        f"{registry.municipalities[target].name} Kommune"
     when = spoken_when(next_open, now) if next_open else "næste hverdag"
-    text = t("ticket", lang, who=who, when=when)
-    return f"{text} {t('ticket_has_number' if has_number else 'ticket_ask_number', lang)}"
+    text = t("ticket", lang, who=team(registry, target), when=when)
+    return f"{text} {callback_line(lang, has_number)}"
 
 
 def ask_municipality(registry: Registry, candidates: tuple[str, ...], evidence: str | None,

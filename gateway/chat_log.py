@@ -105,9 +105,14 @@ class ConversationLog:
         return event
 
     async def since(self, seq: int) -> list[dict[str, Any]]:
-        if self.store is not None:
-            self.events = await asyncio.to_thread(self.store.events, self.id)
-        return self.events[max(seq, 0):]
+        """The events after `seq`: the store's (other processes logged some too), and
+        this process's own that still wait in the journal (the store locked)."""
+        seq = max(seq, 0)
+        if self.store is None:
+            return self.events[seq:]
+        stored = await asyncio.to_thread(self.store.events, self.id, seq)
+        last = stored[-1]["seq"] if stored else seq
+        return stored + self.events[last:]
 
     async def answers(self, client_id: str, in_store: bool = True) -> list[dict[str, Any]]:
         """The logged events of a message already handled (empty: not handled);

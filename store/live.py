@@ -35,13 +35,13 @@ class StaleState(Exception):
     """Another process wrote the conversation's state since this one read it."""
 
 
-def put_state(s: Session, conversation_id: str, data: dict[str, Any], version: int | None,
-              at: datetime | None = None) -> None:
+def put_state(s: Session, conversation_id: str, data: dict[str, Any],
+              version: int | None) -> None:
     """Write a state read at `version` as the next version (inside the caller's
     transaction); `StaleState` when the stored one is no longer `version`. `None`:
     whatever is stored is replaced."""
     row = s.get(ConversationStateRow, conversation_id)
-    now = at or datetime.now(UTC)
+    now = datetime.now(UTC)
     if row is None:
         if version:
             raise StaleState(conversation_id)
@@ -57,17 +57,17 @@ def put_state(s: Session, conversation_id: str, data: dict[str, Any], version: i
 class LiveStore:
     """Reads and writes of live conversations (states, chat events, replays)."""
 
-    def __init__(self, sessions: sessionmaker[Session], retries: int = 4,
-                 backoff_s: float = 0.05, fast: sessionmaker[Session] | None = None,
-                 journal: Journal | None = None, lock: threading.Lock | None = None) -> None:
+    def __init__(self, sessions: sessionmaker[Session], fast: sessionmaker[Session],
+                 journal: Journal, lock: threading.Lock, retries: int = 4,
+                 backoff_s: float = 0.05) -> None:
         """`fast`: sessions that give up on a lock quickly; `journal` (with the store's
         write `lock`): where chat events wait when the store is locked."""
         self.sessions = sessions
-        self.fast = fast or sessions
+        self.fast = fast
+        self.journal = journal
+        self.lock = lock
         self.retries = retries
         self.backoff_s = backoff_s
-        self.journal = journal
-        self.lock = lock or threading.Lock()
 
     def _retry(self, what: str, fn: Callable[[Session], T]) -> T:
         for attempt in range(self.retries + 1):
@@ -144,7 +144,7 @@ class LiveStore:
         Unwritten (the store is locked or down, earlier writes are still journalled, or
         another process wrote first): the old one, and the next turn writes it."""
         with self.lock:
-            if self.journal is not None and len(self.journal):
+            if len(self.journal):
                 return version
             try:
                 with self.fast.begin() as s:
@@ -210,20 +210,17 @@ class LiveStore:
                 ChatEvent.client_id == client_id).order_by(ChatEvent.seq)).all())
 
     def append(self, conversation_id: str, events: list[dict[str, Any]],
-               client_id: str | None = None, first_seq: int | None = None
-               ) -> list[dict[str, Any]]:
-        """Append events in one transaction, numbered after the last stored one; the
-        events with their `seq`. Two processes appending at once: one retries. The
-        store locked (or earlier writes still journalled): numbered from `first_seq`
-        (what this process has seen) and journalled, so the reply is not held."""
+               client_id: str | None, first_seq: int) -> list[dict[str, Any]]:
+        """Append events in one transaction, numbered from `first_seq` (what this
+        process has seen), or after the last stored one when another process took that
+        number; the events with their `seq`. The store locked (or earlier writes still
+        journalled): numbered from `first_seq` and journalled, so the reply is not held."""
         def write(s: Session, first: int | None = None) -> list[dict[str, Any]]:
             if first is None:
                 first = (s.scalar(select(func.max(ChatEvent.seq)).where(
                     ChatEvent.conversation_id == conversation_id)) or 0) + 1
             return _insert(s, conversation_id, events, client_id, first)
 
-        if self.journal is None or first_seq is None:
-            return self._retry("chat", write)
         with self.lock:
             if not len(self.journal):
                 guess: int | None = first_seq  # what this process saw is usually right
@@ -251,8 +248,7 @@ class LiveStore:
             stored = {r.seq: r.data for r in s.scalars(select(ChatEvent).where(
                 ChatEvent.conversation_id == cid,
                 ChatEvent.seq.in_([e["seq"] for e in events]))).all()}
-            if len(stored) == len(events) and all(stored[e["seq"]] == e for e in events
-                                                  if e["seq"] in stored):
+            if all(stored.get(e["seq"]) == e for e in events):
                 return  # written before
             if stored:
                 last = s.scalar(select(func.max(ChatEvent.seq)).where(

@@ -111,8 +111,8 @@ class OutcomeStore:
         self._lock = threading.Lock()
         upgrade(self.engine)
         self.journal = Journal(_journal_dir(url, journal_dir))
-        self.live = LiveStore(self.sessions, retries, backoff_s, self.fast_sessions,
-                              self.journal, self._lock)
+        self.live = LiveStore(self.sessions, self.fast_sessions, self.journal, self._lock,
+                              retries, backoff_s)
         self._wake = threading.Event()
         self._closed = False
         self._flusher = threading.Thread(target=self._flush_journal, daemon=True,

@@ -71,17 +71,15 @@ def to_person(sv: Services, state: ConversationState, topic: str, need: Need,
                     handoff=packet, pending=pending)
 
 
-def queue_down(sv: Services, state: ConversationState, decision: Decision, at: datetime,
+def queue_down(sv: Services, state: ConversationState, decision: Decision,
                lang: str) -> Decision:
     """The handoff could not join the agents' queue (it is down): a ticket with the
     same packet instead, to the same team, and the citizen told so plainly."""
     assert decision.handoff is not None
-    target = decision.target or "ddh"
-    who = "Den Digitale Hotline" if target == "ddh" else \
-        f"{sv.registry.municipalities[target].name} Kommune"
+    who = replies.team(sv.registry, decision.target or "ddh")
     has_number = state.callback_number is not None
     reply = (f"{replies.t('queue_down', lang, who=who)} "
-             f"{replies.t('ticket_has_number' if has_number else 'ticket_ask_number', lang)}")
+             f"{replies.callback_line(lang, has_number)}")
     return replace(decision, action=Action.TICKET, reply=reply,
                    reason=f"{decision.reason} (queue unavailable: a ticket instead)",
                    handoff=replace(decision.handoff.as_ticket(),
@@ -109,10 +107,8 @@ def hand_over(sv: Services, state: ConversationState, at: datetime, lang: str) -
             reason="not_helped: the call had to end (restart)",
             transcript=[(t.role, t.text) for t in state.transcript], at=at,
             reason_kind=Need.NOT_HELPED)
-    target = packet.target or "ddh"
-    who = "Den Digitale Hotline" if target == "ddh" else \
-        f"{sv.registry.municipalities[target].name} Kommune"
+    who = replies.team(sv.registry, packet.target)
     return Decision(Action.TICKET, topic,
                     f"{sorry} {replies.t('hand_over_ticket', lang, who=who)}",
-                    f"{packet.reason} (the call had to end: a ticket instead)", target=target,
-                    handoff=replace(packet.as_ticket(), target=target), new_handoff=True)
+                    f"{packet.reason} (the call had to end: a ticket instead)",
+                    target=packet.target, handoff=packet.as_ticket(), new_handoff=True)
