@@ -271,6 +271,7 @@ class ConsoleHub:
                                 f"{outcome}: {redact(note).text}"[:1000])
         self.taken.pop(conversation, None)
         self.logs.link.unwatch(conversation, self._watcher(conversation))
+        self._watchers.pop(conversation, None)  # the conversation is over here
         chat = await self.logs.get(conversation)
         if chat is not None:
             await chat.publish({"type": "agent_left", "name": account.name,
