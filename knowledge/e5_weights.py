@@ -16,6 +16,7 @@ directory (name, dtype 0=f32/1=Q4_0, element count, offset, size).
 
 from __future__ import annotations
 
+import functools
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,8 +83,19 @@ class UnigramTokenizer:
         return s if s.startswith(META) else META + s
 
     def ids(self, text: str) -> list[int]:
-        """Best-scoring segmentation; ties go to the earliest split, like the C code."""
+        """Best-scoring segmentation; ties go to the earliest split, like the C code.
+
+        No piece holds the metaspace except at its start, so no piece spans two words
+        and the best segmentation of a text is the best of each word in turn: words are
+        segmented once and remembered (most of a query's cost, and words repeat)."""
         s = self._normalise(text)
+        out: list[int] = []
+        for word in s.split(META)[1:]:
+            out.extend(self._word(META + word))
+        return out
+
+    @functools.lru_cache(maxsize=65536)  # noqa: B019 (one tokenizer per loaded model)
+    def _word(self, s: str) -> tuple[int, ...]:
         n = len(s)
         best = [-1e30] * (n + 1)
         piece = [0] * (n + 1)
@@ -106,7 +118,7 @@ class UnigramTokenizer:
             out.append(unk if piece[i] < 0 else piece[i])
             i = start[i]
         out.reverse()
-        return out
+        return tuple(out)
 
 
 class PackedE5:

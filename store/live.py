@@ -25,33 +25,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from ddh.logging import get_logger
 from store.journal import Journal
 from store.models import ChatEvent, Conversation, ConversationStateRow, Decision
+from store.turn_rows import STATES, StaleState, put_state
 
 log = get_logger(__name__)
 T = TypeVar("T")
 LEASE_S = 15.0  # a turn takes milliseconds; a holder that died is overtaken after this
-
-
-class StaleState(Exception):
-    """Another process wrote the conversation's state since this one read it."""
-
-
-def put_state(s: Session, conversation_id: str, data: dict[str, Any],
-              version: int | None) -> None:
-    """Write a state read at `version` as the next version (inside the caller's
-    transaction); `StaleState` when the stored one is no longer `version`. `None`:
-    whatever is stored is replaced."""
-    row = s.get(ConversationStateRow, conversation_id)
-    now = datetime.now(UTC)
-    if row is None:
-        if version:
-            raise StaleState(conversation_id)
-        s.add(ConversationStateRow(id=conversation_id, version=1, data=data, updated_at=now))
-    elif version is not None and row.version != version:
-        raise StaleState(conversation_id)
-    else:
-        row.version, row.data, row.updated_at = row.version + 1, data, now
-        row.lease_owner = row.lease_until = None  # the turn is written: the lease ends
-    s.flush()
 
 
 class LiveStore:
@@ -126,9 +104,8 @@ class LiveStore:
         """Give the lease back without a written turn (the turn failed)."""
         try:
             with self.fast.begin() as s:
-                s.execute(update(ConversationStateRow).where(
-                    ConversationStateRow.id == conversation_id,
-                    ConversationStateRow.lease_owner == owner).values(
+                s.execute(update(STATES).where(
+                    STATES.c.id == conversation_id, STATES.c.lease_owner == owner).values(
                     lease_owner=None, lease_until=None))
         except SQLAlchemyError as exc:  # it expires by itself
             log.warning("live.release_failed", error=str(exc)[:200])
@@ -264,23 +241,21 @@ class LiveStore:
 
 def _take(s: Session, conversation_id: str, owner: str, ttl_s: float) -> int | None:
     """Take the lease if it is free (or ours, or expired): the state's version; None
-    while another process holds it."""
+    while another process holds it. (Core on the table: this runs on every turn.)"""
     now = datetime.now(UTC)
     until = now + timedelta(seconds=ttl_s)
-    version = s.execute(update(ConversationStateRow).where(
-        ConversationStateRow.id == conversation_id,
-        or_(ConversationStateRow.lease_owner.is_(None), ConversationStateRow.lease_owner == owner,
-            ConversationStateRow.lease_until < now)).values(
+    c = STATES.c
+    version = s.execute(update(STATES).where(
+        c.id == conversation_id,
+        or_(c.lease_owner.is_(None), c.lease_owner == owner, c.lease_until < now)).values(
         lease_owner=owner, lease_until=until, updated_at=now)
-        .returning(ConversationStateRow.version)
-        .execution_options(synchronize_session=False)).scalar()
+        .returning(c.version)).scalar()
     if version is not None:
         return version
-    if s.scalar(select(ConversationStateRow.version).where(
-            ConversationStateRow.id == conversation_id)) is None:  # none yet: a placeholder
-        s.add(ConversationStateRow(id=conversation_id, version=0, data={}, updated_at=now,
-                                   lease_owner=owner, lease_until=until))
-        s.flush()
+    if s.scalar(select(c.version).where(c.id == conversation_id)) is None:
+        # none yet: a placeholder (a second process racing here gets IntegrityError)
+        s.execute(insert(STATES).values(id=conversation_id, version=0, data={},
+                                        updated_at=now, lease_owner=owner, lease_until=until))
         return 0
     return None
 

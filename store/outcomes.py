@@ -23,7 +23,7 @@ from ddh.logging import get_logger
 from ddh.settings import Settings
 from ddh.vocabulary import Action, Outcome
 from store.journal import Journal
-from store.live import LiveStore, StaleState, put_state
+from store.live import LiveStore
 from store.migrate import upgrade
 from store.models import (
     CallbackContact,
@@ -37,6 +37,7 @@ from store.models import (
 from store.records import EndRecord, TurnRecord, record_as_json, record_from_json
 from store.records import HandoffPacket as Packet
 from store.rollup import install_stamp
+from store.turn_rows import StaleState, insert_turn, put_state, upsert_conversation
 
 log = get_logger(__name__)
 
@@ -221,35 +222,8 @@ class OutcomeStore:
             ConversationStateRow.id == rec.conversation_id))
 
     def _write(self, s: Session, rec: TurnRecord) -> None:
-        conv = s.get(Conversation, rec.conversation_id)
-        if conv is None:
-            conv = Conversation(id=rec.conversation_id, channel=str(rec.channel), started_at=rec.at,
-                                language=rec.language, turns=0)
-            s.add(conv)
-        conv.municipality = rec.municipality or conv.municipality
-        conv.municipality_source = rec.municipality_source or conv.municipality_source
-        conv.topic = rec.conversation_topic or conv.topic
-        conv.notice_id = rec.notice_id or conv.notice_id
-        conv.language = rec.language or conv.language
-        conv.last_action = str(rec.action)
-        conv.turns = max(conv.turns or 0, rec.seq)
-        if rec.outcome:
-            conv.outcome = str(rec.outcome)
-        if rec.satisfaction is not None:
-            conv.satisfaction = rec.satisfaction
-        if rec.ended:
-            conv.ended_at = rec.at
-        s.flush()
-        s.add(Turn(conversation_id=rec.conversation_id, seq=2 * rec.seq - 1, role="citizen",
-                   text=rec.citizen_text, at=rec.at, language=rec.language,
-                   pii_kinds=sorted(rec.pii_kinds) or None))
-        s.add(Turn(conversation_id=rec.conversation_id, seq=2 * rec.seq, role="bot",
-                   text=rec.bot_text, at=rec.at, language=rec.language))
-        s.add(Decision(conversation_id=rec.conversation_id, seq=rec.seq, at=rec.at,
-                       action=str(rec.action), topic=rec.topic, municipality=rec.municipality,
-                       target=rec.target, reason=rec.reason, guides=rec.guides or None,
-                       latency_ms=rec.latency_ms, mode=str(rec.mode),
-                       message_id=rec.message_id, result=rec.result))
+        upsert_conversation(s, rec, datetime.now(UTC))  # first: the rows below point to it
+        insert_turn(s, rec)
         if rec.state is not None:
             try:  # (it raises before it changes anything: no savepoint needed)
                 put_state(s, rec.conversation_id, rec.state, rec.state_version)

