@@ -98,14 +98,16 @@ class Frontdesk:
             raise ValueError(f"unknown kommunekode {municipality!r}")
 
     def _held(self, conversation: str, channel: str, called_number: str | None,
-              at: datetime, stored: int | None = None) -> Held:
+              at: datetime, stored: int | None = None, new: bool = False) -> Held:
         """The conversation's state; `stored`: its version in the store, when the
-        caller read it already (with the lease)."""
+        caller read it already (with the lease); `new`: an id just made, which the
+        store cannot know yet (nothing to read)."""
         held = self.states.get(conversation, lambda: ConversationState(
             conversation, Channel(channel), at, called_number=called_number,
             # taken up again after it expired: its turns number on in the store
-            turns=self.store.live.recorded_turns(conversation) if self.store else 0),
-            self._loader(conversation))
+            turns=self.store.live.recorded_turns(conversation)
+            if self.store and not new else 0),
+            None if new else self._loader(conversation))
         if self.store is not None and held.version:
             # Another process may have taken a turn since this copy was read.
             if stored is None:
@@ -114,6 +116,7 @@ class Frontdesk:
                 fresh = self._loader(conversation)()
                 if fresh is not None:
                     held.state, held.version = fresh
+                    held.complete = False  # turns were taken elsewhere
         return held
 
     def _loader(self, conversation: str) -> Callable[[], tuple[ConversationState, int] | None]:
@@ -132,13 +135,14 @@ class Frontdesk:
                 return None
         return load
 
-    def _replayed(self, turn: TurnInput) -> TurnResult | None:
+    def _replayed(self, turn: TurnInput, held: Held) -> TurnResult | None:
         """The result of a message already handled (re-sent after a lost connection,
-        or to another process): from this process's memory, else from the store."""
+        or to another process): from this process's memory, else from the store
+        (unless every turn of the conversation was taken here)."""
         key = (turn.conversation, turn.message_id or "")
         if key in self._answered:
             return replace(self._answered[key], replayed=True)
-        if self.store is None:
+        if self.store is None or (held.complete and key[1] not in held.answered):
             return None
         data = self.store.live.replay(turn.conversation, key[1])
         return replace(TurnResult.from_json(data), replayed=True) if data else None
@@ -161,7 +165,7 @@ class Frontdesk:
             held = self._held(cid, turn.channel, turn.called_number, at, version)
             with held.lock:
                 if turn.message_id:
-                    replayed = self._replayed(turn)
+                    replayed = self._replayed(turn, held)
                     if replayed is not None:
                         log.info("frontdesk.replayed", conversation=cid)
                         return replayed
@@ -172,6 +176,7 @@ class Frontdesk:
                     raise
                 rec.latency_ms = (time.perf_counter() - t0) * 1000
                 if turn.message_id:
+                    held.answered.add(turn.message_id)
                     with self._answered_lock:
                         self._answered[(cid, turn.message_id)] = result
                         while len(self._answered) > ANSWERED_KEPT:
@@ -219,12 +224,14 @@ class Frontdesk:
     # --- opening and closing ---------------------------------------------------------
 
     def open(self, conversation: str, channel: str = "chat", municipality: str | None = None,
-             called_number: str | None = None, at: datetime | None = None) -> str:
+             called_number: str | None = None, at: datetime | None = None,
+             new: bool = False) -> str:
         """Start a conversation before the citizen says anything (chat widget, phone
-        greeting); returns the greeting, which discloses that this is an AI."""
+        greeting); returns the greeting, which discloses that this is an AI. `new`: the
+        caller just made the id (nothing to read from the store)."""
         self._check(channel, municipality)
         at = at or datetime.now(TZ)
-        held = self._held(conversation, channel, called_number, at)
+        held = self._held(conversation, channel, called_number, at, new=new)
         with held.lock:
             state = held.state
             if state.municipality is None:

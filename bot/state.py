@@ -26,6 +26,11 @@ class Held:
     version: int = 0  # the stored version this copy was read at, or written as
     lock: threading.Lock = field(default_factory=threading.Lock)
     touched: float = field(default_factory=time.monotonic)
+    # Every turn of the conversation was taken by this process (it began here and no
+    # other process has written it since): a message id not in `answered` is new,
+    # and the store need not be asked whether it was handled before.
+    complete: bool = False
+    answered: set[str] = field(default_factory=set)  # message ids handled here
 
 
 Load = Callable[[], tuple[ConversationState, int] | None]
@@ -54,7 +59,11 @@ class ConversationStates:
         with self._lock:
             held = self._held.get(conversation_id)  # another thread was quicker
             if held is None:
-                held = Held(*stored) if stored else Held(create())
+                if stored:
+                    held = Held(*stored)
+                else:
+                    state = create()
+                    held = Held(state, complete=state.turns == 0)
                 self._held[conversation_id] = held
             held.touched = now
             self._held.move_to_end(conversation_id)

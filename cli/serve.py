@@ -49,7 +49,10 @@ def serve(
     typer.echo(f"knowledge index: {k.index.count()} chunks ({sync.as_dict()})", err=True)
     app = create_app(settings, knowledge=k, clock=clock)
     config = uvicorn.Config(app, host=host or settings.host, port=port or settings.port,
-                            log_config=None)
+                            log_config=None,
+                            # chat frames are short: compressing them costs CPU and a
+                            # zlib context per socket for little gain
+                            ws_per_message_deflate=False)
     # SIGTERM drains first (gateway/drain.py): turns in flight finish and are delivered.
     DrainingServer(config, app.state.drain, settings.drain_timeout_s).run()
 

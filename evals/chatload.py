@@ -124,25 +124,38 @@ async def conversations(url: str, texts: list[str], n: int, turns: int,
 
 
 async def saturation(url: str, texts: list[str], clients: int, seconds: float,
-                     seed: int = 11) -> tuple[Load, float]:
-    """`clients` citizens writing without pause for `seconds`: (load, wall seconds)."""
+                     seed: int = 11, turns: int = 5) -> tuple[Load, float]:
+    """`clients` citizens writing without pause for `seconds`, each conversation
+    `turns` messages long (then the next one opens, as a real conversation ends):
+    (load, wall seconds). Opening conversations is part of the work measured."""
     rng = random.Random(seed)
     load = Load()
     deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
 
-    async def one(k: int) -> None:
-        async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+    async def one(http: httpx.AsyncClient, k: int) -> None:
+        i = 0
+        while time.perf_counter() < deadline:
             r = await http.post("/api/chat/conversations", json={"municipality": "0751"})
+            r.raise_for_status()
             conv = r.json()
-        async with websockets.connect(url.replace("http://", "ws://") + conv["websocket"],
-                                      open_timeout=60) as ws:
-            i = 0
-            while time.perf_counter() < deadline:
-                rtt = await _turn(ws, f"s{k}-{i}", rng.choice(texts), load)
-                if rtt is not None:
-                    load.rtts.append(rtt)
-                i += 1
+            async with websockets.connect(url.replace("http://", "ws://") + conv["websocket"],
+                                          open_timeout=60) as ws:
+                for _ in range(turns):
+                    if time.perf_counter() >= deadline:
+                        break
+                    rtt = await _turn(ws, f"s{k}-{i}", rng.choice(texts), load)
+                    if rtt is not None:
+                        load.rtts.append(rtt)
+                    i += 1
 
-    t0 = time.perf_counter()
-    await asyncio.gather(*(one(k) for k in range(clients)), return_exceptions=True)
+    async def counted(http: httpx.AsyncClient, k: int) -> None:
+        try:
+            await one(http, k)
+        except Exception as exc:  # every failure counts
+            load.errors.append(f"{type(exc).__name__}: {exc}"[:200])
+
+    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as http:
+        t0 = time.perf_counter()
+        await asyncio.gather(*(counted(http, k) for k in range(clients)))
     return load, time.perf_counter() - t0

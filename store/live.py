@@ -25,10 +25,18 @@ from sqlalchemy.orm import Session, sessionmaker
 from ddh.logging import get_logger
 from store.journal import Journal
 from store.models import ChatEvent, Conversation, ConversationStateRow, Decision
-from store.turn_rows import STATES, StaleState, put_state
+from store.turn_rows import (
+    INSERT_STATE,
+    STATE_VERSION,
+    STATES,
+    StaleState,
+    put_state,
+    take_lease,
+)
 
 log = get_logger(__name__)
 T = TypeVar("T")
+INSERT_EVENTS = insert(ChatEvent.__table__)
 LEASE_S = 15.0  # a turn takes milliseconds; a holder that died is overtaken after this
 
 
@@ -241,21 +249,18 @@ class LiveStore:
 
 def _take(s: Session, conversation_id: str, owner: str, ttl_s: float) -> int | None:
     """Take the lease if it is free (or ours, or expired): the state's version; None
-    while another process holds it. (Core on the table: this runs on every turn.)"""
+    while another process holds it."""
     now = datetime.now(UTC)
     until = now + timedelta(seconds=ttl_s)
-    c = STATES.c
-    version = s.execute(update(STATES).where(
-        c.id == conversation_id,
-        or_(c.lease_owner.is_(None), c.lease_owner == owner, c.lease_until < now)).values(
-        lease_owner=owner, lease_until=until, updated_at=now)
-        .returning(c.version)).scalar()
+    version = take_lease(s, conversation_id, owner, now, until)
     if version is not None:
         return version
-    if s.scalar(select(c.version).where(c.id == conversation_id)) is None:
+    conn = s.connection()
+    if conn.execute(STATE_VERSION, {"cid": conversation_id}).scalar() is None:
         # none yet: a placeholder (a second process racing here gets IntegrityError)
-        s.execute(insert(STATES).values(id=conversation_id, version=0, data={},
-                                        updated_at=now, lease_owner=owner, lease_until=until))
+        conn.execute(INSERT_STATE, {"id": conversation_id, "version": 0, "data": {},
+                                    "updated_at": now, "lease_owner": owner,
+                                    "lease_until": until})
         return 0
     return None
 
@@ -264,7 +269,7 @@ def _insert(s: Session, conversation_id: str, events: list[dict[str, Any]],
             client_id: str | None, first: int, keep: bool = False) -> list[dict[str, Any]]:
     now = datetime.now(UTC)
     out = [event if keep else {**event, "seq": first + i} for i, event in enumerate(events)]
-    s.execute(insert(ChatEvent), [  # one statement (Core): the hot path of every turn
+    s.connection().execute(INSERT_EVENTS, [  # one Core statement: every turn's hot path
         {"conversation_id": conversation_id, "seq": e["seq"], "client_id": client_id,
          "data": e, "at": now} for e in out])
     return out

@@ -5,8 +5,10 @@ the conversation, diff it, flush, stamp) cost more CPU than the turn's own think
 Core statements write the same rows with nothing loaded: the conversation is an
 upsert (`INSERT … ON CONFLICT DO UPDATE`, SQLite and PostgreSQL alike), the turn's two
 transcript lines one statement, the decision one, and the versioned state an
-`UPDATE … WHERE version = :read` that reads no JSON. The rare rows of a turn
-(handoff packets, tickets, callback numbers) stay with the ORM in the same transaction.
+`UPDATE … WHERE version = :read` that reads no JSON. The statements are built once
+(building one, and its cache key, costs more than running it) and run on the
+session's connection, past the ORM's execute. The rare rows of a turn (handoff
+packets, tickets, callback numbers) stay with the ORM in the same transaction.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -25,20 +27,36 @@ CONVERSATIONS = Conversation.__table__
 TURNS = Turn.__table__
 DECISIONS = Decision.__table__
 STATES = ConversationStateRow.__table__
+_S = STATES.c
+
+KEPT = ("municipality", "municipality_source", "topic", "notice_id", "language", "outcome",
+        "satisfaction", "ended_at")  # a turn that does not know one keeps the stored one
+_UPSERTS: dict[str, Any] = {}
+INSERT_TURNS = insert(TURNS)
+INSERT_DECISION = insert(DECISIONS)
+INSERT_STATE = insert(STATES)
+_NEXT = {"version": _S.version + 1, "data": bindparam("data", type_=_S.data.type),
+         "updated_at": bindparam("now", type_=_S.updated_at.type),
+         "lease_owner": None, "lease_until": None}
+REPLACE_STATE = update(STATES).where(_S.id == bindparam("cid")).values(_NEXT)
+NEXT_STATE = update(STATES).where(_S.id == bindparam("cid"),
+                                  _S.version == bindparam("read")).values(_NEXT)
+STATE_VERSION = select(_S.version).where(_S.id == bindparam("cid"))
+TAKE_LEASE = update(STATES).where(
+    _S.id == bindparam("cid"),
+    (_S.lease_owner.is_(None)) | (_S.lease_owner == bindparam("owner"))
+    | (_S.lease_until < bindparam("now", type_=_S.lease_until.type))).values(
+    lease_owner=bindparam("owner"), lease_until=bindparam("until", type_=_S.lease_until.type),
+    updated_at=bindparam("now")).returning(_S.version)
 
 
 class StaleState(Exception):
     """Another process wrote the conversation's state since this one read it."""
 
 
-KEPT = ("municipality", "municipality_source", "topic", "notice_id", "language", "outcome",
-        "satisfaction", "ended_at")  # a turn that does not know one keeps the stored one
-_UPSERTS: dict[str, Any] = {}
-
-
 def _upsert(dialect: str) -> Any:
-    """The conversation upsert, built once per dialect (building one costs more than
-    running it): every value a bound parameter, NULL meaning "keep"."""
+    """The conversation upsert for the dialect: every value a bound parameter, NULL
+    meaning "keep"."""
     if dialect not in _UPSERTS:
         c = CONVERSATIONS.c
         stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(CONVERSATIONS)
@@ -61,27 +79,31 @@ def upsert_conversation(s: Session, rec: TurnRecord, now: datetime) -> None:
              "language": rec.language or "da",
              "outcome": str(rec.outcome) if rec.outcome else None,
              "satisfaction": rec.satisfaction, "ended_at": rec.at if rec.ended else None}
-    s.execute(_upsert(s.get_bind().dialect.name), {
+    conn = s.connection()
+    conn.execute(_upsert(conn.dialect.name), {
         **{k: None if v == "" else v for k, v in known.items()},
         "id": rec.conversation_id, "channel": str(rec.channel), "started_at": rec.at,
-        "turns": rec.seq, "last_action": str(rec.action), "updated_at": now})
+        "turns": rec.seq, "last_action": str(rec.action), "updated_at": now,
+        "agent": None, "queue_wait_s": None})
 
 
 def insert_turn(s: Session, rec: TurnRecord) -> None:
     """The citizen's line, the bot's line and the decision (with the message id and
     result a re-sent message is answered from). A second write of the same turn
     violates the (conversation, seq) keys: the caller's IntegrityError."""
-    s.execute(insert(TURNS), [
+    conn = s.connection()
+    conn.execute(INSERT_TURNS, [
         {"conversation_id": rec.conversation_id, "seq": 2 * rec.seq - 1, "role": "citizen",
          "text": rec.citizen_text, "at": rec.at, "language": rec.language,
          "pii_kinds": sorted(rec.pii_kinds) or None},
         {"conversation_id": rec.conversation_id, "seq": 2 * rec.seq, "role": "bot",
          "text": rec.bot_text, "at": rec.at, "language": rec.language, "pii_kinds": None}])
-    s.execute(insert(DECISIONS).values(
-        conversation_id=rec.conversation_id, seq=rec.seq, at=rec.at, action=str(rec.action),
-        topic=rec.topic, municipality=rec.municipality, target=rec.target, reason=rec.reason,
-        guides=rec.guides or None, latency_ms=rec.latency_ms, mode=str(rec.mode),
-        message_id=rec.message_id, result=rec.result))
+    conn.execute(INSERT_DECISION, {
+        "conversation_id": rec.conversation_id, "seq": rec.seq, "at": rec.at,
+        "action": str(rec.action), "topic": rec.topic, "municipality": rec.municipality,
+        "target": rec.target, "reason": rec.reason, "guides": rec.guides or None,
+        "latency_ms": rec.latency_ms, "mode": str(rec.mode), "message_id": rec.message_id,
+        "result": rec.result})
 
 
 def put_state(s: Session, conversation_id: str, data: dict[str, Any],
@@ -90,14 +112,19 @@ def put_state(s: Session, conversation_id: str, data: dict[str, Any],
     transaction), which also ends the turn's lease; `StaleState` when the stored one
     is no longer `version`. `None`: whatever is stored is replaced."""
     now = datetime.now(UTC)
-    c = STATES.c
-    stmt = update(STATES).where(c.id == conversation_id)
-    if version is not None:
-        stmt = stmt.where(c.version == version)
-    done = s.execute(stmt.values(version=c.version + 1, data=data, updated_at=now,
-                                 lease_owner=None, lease_until=None)).rowcount
-    if done:
+    conn = s.connection()
+    params = {"cid": conversation_id, "data": data, "now": now, "read": version}
+    if conn.execute(REPLACE_STATE if version is None else NEXT_STATE, params).rowcount:
         return
-    if version or s.scalar(select(c.version).where(c.id == conversation_id)) is not None:
+    if version or conn.execute(STATE_VERSION, params).scalar() is not None:
         raise StaleState(conversation_id)  # gone, or written by another process
-    s.execute(insert(STATES).values(id=conversation_id, version=1, data=data, updated_at=now))
+    conn.execute(INSERT_STATE, {"id": conversation_id, "version": 1, "data": data,
+                                "updated_at": now, "lease_owner": None, "lease_until": None})
+
+
+def take_lease(s: Session, conversation_id: str, owner: str, now: datetime,
+               until: datetime) -> int | None:
+    """The state's version with the lease taken, if it was free (or ours, or expired);
+    None: there is no row, or another process holds it."""
+    return s.connection().execute(TAKE_LEASE, {"cid": conversation_id, "owner": owner,
+                                               "now": now, "until": until}).scalar()

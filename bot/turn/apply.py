@@ -14,6 +14,9 @@ from bot.turn.types import CHANNEL_SOURCES, Located
 from ddh.vocabulary import Action, Outcome
 from store.records import TranscriptLine
 
+# The state is written on every turn: its transcript (for handoff packets and
+# summaries) keeps the last 30 exchanges, the store keeps them all (`turns`).
+TRANSCRIPT_KEPT = 60
 OUTCOME_OF = {Action.ANSWER: Outcome.RESOLVED_BOT, Action.HANDOFF: Outcome.HANDOFF,
               Action.TRANSFER: Outcome.TRANSFER, Action.TICKET: Outcome.TICKET,
               Action.REDIRECT: Outcome.REDIRECT, Action.CLARIFY: Outcome.UNRESOLVED}
@@ -90,6 +93,7 @@ def finish(state: ConversationState, decision: Decision, citizen_text: str, repl
     state.disclosed = True
     state.transcript.append(TranscriptLine("citizen", citizen_text))
     state.transcript.append(TranscriptLine("bot", reply))
+    del state.transcript[:-TRANSCRIPT_KEPT]
     state.actions.append(decision.action)
     state.outcome = merge_outcome(state.outcome, decision.action)
     if decision.topic and decision.action not in (Action.CLARIFY, Action.END):

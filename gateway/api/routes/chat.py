@@ -86,7 +86,7 @@ async def open_conversation(body: OpenRequest, request: Request, frontdesk: Fron
         raise HTTPException(status_code=422, detail=f"unknown kommunekode {body.municipality}")
     cid = uuid.uuid4().hex
     greeting = await run_in_threadpool(frontdesk.open, cid, "chat", body.municipality, None,
-                                       clock() if clock else None)
+                                       clock() if clock else None, True)
     _, event = await logs.create(cid, body.municipality, {
         "type": "message", "role": "bot", "text": greeting, "action": None})
     return {"id": cid, "municipality": body.municipality, "greeting": event,
