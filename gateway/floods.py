@@ -8,9 +8,19 @@ it). The counters are `limits`' moving windows, in this process or — when
 `DDH_REDIS_URL` is set — in Redis, so that every gateway process counts together.
 A dead Redis must not lock citizens out: the limits then count in this process until
 it is back (logged).
+
+In this process the windows are `MovingWindows` below, not `limits`' MemoryStorage:
+that one starts a timer thread every 10 ms while hits come in and scans every key on
+each tick, which with a thousand live conversations cost more CPU than the turns'
+own rate checks. Ours prunes a key when it is hit and sweeps stale keys now and then.
 """
 
 from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
 
 from limits import RateLimitItem, parse, storage, strategies
 
@@ -18,6 +28,54 @@ from ddh.logging import get_logger
 from ddh.settings import Settings
 
 log = get_logger(__name__)
+
+
+class MovingWindows:
+    """Moving-window counters in this process: at most `limit.amount` hits in any
+    `limit.get_expiry()` seconds per key (the semantics of `limits`' moving window)."""
+
+    SWEEP_EVERY = 4096  # hits between sweeps of keys nobody has hit for a window
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._hits: dict[tuple[str, ...], deque[float]] = {}
+        self._lock = threading.Lock()
+        self._clock = clock
+        self._since_sweep = 0
+        self._longest = 0.0
+
+    def hit(self, limit: RateLimitItem, *keys: str) -> bool:
+        return self._count(limit, keys, take=True)
+
+    def test(self, limit: RateLimitItem, *keys: str) -> bool:
+        return self._count(limit, keys, take=False)
+
+    def _count(self, limit: RateLimitItem, keys: tuple[str, ...], take: bool) -> bool:
+        now = self._clock()
+        window = float(limit.get_expiry())
+        key = (limit.key_for(), *keys)
+        with self._lock:
+            times = self._hits.get(key)
+            if times is None:
+                times = self._hits[key] = deque()
+            while times and times[0] <= now - window:
+                times.popleft()
+            allowed = len(times) < limit.amount
+            if allowed and take:
+                times.append(now)
+                self._longest = max(self._longest, window)
+                self._since_sweep += 1
+                if self._since_sweep >= self.SWEEP_EVERY:
+                    self._sweep(now)
+            return allowed
+
+    def _sweep(self, now: float) -> None:
+        self._since_sweep = 0
+        stale = [k for k, t in self._hits.items() if not t or t[-1] <= now - self._longest]
+        for k in stale:
+            del self._hits[k]
+
+    def __len__(self) -> int:
+        return len(self._hits)
 
 
 class Floodgate:
@@ -29,7 +87,7 @@ class Floodgate:
         self.per_client: RateLimitItem = parse(per_client)
         self.overall: RateLimitItem = parse(overall)
         self.per_conversation: RateLimitItem = parse(per_conversation)
-        self._local = strategies.MovingWindowRateLimiter(storage.MemoryStorage())
+        self._local = MovingWindows()
         self._shared = strategies.MovingWindowRateLimiter(
             storage.storage_from_string(redis_url)) if redis_url else None
 

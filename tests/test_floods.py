@@ -13,10 +13,11 @@ import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from limits import parse
 
 from bot.frontdesk import Frontdesk
 from gateway.app import create_app
-from gateway.floods import Floodgate
+from gateway.floods import Floodgate, MovingWindows
 from store.outcomes import OutcomeStore, database_url
 from tests.chat_client import ask
 from tests.servers import redis_server, serve_app
@@ -35,6 +36,37 @@ def test_the_limits_count_as_configured(per_client, overall, clients):
         if ok:
             opened[c] = opened.get(c, 0) + 1
             total += 1
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(1, 5), st.integers(1, 30),
+       st.lists(st.tuples(st.floats(0, 12), st.integers(0, 4), st.booleans()), max_size=80))
+def test_moving_windows_match_a_brute_force_count(amount, seconds, events):
+    """In this process the windows are our own (gateway/floods.py): any hit sequence,
+    time moving on by random steps, gives what counting every earlier hit gives."""
+    now = [0.0]
+    windows = MovingWindows(clock=lambda: now[0])
+    windows.SWEEP_EVERY = 3  # sweeping often must not change an answer
+    limit = parse(f"{amount} per {seconds} seconds")
+    taken: dict[int, list[float]] = {}
+    for step, key, take in events:
+        now[0] += step
+        recent = [t for t in taken.get(key, []) if t > now[0] - seconds]
+        expected = len(recent) < amount
+        got = windows.hit(limit, str(key)) if take else windows.test(limit, str(key))
+        assert got == expected
+        if got and take:
+            taken.setdefault(key, []).append(now[0])
+
+
+def test_stale_keys_are_swept_so_ended_conversations_cost_no_memory():
+    now = [0.0]
+    windows = MovingWindows(clock=lambda: now[0])
+    limit = parse("8 per 10 seconds")
+    for i in range(2 * MovingWindows.SWEEP_EVERY):
+        now[0] += 0.01
+        windows.hit(limit, "message", f"conversation-{i}")
+    assert len(windows) <= 1001  # swept at the last hit: only the last 10 s (1,000) kept
 
 
 def gateway(knowledge, tmp_path, **limits):
