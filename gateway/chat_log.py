@@ -25,6 +25,10 @@ from store.live import LiveStore
 
 # Events that make a conversation live between a citizen and an agent.
 LIVE_TYPES = ("agent_joined", "agent_left")
+# Signs of life while a person has the chat (typing, online/offline): carried live,
+# never logged; typing at most once a second per side.
+SIGNAL_TYPES = ("typing", "presence")
+TYPING_EVERY_S = 1.0
 
 
 @dataclass
@@ -40,6 +44,7 @@ class ConversationLog:
     agent: str | None = None
     listeners: set[asyncio.Queue] = field(default_factory=set)  # the citizen's sockets
     link: LiveLink = field(default_factory=LiveLink)  # to the other gateway processes
+    signalled: dict[str, float] = field(default_factory=dict)  # side → last typing sent
 
     def listen(self, queue: asyncio.Queue) -> None:
         """A citizen's socket on this process: it gets what other processes log too."""
@@ -52,8 +57,30 @@ class ConversationLog:
         if not self.listeners:
             self.link.unwatch(self.id, self._remote)
 
+    async def signal(self, event: dict[str, Any]) -> bool:
+        """A sign of life from one side (`role` "citizen" or "agent"): to the
+        citizen's sockets here when it is the agent's, and to the other processes.
+        Not logged. False: a typing sign within a second of the last, dropped."""
+        role = event.get("role", "")
+        if event.get("type") == "typing":
+            now = time.monotonic()
+            if now - self.signalled.get(role, -TYPING_EVERY_S) < TYPING_EVERY_S:
+                return False
+            self.signalled[role] = now
+        if role == "agent":
+            for queue in list(self.listeners):
+                queue.put_nowait(event)
+        await self.link.publish(self.id, event, {"signal": True, "agent": self.agent})
+        return True
+
     async def _remote(self, event: dict[str, Any], meta: dict[str, Any]) -> None:
-        """An event another process logged (an agent's message, a takeover)."""
+        """An event another process logged (an agent's message, a takeover), or a
+        sign of life from the agent there."""
+        if meta.get("signal"):
+            if event.get("role") == "agent":
+                for queue in list(self.listeners):
+                    queue.put_nowait(event)
+            return
         if event.get("seq") == len(self.events) + 1:
             self.events.append(event)
         self._follow(event, meta.get("agent"))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -104,8 +104,8 @@ class ConsoleHub:
                                                        Awaitable[None]]:
         """The one handler per conversation (so that it can be unwatched again)."""
         if conversation not in self._watchers:
-            async def handler(event: dict[str, Any], _meta: dict[str, Any]) -> None:
-                await self._from_citizen(conversation, event)
+            async def handler(event: dict[str, Any], meta: dict[str, Any]) -> None:
+                await self._from_citizen(conversation, event, meta)
             self._watchers[conversation] = handler
         return self._watchers[conversation]
 
@@ -134,16 +134,20 @@ class ConsoleHub:
                                      time.time()))
             self.notify()
             # chats this agent took before a restart, or on another process: theirs here
-            task = self._loop.create_task(self._restore(account))
-            self._restoring.add(task)
-            task.add_done_callback(self._restoring.discard)
+            self._later(self._restore(account))
         return queue
+
+    def _later(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = self._loop.create_task(coro)
+        self._restoring.add(task)
+        task.add_done_callback(self._restoring.discard)
 
     async def _restore(self, account: Account) -> None:
         try:
             mine = await run_in_threadpool(self.store.taken_by_agent, account.username)
             for conversation in mine:
                 await self.mine(account, conversation)
+            await self._agent_presence(account.username, True)
         except Exception as exc:  # the store is down: restored on their next action
             log.warning("console.restore_failed", error=str(exc)[:200])
 
@@ -154,6 +158,7 @@ class ConsoleHub:
             self.sockets.pop(account.username, None)
             if self.desk.agent(account.username) is not None:
                 self.desk.set_state(account.username, "away")
+                self._later(self._agent_presence(account.username, False))
             self.notify()
 
     def _to_agent(self, username: str, event: dict[str, Any]) -> None:
@@ -216,9 +221,44 @@ class ConsoleHub:
             self._to_agent(taken.agent, {"type": "message", "conversation": conversation,
                                          "role": "citizen", "text": text})
 
-    async def _from_citizen(self, conversation: str, event: dict[str, Any]) -> None:
-        if event.get("role") == "citizen" and event.get("type") == "message":
+    def signal_agent_of(self, conversation: str, event: dict[str, Any]) -> None:
+        """A citizen's sign of life (typing, online/offline), to the agent who has the
+        conversation on this process."""
+        taken = self.taken.get(conversation)
+        if taken is not None:
+            self._to_agent(taken.agent, {**event, "conversation": conversation})
+
+    async def _from_citizen(self, conversation: str, event: dict[str, Any],
+                            meta: dict[str, Any]) -> None:
+        if event.get("role") != "citizen":
+            return
+        if meta.get("signal"):
+            self.signal_agent_of(conversation, event)
+        elif event.get("type") == "message":
             self.to_agent_of(conversation, event.get("text", ""))
+
+    async def agent_signal(self, account: Account, conversation: str,
+                           event: dict[str, Any]) -> bool:
+        """The agent's sign of life (typing) to the citizen, on whatever process the
+        citizen's page is."""
+        taken = await self.mine(account, conversation)
+        if taken is None or taken.agent != account.username:
+            return False
+        chat = await self.logs.get(conversation)
+        if chat is not None:
+            await chat.signal({**event, "role": "agent", "name": account.name})
+        return True
+
+    async def _agent_presence(self, username: str, online: bool) -> None:
+        """Tell the citizens of this agent's taken chats that their agent's console
+        came or went (a reload, a lost connection)."""
+        for conversation, taken in list(self.taken.items()):
+            if taken.agent != username:
+                continue
+            chat = await self.logs.get(conversation)
+            if chat is not None:
+                await chat.signal({"type": "presence", "role": "agent", "online": online,
+                                   "name": taken.name})
 
     async def mine(self, account: Account, conversation: str) -> Taken | None:
         """The conversation this agent has taken — here, or on another process or
@@ -359,6 +399,18 @@ def store_of(frontdesk: Frontdesk) -> OutcomeStore:
     if frontdesk.store is None:
         raise RuntimeError("a live chat with an agent needs an outcome store")
     return frontdesk.store
+
+
+async def citizen_signal(chat: ConversationLog, event: dict[str, Any],
+                         hub: ConsoleHub | None) -> None:
+    """A citizen's sign of life (typing, page open or closed) while a person has the
+    chat: to the agent on this process, and over the link to theirs. Before a person
+    has the chat there is nobody to tell."""
+    if chat.agent is None:
+        return
+    event = {**event, "role": "citizen"}
+    if await chat.signal(event) and hub is not None:
+        hub.signal_agent_of(chat.id, event)
 
 
 async def citizen_says(store: OutcomeStore, chat: ConversationLog, client_id: str,

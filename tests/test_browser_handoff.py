@@ -73,9 +73,13 @@ def test_citizen_to_agent_and_back(knowledge, tmp_path):
         citizen.get_by_text("Anne Agent fra Den Digitale Hotline er nu med i samtalen.") \
             .first.wait_for(timeout=10_000)
         agent.get_by_label("Svar til borgeren").fill("Hej, jeg hjælper dig med Digital Post.")
+        citizen.locator("#typing").wait_for(state="visible", timeout=10_000)  # agent writes
         agent.get_by_role("button", name="Send", exact=True).click()
         citizen.locator("li.msg--agent", has_text="jeg hjælper dig").wait_for(timeout=10_000)
+        citizen.locator("#typing").wait_for(state="hidden", timeout=10_000)
 
+        citizen.get_by_label("Din besked").fill("tusind")  # the agent sees them write
+        agent.get_by_text("Borgeren skriver …").wait_for(timeout=10_000)
         citizen.get_by_label("Din besked").fill("tusind tak")
         citizen.keyboard.press("Enter")
         agent.locator("#transcript li", has_text="tusind tak").wait_for(timeout=10_000)

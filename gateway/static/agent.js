@@ -62,6 +62,7 @@
     const reason = ev.reason && !/^Årsag:/m.test(ev.summary) ? `\nÅrsag: ${ev.reason}` : "";
     $("packet").textContent = `${ev.summary}${reason}\nVentede ${Math.round(ev.waited_s)} s · ${ev.channel}`;
     $("transcript").replaceChildren();
+    $("citizen-state").textContent = "";
     for (const t of ev.transcript) {
       line(t.role, t.text);
       if (t.role === "citizen") active.lastCitizen = t.text;
@@ -92,6 +93,25 @@
     }
   }
 
+  // The citizen's signs of life: writing now, or the page closed (not logged).
+  let citizenTimer = null;
+  function citizenState(ev) {
+    clearTimeout(citizenTimer);
+    if (ev.type === "typing") {
+      $("citizen-state").textContent = "Borgeren skriver …";
+      citizenTimer = setTimeout(() => { $("citizen-state").textContent = ""; }, 6000);
+    } else {
+      $("citizen-state").textContent = ev.online ? "" : "Borgeren har lukket chatten eller mistet forbindelsen.";
+    }
+  }
+
+  let typingSent = 0;
+  function typing() {  // the citizen sees that the agent writes, at most every 2 s
+    if (!active || !ws || ws.readyState !== WebSocket.OPEN || Date.now() - typingSent < 2000) return;
+    typingSent = Date.now();
+    ws.send(JSON.stringify({ type: "typing", conversation: active.conversation }));
+  }
+
   function send(text) {
     ws.send(JSON.stringify({ type: "message", conversation: active.conversation, text }));
     line("agent", text);
@@ -106,10 +126,14 @@
       else if (ev.type === "accepted") open(ev);
       else if (ev.type === "message" && active && ev.conversation === active.conversation) {
         line(ev.role, ev.text);
+        if (ev.role === "citizen") citizenState({ type: "presence", online: true });
         if (ev.text.split(/\s+/).length >= 3) {  // "tak" needs no new suggestions
           active.lastCitizen = ev.text;
           assist();
         }
+      } else if ((ev.type === "typing" || ev.type === "presence") && active
+                 && ev.conversation === active.conversation) {
+        citizenState(ev);
       } else if (ev.type === "assist") showAssist(ev.guides);
       else if (ev.type === "wrapped" && ev.ok) {
         active = null;
@@ -151,6 +175,8 @@
     const text = $("reply-text").value.trim();
     if (text && active) { send(text); $("reply-text").value = ""; }
   });
+
+  $("reply-text").addEventListener("input", typing);
 
   $("route").addEventListener("submit", (e) => {
     e.preventDefault();

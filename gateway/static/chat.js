@@ -15,6 +15,7 @@
   const scores = document.getElementById("scores");
   let conv = JSON.parse(sessionStorage.getItem(key) || "null");
   let ws = null, lastSeq = 0, retry = 0;
+  let agentOn = false, typingSent = 0, typingTimer = null;  // a person has the chat
   const pending = new Map();   // client id -> text, until answered
   const shown = new Set();     // seqs rendered
 
@@ -27,6 +28,8 @@
   }
 
   function render(ev) {
+    if (ev.type === "agent_joined") agentOn = true;
+    if (ev.type === "agent_left") agentOn = false;
     if (ev.seq && shown.has(ev.seq)) return;
     if (ev.seq) { shown.add(ev.seq); lastSeq = Math.max(lastSeq, ev.seq); save(); }
     const li = document.createElement("li");
@@ -54,7 +57,17 @@
   }
 
   function onEvent(ev) {
-    if (ev.type === "typing") { typing.hidden = false; return; }
+    if (ev.type === "typing") {
+      typing.hidden = false;
+      // a person may stop writing without sending: the sign goes after a while
+      clearTimeout(typingTimer);
+      if (ev.role === "agent") typingTimer = setTimeout(() => { typing.hidden = true; }, 6000);
+      return;
+    }
+    if (ev.type === "presence" && ev.role === "agent") {
+      status.textContent = ev.online ? "" : "Medarbejderen har mistet forbindelsen et øjeblik. Dine beskeder bliver gemt.";
+      return;
+    }
     if (ev.type === "delta") return;  // the full message follows; deltas are for live rendering
     if (ev.type === "error") { status.textContent = ev.message; typing.hidden = true; return; }
     if (ev.type === "message") {
@@ -134,6 +147,11 @@
     const text = input.value.trim();
     if (!text) return;
     input.value = ""; send(text); input.focus();
+  });
+  input.addEventListener("input", () => {  // the agent sees that the citizen writes
+    if (!agentOn || !ws || ws.readyState !== WebSocket.OPEN || Date.now() - typingSent < 2000) return;
+    typingSent = Date.now();
+    ws.send(JSON.stringify({ type: "typing" }));
   });
   input.addEventListener("keydown", e => {
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); }

@@ -3,8 +3,12 @@
 Protocol (JSON text frames), client → server:
   {"type": "message", "id": "<client message id>", "text": "..."}
   {"type": "resume", "since": <last seq seen>}
+  {"type": "typing"}                    the citizen is writing (passed on to the agent
+                                        who has the chat; ignored before that)
 server → client:
   {"type": "typing"}                                    the bot is composing
+  {"type": "typing", "role": "agent", "name": ...}      the agent is writing
+  {"type": "presence", "role": "agent", "online": b}   the agent's console came or went
   {"type": "delta", "reply_to": id, "text": "..."}      the reply, streamed in pieces
   {"type": "message", "seq": n, "role": "bot"|"citizen", "text": ..., ...}  logged events
   {"type": "error", "code": "...", "message": "..."}
@@ -16,6 +20,7 @@ log, not processed twice. A malformed frame closes only its own connection.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import uuid
@@ -48,7 +53,7 @@ from gateway.api.deps import (
     SettingsDep,
     origin_allowed,
 )
-from gateway.console import ConsoleHub, citizen_says, store_of
+from gateway.console import ConsoleHub, citizen_says, citizen_signal, store_of
 from gateway.floods import Floodgate
 
 router = APIRouter(prefix="/chat", tags=["chat"])
@@ -136,6 +141,8 @@ async def chat_socket(ws: WebSocket, conversation_id: str, frontdesk: FrontdeskD
     await ws.accept()
     pushed: asyncio.Queue = asyncio.Queue()  # events from a person in the console
     chat.listen(pushed)
+    if len(chat.listeners) == 1:  # the page is back: the agent sees it
+        await citizen_signal(chat, {"type": "presence", "online": True}, console())
 
     async def forward() -> None:
         while True:
@@ -148,8 +155,9 @@ async def chat_socket(ws: WebSocket, conversation_id: str, frontdesk: FrontdeskD
             try:
                 frame = json.loads(raw)
                 if not isinstance(frame, dict) or frame.get("type") not in ("message",
-                                                                             "resume"):
-                    raise ValueError("expected a message or resume frame")
+                                                                             "resume",
+                                                                             "typing"):
+                    raise ValueError("expected a message, resume or typing frame")
             except ValueError as exc:
                 await ws.send_json({"type": "error", "code": "malformed", "message": str(exc)})
                 await ws.close(code=1003, reason="malformed frame")
@@ -157,6 +165,9 @@ async def chat_socket(ws: WebSocket, conversation_id: str, frontdesk: FrontdeskD
             if frame["type"] == "resume":
                 for event in await chat.since(int(frame.get("since") or 0)):
                     await ws.send_json(event)
+                continue
+            if frame["type"] == "typing":  # not logged, at most once a second
+                await citizen_signal(chat, {"type": "typing"}, console())
                 continue
             if drain.draining:  # not started here: the page re-sends it after reconnecting
                 await ws.close(code=RESTARTING, reason="restarting")
@@ -168,6 +179,9 @@ async def chat_socket(ws: WebSocket, conversation_id: str, frontdesk: FrontdeskD
     finally:
         chat.unlisten(pushed)
         forwarder.cancel()
+        if not chat.listeners:  # the page closed or lost its connection
+            with contextlib.suppress(Exception):
+                await citizen_signal(chat, {"type": "presence", "online": False}, console())
 
 
 async def _message(ws: WebSocket, frame: dict[str, Any], chat: Any, frontdesk: Any,

@@ -7,12 +7,16 @@ refused (Origin must be this host). Frames from the agent:
 `{"type": "assist", "conversation": ID, "text": ...}`,
 `{"type": "wrapup", "conversation": ID, "outcome": "resolved_agent", "note": ...}`,
 `{"type": "ticket", "conversation": ID, "target": "0751", "note": ..., "phone": ...}`,
-`{"type": "transfer", "conversation": ID, "target": "0751"}`, `{"type": "callbacks"}`.
+`{"type": "transfer", "conversation": ID, "target": "0751"}`, `{"type": "callbacks"}`,
+`{"type": "typing", "conversation": ID}` (shown to the citizen; not logged).
 Frames to the agent: `queue`, `accepted`, `message`, `assist`, `wrapped`, `ticket`,
-`transferred`, `callbacks`, `error`. Queue entries and `accepted` carry the handoff's
-`reason_kind` and `reason` (its Danish name, the packet's "Årsag"); `assist` carries
-guides ranked by the conversation the agent took, not only by `text`
-(handoff/assist.py).
+`transferred`, `callbacks`, `error`, and the citizen's signs of life:
+`{"type": "typing", "conversation": ID, "role": "citizen"}` and
+`{"type": "presence", "conversation": ID, "role": "citizen", "online": bool}` (the
+page opened or closed), whichever process the citizen's page is on. Queue entries and
+`accepted` carry the handoff's `reason_kind` and `reason` (its Danish name, the
+packet's "Årsag"); `assist` carries guides ranked by the conversation the agent took,
+not only by `text` (handoff/assist.py).
 A malformed frame closes only this socket.
 """
 
@@ -86,6 +90,8 @@ async def _command(ws: WebSocket, hub: ConsoleHub, who: SignedIn,
     elif kind == "message":
         if not await hub.agent_says(account, str(frame["conversation"]), str(frame["text"])):
             await ws.send_json({"type": "error", "message": "ikke din samtale"})
+    elif kind == "typing":
+        await hub.agent_signal(account, str(frame["conversation"]), {"type": "typing"})
     elif kind == "assist":
         guides = await run_in_threadpool(hub.assist, account, str(frame["conversation"]),
                                          str(frame["text"]), frame.get("municipality"))
