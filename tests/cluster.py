@@ -42,15 +42,20 @@ class Gateway:
     port: int
     env: dict[str, str]
     proc: subprocess.Popen | None = None
+    log: Path | None = None  # its output, appended over restarts
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 180) -> None:
-        self.proc = subprocess.Popen([DDH, "serve", "--port", str(self.port)], cwd=ROOT,
-                                     env=self.env, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
+        out = self.log.open("ab") if self.log else subprocess.DEVNULL
+        try:
+            self.proc = subprocess.Popen([DDH, "serve", "--port", str(self.port)], cwd=ROOT,
+                                         env=self.env, stdout=out, stderr=subprocess.STDOUT)
+        finally:
+            if self.log:
+                out.close()
         if not wait_ok(f"{self.url}/readyz", timeout=timeout):
             self.proc.kill()
             raise RuntimeError(f"gateway on {self.port} did not become ready")
@@ -118,6 +123,9 @@ def cluster(n: int = 3, extra_env: dict[str, str] | None = None) -> Iterator[Clu
     gateways: list[Gateway] = []
     with contextlib.ExitStack() as stack:
         stack.callback(shutil.rmtree, tmp, ignore_errors=True)
+        keep = os.environ.get("DDH_CLUSTER_LOGS")  # a folder to keep the gateways' logs in
+        if keep:  # (copied after they stopped)
+            stack.callback(lambda: [shutil.copy(g.log, keep) for g in gateways if g.log])
         db = stack.enter_context(postgres_server())
         redis = stack.enter_context(redis_server())
         stack.callback(_stop_all, procs, gateways)  # first of all: gateways, then the rest
@@ -135,7 +143,9 @@ def cluster(n: int = 3, extra_env: dict[str, str] | None = None) -> Iterator[Clu
                "DDH_CHROMA_URL": chroma, "DDH_DATA_DIR": str(tmp / "var"),
                "DDH_GUIDES_DIR": str(corpus), "DDH_LOG_LEVEL": "WARNING",
                **(extra_env or {})}
-        gateways += [Gateway(free_port(), env) for _ in range(n)]
+        gateways += [Gateway(free_port(), env, log=tmp / f"gateway-{i}.log")
+                     for i in range(1, n + 1)]
+
         gateways[0].start()  # builds the index on the Chroma server
         for g in gateways[1:]:
             g.start()

@@ -8,10 +8,20 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
-from bot.stt_model import ModelError, assemble_whisper_base, model_dir, resolve_device
+from bot.stt_model import (
+    ModelError,
+    assemble_whisper_base,
+    bundled_parts,
+    model_dir,
+    resolve_device,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
@@ -36,3 +46,19 @@ def test_configured_model_must_be_a_model_directory(tmp_path):
     with pytest.raises(ModelError, match=r"model\.bin"):
         model_dir(tmp_path, tmp_path)
     assert resolve_device("cpu") == "cpu"
+
+
+def test_processes_sharing_a_data_directory_assemble_the_model_once(tmp_path):
+    """Gateway processes on one data directory start at once (the scale-out shape):
+    each gets a whole model, none fails on another's half-written file."""
+    dest = tmp_path / "whisper-base"
+    code = ("import sys; from pathlib import Path; from bot.stt_model import "
+            "assemble_whisper_base as a; print(a(Path(sys.argv[1])))")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(dest)], cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(4)]
+    results = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4, [err for _, err in results]
+    parts, _ = bundled_parts()
+    assert (dest / "model.bin").stat().st_size == sum(p.stat().st_size for p in parts)
+    assert not list(dest.glob("*.tmp"))
