@@ -150,14 +150,15 @@ class LiveStore:
     def lapsed_calls(self, before: datetime, limit: int = 500) -> list[str]:
         """Calls not ended whose state nobody has touched since `before` and whose
         lease is not live: the process holding them died (a live call renews its lease,
-        and with it the state's stamp, every few seconds)."""
+        and with it the state's stamp, every few seconds). Read from the state itself:
+        a call that died before its first turn was recorded has no conversation row
+        yet, and still counts. (An ended conversation's state is deleted.)"""
+        row = ConversationStateRow
         with self.sessions() as s:
-            return list(s.scalars(select(ConversationStateRow.id).join(
-                Conversation, Conversation.id == ConversationStateRow.id).where(
-                Conversation.channel == "voice", Conversation.ended_at.is_(None),
-                ConversationStateRow.version > 0, ConversationStateRow.updated_at < before,
-                or_(ConversationStateRow.lease_until.is_(None),
-                    ConversationStateRow.lease_until < before)).limit(limit)).all())
+            return list(s.scalars(select(row.id).where(
+                row.data["channel"].as_string() == "voice",
+                row.version > 0, row.updated_at < before,
+                or_(row.lease_until.is_(None), row.lease_until < before)).limit(limit)).all())
 
     def drop_placeholders(self, before: datetime) -> None:
         """Leases of turns that never wrote a state (they failed), long expired."""

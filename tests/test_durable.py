@@ -198,14 +198,18 @@ def test_a_call_whose_process_died_is_recorded_as_dropped(knowledge, url):
         desk.open(cid, "voice", "0751")
         desk.handle(TurnInput(cid, "jeg har mistet mit pas", Channel.VOICE, "0751"))
         desk.keep_alive(cid, ttl_s=0.5)
+    # one that died while the caller was still on their first question: greeted only
+    dead.open("call-greeted", "voice", "0751")
+    dead.keep_alive("call-greeted", ttl_s=0.5)
     for _ in range(8):  # only the living one keeps renewing
         time.sleep(0.2)
         alive.keep_alive("call-alive", ttl_s=0.5)
     other = process(knowledge, url)
-    assert other.expire_dropped(lease_s=1.0) == 1
+    assert other.expire_dropped(lease_s=1.0) == 2
     assert other.store is not None
-    ended = other.store.conversation("call-dead")
-    assert ended["outcome"] == "dropped" and ended["ended_at"] is not None
+    for cid in ("call-dead", "call-greeted"):
+        ended = other.store.conversation(cid)
+        assert ended["outcome"] == "dropped" and ended["ended_at"] is not None
     assert other.store.conversation("call-alive")["ended_at"] is None
     assert other.expire_dropped(lease_s=1.0) == 0  # recorded once
 
