@@ -149,9 +149,12 @@ def main() -> int:
             logged = dict(db.execute(text(
                 "SELECT conversation_id, count(*) FROM chat_events "
                 "WHERE client_id IS NOT NULL GROUP BY conversation_id")).all())
+            # one case per need: two tickets of one conversation to the same team about
+            # the same topic are a duplicate (a turn run twice, or a need sent twice)
             tickets = db.execute(text(
-                "SELECT conversation_id, count(*) FROM handoffs WHERE kind = 'ticket' "
-                "GROUP BY conversation_id HAVING count(*) > 1")).all()
+                "SELECT conversation_id, target, topic, count(*) FROM handoffs "
+                "WHERE kind = 'ticket' GROUP BY conversation_id, target, topic "
+                "HAVING count(*) > 1")).all()
             outcomes = dict(db.execute(text(
                 "SELECT id, outcome FROM conversations")).all())
             call_decisions = db.execute(text(
@@ -191,7 +194,6 @@ def main() -> int:
               f"{row.outcome if row else None}, ended "
               f"{row is not None and row.ended_at is not None}")
     print(f"  calls handed over with a word while draining: {len(handed)}")
-    print("  callers:", calls, "stored:", [tuple(r) for r in call_rows])
     if errors:
         print("  first client error:", errors[0])
     killed = stored.get(conversation_id("twilio", calls[1]["sid"]))

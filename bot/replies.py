@@ -110,6 +110,12 @@ T = {
         "en": "{who} is closed right now. I have passed on your request, and you will hear "
               "from them by {when}.",
     },
+    "ticket_exists": {
+        "da": "Din henvendelse er allerede sendt videre til {who}, og du hører fra dem "
+              "senest {when}. Jeg sender den ikke igen.",
+        "en": "Your request has already been passed on to {who}, and you will hear from "
+              "them by {when}. I will not send it again.",
+    },
     "hand_over": {
         "da": "Jeg er nødt til at afslutte opkaldet, fordi vores system genstarter.",
         "en": "I have to end the call, because our system is restarting.",
@@ -307,9 +313,11 @@ def callback_line(lang: str, has_number: bool) -> str:
 
 
 def ticket(registry: Registry, target: str, next_open: datetime | None, now: datetime,
-           lang: str, has_number: bool) -> str:
+           lang: str, has_number: bool, exists: bool = False) -> str:
+    """A ticket made now, or (`exists`) the one already made in this conversation."""
     when = spoken_when(next_open, now) if next_open else "næste hverdag"
-    text = t("ticket", lang, who=team(registry, target), when=when)
+    text = t("ticket_exists" if exists else "ticket", lang, who=team(registry, target),
+             when=when)
     return f"{text} {callback_line(lang, has_number)}"
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+import uuid
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.frontdesk import Frontdesk, TurnInput
 from ddh.vocabulary import Action, HandoffReason
@@ -191,4 +194,36 @@ def test_frontdesk_ticket_lands_in_the_outbox_with_the_callback_number(knowledge
     line = json.loads((tmp_path / "outbox" / "tickets.jsonl").read_text().splitlines()[0])
     assert line["ticket"]["target"] == "0615" and line["callback_phone"].endswith("28123456")
     assert "28 12 34 56" not in json.dumps(line["ticket"])  # only in the callback field
+    store.close()
+
+
+ASK_PERSON = ["kan jeg tale med en medarbejder", "jeg vil gerne tale med et menneske",
+              "giv mig en rigtig person", "kan jeg få fat i en sagsbehandler"]
+
+
+@settings(max_examples=12, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(ASK_PERSON), min_size=2, max_size=4),
+       st.sampled_from(["0615", "0751", "0101"]))
+def test_asking_again_for_a_person_after_hours_opens_no_second_case(knowledge, tmp_path,
+                                                                     asks, municipality):
+    """After hours each request for a person becomes a ticket: asked again for the same
+    need in the same conversation, the citizen is told it has been sent, and the
+    municipality gets one case, not one per request. A new need gets its own."""
+    store = OutcomeStore(database_url(None, tmp_path / uuid.uuid4().hex))
+    desk = Frontdesk(knowledge, store)
+    at = datetime(2026, 11, 28, 23, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))  # Saturday
+    cid = uuid.uuid4().hex
+    first = desk.handle(TurnInput(cid, f"{asks[0]} om mit pas", municipality=municipality,
+                                  at=at))
+    assert first.action == Action.TICKET
+    for ask in asks[1:]:
+        again = desk.handle(TurnInput(cid, ask, municipality=municipality, at=at))
+        assert again.action == Action.TICKET
+        assert again.reply.startswith("Din henvendelse er allerede sendt videre")
+    assert [h["kind"] for h in store.conversation(cid)["handoffs"]] == ["ticket"]
+    other = desk.handle(TurnInput(cid, "jeg vil gerne tale med en om mit kørekort",
+                                  municipality=municipality, at=at))
+    assert other.action == Action.TICKET and "allerede" not in other.reply
+    assert len(store.conversation(cid)["handoffs"]) == 2
     store.close()

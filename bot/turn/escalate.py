@@ -45,9 +45,21 @@ def to_person(sv: Services, state: ConversationState, topic: str, need: Need,
                         pending=Pending(Ask.MUNICIPALITY, topic, need))
     action = esc.action
     target = esc.target or "ddh"
+    next_open = esc.opening.next_open if esc.opening else None
+    sent = state.last_ticket
+    if action == Action.TICKET and sent is not None and sent.target == target and \
+            sent.topic == topic:
+        # Asked again for the same thing: the case is with them already. A second
+        # ticket would open a second case at the municipality for one need.
+        has_number = state.callback_number is not None
+        return Decision(Action.TICKET, topic,
+                        replies.ticket(sv.registry, target, next_open, at, lang, has_number,
+                                       exists=True),
+                        "a ticket for this need was already sent: not a second one",
+                        found, target=target, handoff=sent, new_handoff=False,
+                        pending=None if has_number else Pending(Ask.CALLBACK))
     guides = sv.retriever.guides
     titles = [guides[g].title for g in state.last_guides if g in guides]
-    next_open = esc.opening.next_open if esc.opening else None
     packet = build_packet(
         sv.registry, kind=action, target=target, topic=topic,
         municipality=state.municipality, channel=state.channel,
