@@ -45,6 +45,13 @@ ENV = {"DDH_CHAT_RATE_LIMIT": "1000",  # the saturation clients write without pa
 CORES = os.cpu_count() or 1
 
 
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) jiffies of the whole machine so far (/proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return float(sum(fields) - idle), float(sum(fields))
+
+
 def server_ms(database_url: str, since: float) -> list[float]:
     engine = create_engine(database_url)
     with engine.connect() as db:
@@ -64,10 +71,11 @@ def run_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
                                                tuple(args.think), args.open_per_s))
         cpu = cpu_seconds(pids) - cpu0
         server = server_ms(c.database_url, since)
-        cpu1 = cpu_seconds(pids)
+        cpu1, busy0 = cpu_seconds(pids), machine_busy()
         sat, sat_wall = asyncio.run(saturation(c.url, TEXTS, args.saturation_clients,
                                                args.saturation_s))
         sat_cpu = cpu_seconds(pids) - cpu1
+        busy = [b - a for a, b in zip(busy0, machine_busy(), strict=True)]
     turns = max(1, load.turns)
     return {
         "processes": n, "conversations": args.conversations, "turns": load.turns,
@@ -78,6 +86,10 @@ def run_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
         "cpu_ms_per_turn": cpu * 1000 / turns,
         "sat_turns_per_s": sat.turns / sat_wall, "sat_errors": len(sat.errors),
         "sat_cpu_ms_per_turn": sat_cpu * 1000 / max(1, sat.turns),
+        # where the cores went at saturation: the gateways' share, and the machine's
+        # (the store, Redis, the balancer and the load client share the same cores)
+        "sat_gateway_cores": sat_cpu / sat_wall,
+        "sat_machine_busy": busy[0] / max(1e-9, busy[1]),
         "first_error": (load.errors or sat.errors or [""])[0],
     }
 
@@ -106,7 +118,8 @@ def main() -> int:
           f"{args.think[0]:g}–{args.think[1]:g} s, opened at {args.open_per_s:g}/s; "
           f"{CORES} cores; saturation: {args.saturation_clients} clients without pause")
     head = ("| processes | client RTT p50 / p95 ms | probe p50 / p95 ms | server turn p50 / p95 "
-            "ms | CPU ms/turn | errors | saturated turns/s | turns/s per core | ratio to 1 |")
+            "ms | CPU ms/turn | errors | saturated turns/s | turns/s per core | ratio to 1 | "
+            "gateway cores / machine busy at saturation |")
     print(head)
     print("|---" * (head.count("|") - 1) + "|")
     base = rows[0]["sat_turns_per_s"] if rows else 1.0
@@ -115,7 +128,8 @@ def main() -> int:
               f"{r['probe_p50']:.0f} / {r['probe_p95']:.0f} | {r['server_p50']:.1f} / "
               f"{r['server_p95']:.1f} | {r['cpu_ms_per_turn']:.1f} | "
               f"{r['errors'] + r['sat_errors']} | {r['sat_turns_per_s']:.0f} | "
-              f"{r['sat_turns_per_s'] / CORES:.0f} | {r['sat_turns_per_s'] / base:.2f} |")
+              f"{r['sat_turns_per_s'] / CORES:.0f} | {r['sat_turns_per_s'] / base:.2f} | "
+              f"{r['sat_gateway_cores']:.2f} / {r['sat_machine_busy'] * 100:.0f} % |")
     if any(r["first_error"] for r in rows):
         print("first error:", next(r["first_error"] for r in rows if r["first_error"]))
     ok = bool(rows) and all(r["errors"] == 0 and r["rtt_p95"] <= 100 and

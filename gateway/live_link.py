@@ -5,8 +5,10 @@ sit on different processes (a balancer without sticky sessions). The chat log in
 store holds every event; this link carries them live: each process that has a
 citizen's socket or the agent of a conversation watches it, and an event appended on
 one process reaches the others within milliseconds. With `DDH_REDIS_URL` it is Redis
-pub/sub (channel `ddh:conv:<id>`); without it there is one process, and the link has
-nothing to carry. A dead Redis costs liveness, not data: the page's `resume` and the
+pub/sub (channel `ddh:conv:<id>`, one pattern subscription per process: a socket
+opening or closing costs Redis nothing; only live conversations publish, so every
+process reading every live event is cheap); without it there is one process, and the
+link has nothing to carry. A dead Redis costs liveness, not data: the page's `resume` and the
 console's transcript read the store.
 """
 
@@ -72,10 +74,10 @@ class RedisLink(LiveLink):
         task.add_done_callback(self._pending.discard)
 
     def watch(self, conversation: str, handler: Handler) -> None:
-        first = conversation not in self.handlers
         self.handlers.setdefault(conversation, set()).add(handler)
-        if first:
-            self._later(self._subscribe(conversation))
+        if self._pubsub is None:
+            self._pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+            self._later(self._subscribe())
 
     def unwatch(self, conversation: str, handler: Handler) -> None:
         handlers = self.handlers.get(conversation)
@@ -84,18 +86,14 @@ class RedisLink(LiveLink):
         handlers.discard(handler)
         if not handlers:
             del self.handlers[conversation]
-            if self._pubsub is not None:
-                self._later(self._pubsub.unsubscribe(self.PREFIX + conversation))
 
-    async def _subscribe(self, conversation: str) -> None:
+    async def _subscribe(self) -> None:
         try:
-            if self._pubsub is None:
-                self._pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
-            await self._pubsub.subscribe(self.PREFIX + conversation)
-            if self._reader is None or self._reader.done():
-                self._reader = asyncio.create_task(self._read())
-        except Exception as exc:
+            await self._pubsub.psubscribe(self.PREFIX + "*")
+        except Exception as exc:  # Redis down: redis-py subscribes again on reconnect
             log.warning("live_link.subscribe_failed", error=str(exc)[:200])
+        if self._reader is None or self._reader.done():
+            self._reader = asyncio.create_task(self._read())
 
     async def _read(self) -> None:
         while True:
@@ -104,8 +102,11 @@ class RedisLink(LiveLink):
             except Exception as exc:  # Redis went away: try again shortly
                 log.warning("live_link.read_failed", error=str(exc)[:200])
                 await asyncio.sleep(1.0)
+                if not self._pubsub.patterns:  # the first subscription never got through
+                    with contextlib.suppress(Exception):
+                        await self._pubsub.psubscribe(self.PREFIX + "*")
                 continue
-            if message is None or message.get("type") != "message":
+            if message is None or message.get("type") not in ("message", "pmessage"):
                 continue
             channel = message["channel"]
             channel = channel.decode() if isinstance(channel, bytes) else channel
