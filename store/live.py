@@ -16,9 +16,9 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import Table, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -36,7 +36,7 @@ from store.turn_rows import (
 
 log = get_logger(__name__)
 T = TypeVar("T")
-INSERT_EVENTS = insert(ChatEvent.__table__)
+INSERT_EVENTS = insert(cast(Table, ChatEvent.__table__))
 LEASE_S = 15.0  # a turn takes milliseconds; a holder that died is overtaken after this
 
 

@@ -14,19 +14,19 @@ packets, tickets, callback numbers) stay with the ORM in the same transaction.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, case, func, insert, select, update
+from sqlalchemy import Table, bindparam, case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store.models import Conversation, ConversationStateRow, Decision, Turn
 from store.records import TurnRecord
 
-CONVERSATIONS = Conversation.__table__
-TURNS = Turn.__table__
-DECISIONS = Decision.__table__
-STATES = ConversationStateRow.__table__
+CONVERSATIONS = cast(Table, Conversation.__table__)  # a mapped class's table
+TURNS = cast(Table, Turn.__table__)  # a mapped class's table
+DECISIONS = cast(Table, Decision.__table__)  # a mapped class's table
+STATES = cast(Table, ConversationStateRow.__table__)  # a mapped class's table
 _S = STATES.c
 
 KEPT = ("municipality", "municipality_source", "topic", "notice_id", "language", "outcome",

@@ -120,7 +120,10 @@ def hand_over(sv: Services, state: ConversationState, at: datetime, lang: str) -
             transcript=[(t.role, t.text) for t in state.transcript], at=at,
             reason_kind=Need.NOT_HELPED)
     who = replies.team(sv.registry, packet.target)
+    # the need was ticketed in this call already (to_person said so): not twice
+    new = d.new_handoff or d.handoff is None
     return Decision(Action.TICKET, topic,
                     f"{sorry} {replies.t('hand_over_ticket', lang, who=who)}",
                     f"{packet.reason} (the call had to end: a ticket instead)",
-                    target=packet.target, handoff=packet.as_ticket(), new_handoff=True)
+                    target=packet.target, handoff=packet.as_ticket() if new else packet,
+                    new_handoff=new)
