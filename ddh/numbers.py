@@ -62,6 +62,7 @@ class NumberRun:
     digits: str
     words: int
     spoken: int  # how many of the words were spelled out (not digits)
+    parts: tuple[tuple[int, int, str], ...] = ()  # each word's span and digits
 
 
 def number_runs(text: str, *, min_words: int = 2) -> list[NumberRun]:
@@ -74,7 +75,7 @@ def number_runs(text: str, *, min_words: int = 2) -> list[NumberRun]:
         if len(cur) >= min_words:
             spoken = sum(1 for a, b, _ in cur if not text[a:b].isdigit())
             runs.append(NumberRun(cur[0][0], cur[-1][1], "".join(d for _, _, d in cur),
-                                  len(cur), spoken))
+                                  len(cur), spoken, tuple(cur)))
         cur.clear()
 
     for m in _WORD.finditer(text):
@@ -83,7 +84,7 @@ def number_runs(text: str, *, min_words: int = 2) -> list[NumberRun]:
         if value is not None:
             cur.append((m.start(), m.end(), value))
             pending_fill = 0
-        elif cur and (token.lower() in FILLERS or token in "-–,.") and pending_fill < 2:
+        elif cur and (token.lower() in FILLERS or token in "-–,./") and pending_fill < 2:
             pending_fill += 1
         else:
             close()

@@ -13,10 +13,11 @@ keeps the numbers found, for the frontdesk to hold separately and only with cons
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
-from ddh.numbers import number_runs
+from ddh.numbers import NumberRun, number_runs
 
 LABELS = {"cpr": "[CPR]", "phone": "[TELEFON]", "email": "[EMAIL]", "card": "[KORT]"}
 LABEL_RE = re.compile("|".join(re.escape(label) for label in LABELS.values()))
@@ -57,6 +58,75 @@ _SPOKEN_PHONE_CUE = re.compile(
     re.IGNORECASE,
 )
 _LAST_FOUR = re.compile(r"(sidste fire|fire sidste|sidste cifre|last four|og så)", re.IGNORECASE)
+
+
+# Before matching, text is read as a person sees it: characters nobody sees (zero-width
+# spaces and joiners, soft hyphens, byte-order marks) are dropped, compatibility forms
+# folded (NFKC: full-width digits, no-break spaces), and every dash and slash is one.
+_INVISIBLE = frozenset("\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064"
+                       "\ufeff\u00ad\u180e\u034f")
+_DASHES = frozenset("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2043\ufe58\ufe63"
+                    "\uff0d\u02d7")
+_SLASHES = frozenset("\u2044\u2215\u29f8\uff0f")
+
+
+def _normalised(text: str) -> tuple[str, list[int] | None]:
+    """The text as matched, and for each of its characters the index of the original
+    one it came from (None: unchanged, the usual case)."""
+    if text.isascii():
+        return text, None
+    out: list[str] = []
+    origin: list[int] = []
+    for i, c in enumerate(text):
+        if c in _INVISIBLE:
+            continue
+        n = "-" if c in _DASHES else "/" if c in _SLASHES else \
+            unicodedata.normalize("NFKC", c)
+        out.append(n)
+        origin.extend([i] * len(n))
+    return "".join(out), origin
+
+
+def normalise(text: str) -> str:
+    """What redaction matches against (see `_normalised`)."""
+    return _normalised(text)[0]
+
+
+_TIGHT = re.compile(r"[\s.\-/]*")
+
+
+def _cpr_windows(text: str, run: NumberRun) -> list[tuple[int, int, str]]:
+    """CPR numbers inside a run of numbers, however its ten digits are grouped:
+    consecutive parts with ten digits between them and a real date first, which
+    either read as a CPR number is written or said (each part one digit or whole digit
+    pairs starting on a pair: "15 04 82", "1 5 0 4", "femten nul fire toogfirs"), or
+    sit close together (nothing but spaces, dots, dashes and slashes between them: "0 1
+    010 00000"), or follow a word for CPR. So "150, 482 og 1234" stays three ordinary
+    numbers, and so does a date with its year written out and a time after it
+    ("15.04.2026 12.30")."""
+    parts = run.parts
+    cue = bool(_SPOKEN_CPR_CUE.search(text[max(0, run.start - 40):run.start]))
+    out: list[tuple[int, int, str]] = []
+    i = 0
+    while i < len(parts):
+        digits, j, aligned, tight = "", i, True, True
+        while j < len(parts) and len(digits) < 10:
+            d = parts[j][2]
+            if len(d) > 1 and (len(digits) % 2 or len(d) % 2):
+                aligned = False
+            if j > i and not _TIGHT.fullmatch(text[parts[j - 1][1]:parts[j][0]]):
+                tight = False
+            if len(digits) == 4 and len(d) == 4 and 1900 <= int(d) <= 2099 and \
+                    [len(p[2]) for p in parts[i:j]] == [2, 2]:
+                break  # DD.MM.YYYY: a date, whatever follows
+            digits += d
+            j += 1
+        if len(digits) == 10 and valid_cpr_date(digits) and (aligned or tight or cue):
+            out.append((parts[i][0], parts[j - 1][1], digits))
+            i = j
+        else:
+            i += 1
+    return out
 
 
 def _inside_number(text: str, start: int, end: int) -> bool:
@@ -109,7 +179,16 @@ def _digits(s: str) -> str:
 
 
 def find_personal_data(text: str) -> list[Finding]:
-    """Every personal-data span in `text`, non-overlapping, in order."""
+    """Every personal-data span in `text`, non-overlapping, in order. Matched on the
+    text as a reader sees it (`normalise`); spans are the original text's."""
+    norm, origin = _normalised(text)
+    found = _find(norm)
+    if origin is None:
+        return found
+    return [Finding(f.kind, origin[f.start], origin[f.end - 1] + 1, f.value) for f in found]
+
+
+def _find(text: str) -> list[Finding]:
     found: list[Finding] = []
 
     def taken(a: int, b: int) -> bool:
@@ -131,13 +210,18 @@ def find_personal_data(text: str) -> list[Finding]:
         d = _digits(m.group(0))
         if len(d) == 10 and valid_cpr_date(d) and not _inside_number(text, m.start(), m.end()):
             add("cpr", m.start(), m.end(), d)
+    runs = number_runs(text, min_words=1)
+    for run in runs:  # any grouping and separators, digits and words mixed
+        for a, b, d in _cpr_windows(text, run):
+            if not _inside_number(text, a, b):
+                add("cpr", a, b, d)
     for m in _PHONE.finditer(text):
         if _labelled_not_phone(text, m.start()) or _inside_number(text, m.start(), m.end()):
             continue
         d = _digits(m.group(0))
         add("phone", m.start(), m.end(), d[-8:])
     # Spoken forms: runs of number words ("nul et et nul ni nul et to tre fire").
-    for run in number_runs(text, min_words=2):
+    for run in (r for r in runs if r.words >= 2):
         if run.spoken == 0 or taken(run.start, run.end):
             continue
         before = text[max(0, run.start - 60):run.start]

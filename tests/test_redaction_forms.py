@@ -1,0 +1,70 @@
+"""CPR numbers in forms nobody listed (issue 18): a grammar of renderings
+(tests/cpr_renderings.py) generates thousands — every grouping of the ten digits, every
+separator, invisible characters, full-width digits, spoken digit by digit, in pairs or
+mixed — and none may survive redaction, in whole or in part. Ordinary numbers (prices,
+dates, postal codes, case numbers) must not be taken for CPR numbers.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ddh.numbers import number_runs
+from ddh.redaction import normalise, redact
+from tests.cpr_renderings import renderings
+
+
+def leftover_numbers(text: str) -> str:
+    """Every digit left in a text, written or spoken (after the same normalisation)."""
+    plain = unicodedata.normalize("NFKC", text)
+    return re.sub(r"\D", "", plain) + "".join(
+        r.digits for r in number_runs(plain, min_words=1) if r.spoken)
+
+
+@settings(max_examples=5000, deadline=None)
+@given(renderings())
+def test_no_rendering_of_a_cpr_number_survives(case):
+    _cpr, text = case
+    red = redact(text)
+    assert "cpr" in red.kinds, text
+    assert leftover_numbers(red.text) == "", (text, red.text)
+
+
+@pytest.mark.parametrize("text", [  # reported in issue 18 as reaching the store
+    "cpr 12.04.05.1357", "mit personnummer: 130506.2468", "cpr 1 5 0 7 0 8 1 2 1 3",
+    "mit cpr er 201112\u200b-1718", "CPR 15\uff10482\u20131234", "cpr 150482\u00ad1234"])
+def test_the_reported_forms_are_redacted(text):
+    red = redact(text)
+    assert red.kinds == {"cpr"} and leftover_numbers(red.text) == "", red.text
+
+
+ORDINARY = st.one_of(
+    st.builds(lambda n: f"Det koster {n:,} kr.".replace(",", "."), st.integers(1, 99_999)),
+    st.builds(lambda d, m, y: f"Mødet er den {d:02d}.{m:02d}.{y}", st.integers(1, 28),
+              st.integers(1, 12), st.integers(2000, 2030)),
+    st.builds(lambda d, m, y: f"fra {d}/{m}-{y} til {d}/{m}-{y + 1}", st.integers(1, 28),
+              st.integers(1, 12), st.integers(2020, 2029)),
+    st.builds(lambda p: f"Jeg bor i {p} Aarhus", st.integers(1000, 9990)),
+    st.builds(lambda y, n: f"sagsnummer {y}-{n:07d}", st.integers(2015, 2030),
+              st.integers(0, 9_999_999)),
+    st.builds(lambda a, b: f"mellem kl. {a}.00 og {b}.30", st.integers(7, 12),
+              st.integers(13, 18)),
+    st.builds(lambda n, k: f"ordre {n} med {k} varer", st.integers(100_000, 999_999),
+              st.integers(1, 40)),
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(ORDINARY)
+def test_ordinary_numbers_are_not_taken_for_cpr_numbers(text):
+    assert "cpr" not in redact(text).kinds, text
+
+
+def test_normalising_keeps_what_a_reader_sees():
+    assert normalise("1\u200b5\u00ad04\uff18\uff12\u20131234") == "150482-1234"
+    assert normalise("Grenå – 8500") == "Grenå - 8500"
