@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
+from ddh.birthdates import birth_date_serials
 from ddh.numbers import NumberRun, number_runs
 
 LABELS = {"cpr": "[CPR]", "phone": "[TELEFON]", "email": "[EMAIL]", "card": "[KORT]"}
@@ -211,6 +212,9 @@ def _find(text: str) -> list[Finding]:
         if len(d) == 10 and valid_cpr_date(d) and not _inside_number(text, m.start(), m.end()):
             add("cpr", m.start(), m.end(), d)
     runs = number_runs(text, min_words=1)
+    for a, b, d in birth_date_serials(text, runs):  # "15. april 1982, 1234"
+        if valid_cpr_date(d):
+            add("cpr", a, b, d)
     for run in runs:  # any grouping and separators, digits and words mixed
         for a, b, d in _cpr_windows(text, run):
             if not _inside_number(text, a, b):

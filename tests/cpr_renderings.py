@@ -5,7 +5,8 @@ any grouping of its ten digits and any separator between the groups (dots, space
 every dash and slash Unicode has), with zero-width characters or soft hyphens pasted
 in, in full-width digits from a phone keyboard, and speech recognition writes it in
 words: digit by digit, in pairs ("femten nul fire toogfirs"), or mixed with digits.
-Each rendering comes with a lead-in a citizen would write before it.
+Or they give their date of birth ("den femtende april nitten toogfirs") and then the
+last four digits. Each rendering comes with a lead-in a citizen would write before it.
 """
 
 from __future__ import annotations
@@ -102,13 +103,47 @@ def spoken(draw: st.DrawFn, cpr: str) -> str:
     return " ".join(words[:3]) + sep + " ".join(words[3:])
 
 
+MONTH_NAMES = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august",
+               "september", "oktober", "november", "december"]
+ORDINAL_WORDS = [
+    "første", "anden", "tredje", "fjerde", "femte", "sjette", "syvende", "ottende", "niende",
+    "tiende", "ellevte", "tolvte", "trettende", "fjortende", "femtende", "sekstende",
+    "syttende", "attende", "nittende", "tyvende", "enogtyvende", "toogtyvende",
+    "treogtyvende", "fireogtyvende", "femogtyvende", "seksogtyvende", "syvogtyvende",
+    "otteogtyvende", "niogtyvende", "tredivte", "enogtredivte"]
+CONNECTORS = [" ", " - ", ", ", " og de sidste fire er ", " og så ", ", sidste fire: ",
+              " og de fire sidste cifre er "]
+
+
+@st.composite
+def birth_date(draw: st.DrawFn, cpr: str) -> str:
+    """The date of birth said or written, then the last four digits."""
+    day, month, yy = int(cpr[0:2]), int(cpr[2:4]), int(cpr[4:6])
+    century = draw(st.sampled_from([1900, 2000]))
+    day_s = draw(st.sampled_from([f"{day}.", str(day), ORDINAL_WORDS[day - 1],
+                                  f"den {ORDINAL_WORDS[day - 1]}"]))
+    words_year = (f"nitten {pair_words(yy)}" if century == 1900 else
+                  f"to tusind og {pair_words(yy).removeprefix('nul ')}")
+    year_s = draw(st.sampled_from([f"{yy:02d}", f"{century + yy}", words_year,
+                                   words_year.replace("nitten ", "nitten hundrede og "),
+                                   pair_words(yy)]))
+    serial = cpr[6:]
+    serial_s = draw(st.sampled_from([serial, f"{serial[:2]} {serial[2:]}",
+                                     f"{pair_words(int(serial[:2]))} "
+                                     f"{pair_words(int(serial[2:]))}",
+                                     " ".join(UNITS[int(c)] for c in serial)]))
+    return f"{day_s} {MONTH_NAMES[month - 1]} {year_s}" \
+           f"{draw(st.sampled_from(CONNECTORS))}{serial_s}"
+
+
 @st.composite
 def renderings(draw: st.DrawFn) -> tuple[str, str]:
     """(the CPR number's ten digits, a citizen's text that carries it)."""
     cpr = draw(cpr_numbers())
-    form = draw(st.sampled_from(["written", "written", "spoken"]))
-    body = draw(written(cpr)) if form == "written" else draw(spoken(cpr))
+    form = draw(st.sampled_from(["written", "written", "spoken", "birth date"]))
+    body = draw(written(cpr)) if form == "written" else draw(spoken(cpr)) \
+        if form == "spoken" else draw(birth_date(cpr))
     lead = draw(st.sampled_from(LEADS))
-    if form == "spoken":
+    if form != "written":
         lead = lead.replace(":", "")
     return cpr, f"{lead}{body}{draw(st.sampled_from(TAILS))}"
