@@ -45,14 +45,16 @@ def _day(word: str) -> int | None:
     return int(value) if value is not None and 1 <= int(value) <= 31 else None
 
 
-def _year(text: str, at: int) -> tuple[str, int] | None:
-    """The year said or written from `at`: its last two digits and where it ends."""
+def _years(text: str, at: int) -> list[tuple[str, int]]:
+    """The ways the words from `at` may say a year: its last two digits and where it
+    ends, likeliest first ("to tusind og nul ni fire …" is 2009 then a serial, or 2000
+    then one; the serial after it decides)."""
     tokens = [(m.group(0).lower(), m.end()) for m in _TOKEN.finditer(text, at)][:6]
     words = [t for t, _ in tokens]
     if not words:
-        return None
+        return []
     if words[0].isdigit() and len(words[0]) in (2, 4):
-        return words[0][-2:], tokens[0][1]
+        return [(words[0][-2:], tokens[0][1])]
     i, century = 0, None
     if words[0] in ("nitten", "tyve"):  # "nitten (hundrede) (og) toogfirs"
         century, i = words[0], 1
@@ -61,17 +63,17 @@ def _year(text: str, at: int) -> tuple[str, int] | None:
     if century is not None:
         while i < len(words) and words[i] in ("hundrede", "og"):
             i += 1
-    alone = (word_value(words[0]) or "", tokens[0][1]) if century == words[0] else None
-    if i >= len(words):
-        return alone  # "nitten" on its own: the year 19 (or 2019)
-    if words[i] == "nul" and i + 1 < len(words):  # "nitten nul fem": 1905
+    out: list[tuple[str, int]] = []
+    if i < len(words) and words[i] == "nul" and i + 1 < len(words):  # "nitten nul fem"
         unit = word_value(words[i + 1])
         if unit is not None and len(unit) == 1:
-            return "0" + unit, tokens[i + 1][1]
-    value = word_value(words[i])
-    if value is None or len(value) > 2:
-        return alone
-    return value.zfill(2), tokens[i][1]
+            out.append(("0" + unit, tokens[i + 1][1]))
+    value = word_value(words[i]) if i < len(words) else None
+    if value is not None and len(value) <= 2:
+        out.append((value.zfill(2), tokens[i][1]))
+    if century == words[0]:  # "nitten" on its own: the year 19 (or 2019)
+        out.append((word_value(words[0]) or "", tokens[0][1]))
+    return out
 
 
 def _serial(run: NumberRun, after: int) -> tuple[int, int, str] | None:
@@ -94,16 +96,23 @@ def birth_date_serials(text: str, runs: list[NumberRun]) -> list[tuple[int, int,
     out = []
     for m in _DATE.finditer(text):
         day = _day(m.group("day"))
-        year = _year(text, m.end()) if day is not None else None
-        if day is None or year is None:
+        if day is None:
             continue
-        yy, end = year
         month = MONTHS[m.group("month").lower()]
-        for run in runs:
-            if run.end <= end or run.start - end > SERIAL_WITHIN:
-                continue
-            found = _serial(run, end)
-            if found is not None and _GAP.fullmatch(text[end:found[0]]):
-                out.append((m.start(), found[1], f"{day:02d}{month:02d}{yy}{found[2]}"))
+        for yy, end in _years(text, m.end()):
+            hit = _serial_after(text, runs, end)
+            if hit is not None:
+                out.append((m.start(), hit[1], f"{day:02d}{month:02d}{yy}{hit[2]}"))
                 break
     return out
+
+
+def _serial_after(text: str, runs: list[NumberRun], end: int) -> tuple[int, int, str] | None:
+    """The serial said soon after the year (ending at `end`), if there is one."""
+    for run in runs:
+        if run.end <= end or run.start - end > SERIAL_WITHIN:
+            continue
+        found = _serial(run, end)
+        if found is not None and _GAP.fullmatch(text[end:found[0]]):
+            return found
+    return None

@@ -104,7 +104,7 @@ def _cpr_windows(text: str, run: NumberRun) -> list[tuple[int, int, str]]:
     sit close together (nothing but spaces, dots, dashes and slashes between them: "0 1
     010 00000"), or follow a word for CPR. So "150, 482 og 1234" stays three ordinary
     numbers, and so does a date with its year written out and a time after it
-    ("15.04.2026 12.30")."""
+    ("15.04.2026 12.30") unless a word for CPR comes before it."""
     parts = run.parts
     cue = bool(_SPOKEN_CPR_CUE.search(text[max(0, run.start - 40):run.start]))
     out: list[tuple[int, int, str]] = []
@@ -117,8 +117,8 @@ def _cpr_windows(text: str, run: NumberRun) -> list[tuple[int, int, str]]:
                 aligned = False
             if j > i and not _TIGHT.fullmatch(text[parts[j - 1][1]:parts[j][0]]):
                 tight = False
-            if len(digits) == 4 and len(d) == 4 and 1900 <= int(d) <= 2099 and \
-                    [len(p[2]) for p in parts[i:j]] == [2, 2]:
+            if len(digits) == 4 and len(d) == 4 and 1900 <= int(d) <= 2099 and not cue \
+                    and [len(p[2]) for p in parts[i:j]] == [2, 2]:
                 break  # DD.MM.YYYY: a date, whatever follows
             digits += d
             j += 1
