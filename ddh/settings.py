@@ -208,6 +208,12 @@ class Settings(BaseSettings):
         default="10 per second", description="Chats one client address may open")
     chat_open_overall: str = Field(
         default="200 per second", description="Chats all clients may open together")
+    login_limit_account: str = Field(
+        default="10 per minute; 20 per hour; 50 per day",
+        description="Wrong passwords one console account may get (each tier a longer wait)")
+    login_limit_client: str = Field(
+        default="30 per minute; 200 per day",
+        description="Wrong passwords one client address may send, whatever the account")
     chat_open_trusted: list[str] = Field(
         default_factory=lambda: ["127.0.0.1", "::1"],
         description="Client addresses not limited one by one (this machine: checks, tests)")

@@ -30,6 +30,7 @@ from gateway.drain import Drain
 from gateway.floods import Floodgate
 from gateway.live_link import make_link
 from gateway.metrics import Metrics
+from gateway.security import SecurityHeaders
 from gateway.telephony import make_carrier
 from knowledge.service import Knowledge
 
@@ -196,6 +197,7 @@ def create_app(settings: Settings, knowledge: Knowledge | None = None,
             secrets.token_urlsafe(32)
         app.add_middleware(SessionMiddleware, secret_key=key, session_cookie="ddh_sso",
                            same_site="lax", https_only=False, max_age=600)
+    app.add_middleware(SecurityHeaders, frame_sites=settings.allowed_origins)
     app.include_router(health.router)
     app.include_router(sso.router)
     app.include_router(admin.router)

@@ -22,7 +22,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from limits import RateLimitItem, parse, storage, strategies
+from limits import RateLimitItem, parse, parse_many, storage, strategies
 
 from ddh.logging import get_logger
 from ddh.settings import Settings
@@ -74,6 +74,14 @@ class MovingWindows:
         for k in stale:
             del self._hits[k]
 
+    def reset_in(self, limit: RateLimitItem, *keys: str) -> float:
+        """Seconds until the key's oldest hit in the window leaves it."""
+        with self._lock:
+            times = self._hits.get((limit.key_for(), *keys))
+            if not times:
+                return 0.0
+            return max(0.0, times[0] + float(limit.get_expiry()) - self._clock())
+
     def __len__(self) -> int:
         return len(self._hits)
 
@@ -82,11 +90,15 @@ class Floodgate:
     """The gateway's rate limits (one per process, shared through Redis if set)."""
 
     def __init__(self, per_client: str, overall: str, per_conversation: str,
-                 redis_url: str | None = None, trusted: frozenset[str] = frozenset()) -> None:
+                 redis_url: str | None = None, trusted: frozenset[str] = frozenset(),
+                 login_account: str = "10 per minute; 20 per hour; 50 per day",
+                 login_client: str = "30 per minute; 200 per day") -> None:
         self.trusted = trusted
         self.per_client: RateLimitItem = parse(per_client)
         self.overall: RateLimitItem = parse(overall)
         self.per_conversation: RateLimitItem = parse(per_conversation)
+        self.login_account = parse_many(login_account)
+        self.login_client = parse_many(login_client)
         self._local = MovingWindows()
         self._shared = strategies.MovingWindowRateLimiter(
             storage.storage_from_string(redis_url)) if redis_url else None
@@ -95,7 +107,8 @@ class Floodgate:
     def from_settings(cls, settings: Settings) -> Floodgate:
         return cls(settings.chat_open_per_client, settings.chat_open_overall,
                    f"{settings.chat_rate_limit} per {settings.chat_rate_window_s:g} seconds",
-                   settings.redis_url, frozenset(settings.chat_open_trusted))
+                   settings.redis_url, frozenset(settings.chat_open_trusted),
+                   settings.login_limit_account, settings.login_limit_client)
 
     def _hit(self, limit: RateLimitItem, *keys: str, test: bool = False) -> bool:
         if self._shared is not None:
@@ -116,6 +129,37 @@ class Floodgate:
             return False
         return self._hit(self.overall, "open", "all") and \
             self._hit(self.per_client, "open", client)
+
+    # --- signing in to the console --------------------------------------------------
+    # Wrong passwords count per account and per client address, in tiers (a minute, an
+    # hour, a day): each exhausted tier is a longer wait, so guessing gets slower and
+    # slower, and a locked account is refused even with the right password until the
+    # wait is over. Right passwords count nothing.
+
+    def _login_limits(self, account: str, client: str) -> list[tuple[RateLimitItem, str, str]]:
+        return [*((lim, "login", f"account:{account.lower()}") for lim in self.login_account),
+                *((lim, "login", f"client:{client}") for lim in self.login_client)]
+
+    def login_wait(self, account: str, client: str) -> float:
+        """Seconds before a sign-in may be tried for `account` from `client` (0: now)."""
+        wait = 0.0
+        for limit, *keys in self._login_limits(account, client):
+            if not self._hit(limit, *keys, test=True):
+                wait = max(wait, self._reset_in(limit, *keys))
+        return wait
+
+    def login_failed(self, account: str, client: str) -> None:
+        for limit, *keys in self._login_limits(account, client):
+            self._hit(limit, *keys)
+
+    def _reset_in(self, limit: RateLimitItem, *keys: str) -> float:
+        if self._shared is not None:
+            try:
+                return max(1.0, self._shared.get_window_stats(limit, *keys).reset_time
+                           - time.time())
+            except Exception as exc:  # Redis down: counted here meanwhile
+                log.warning("floods.redis_unavailable", error=str(exc)[:200])
+        return max(1.0, self._local.reset_in(limit, *keys))
 
     def may_send(self, conversation: str) -> bool:
         """A citizen message in `conversation`, whatever socket it came on."""

@@ -96,14 +96,12 @@ def test_the_open_page_survives_a_gateway_restart(knowledge, tmp_path):
         page.keyboard.press("Enter")
         with serve_app(gateway(), port) as url:
             bots = page.locator("li.msg--bot")
-            page.wait_for_function("document.querySelectorAll('li.msg--bot').length >= 3",
-                                   timeout=30_000)
+            bots.nth(2).wait_for(timeout=30_000)
             assert page.locator("#status").inner_text() == ""
             texts = page.locator("li.msg").all_inner_texts()
             assert texts.count("tak for hjælpen") == 1  # answered once, shown once
             page.reload()
-            page.wait_for_function("document.querySelectorAll('li.msg').length >= 5",
-                                   timeout=20_000)
+            page.locator("li.msg").nth(4).wait_for(timeout=20_000)
             again = page.locator("li.msg").all_inner_texts()
             assert again == texts  # the whole conversation, from the store
             assert bots.count() == 3

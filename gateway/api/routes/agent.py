@@ -7,13 +7,21 @@ another municipality answers 404 to a manager, exactly as one that does not exis
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from gateway.api.deps import COOKIE, AccountsDep, SettingsDep, SignedInDep, StoreDep
+from gateway.api.deps import (
+    COOKIE,
+    AccountsDep,
+    FloodgateDep,
+    SettingsDep,
+    SignedInDep,
+    StoreDep,
+)
 from handoff.accounts import SignedIn
 
 router = APIRouter(tags=["agent"])
@@ -32,9 +40,19 @@ def _me(who: SignedIn) -> dict[str, Any]:
 
 @router.post("/agent/login")
 async def login(body: Login, request: Request, response: Response,
-                accounts: AccountsDep) -> dict[str, Any]:
+                accounts: AccountsDep, floods: FloodgateDep) -> dict[str, Any]:
+    """Sign in. Wrong passwords are counted per account and per address: too many, and
+    the next try is refused (429, with `Retry-After`) even with the right password."""
+    client = request.client.host if request.client else "unknown"
+    wait = await run_in_threadpool(floods.login_wait, body.username, client)
+    if wait > 0:
+        seconds = math.ceil(wait)
+        raise HTTPException(status_code=429, headers={"Retry-After": str(seconds)},
+                            detail=f"For mange forkerte forsøg. Prøv igen om {seconds} "
+                                   "sekunder.")
     who = await run_in_threadpool(accounts.login, body.username, body.password)
     if who is None:
+        await run_in_threadpool(floods.login_failed, body.username, client)
         raise HTTPException(status_code=401, detail="wrong username or password")
     response.set_cookie(COOKIE, who.token, httponly=True, samesite="strict",
                         secure=request.url.scheme == "https", path="/")
