@@ -18,10 +18,10 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from typing import Any
 from urllib.parse import unquote_plus
 
 import structlog
+from structlog.typing import EventDict, WrappedLogger
 
 from ddh.redaction import redact
 
@@ -50,7 +50,7 @@ def _clean(value: str) -> str:
     return redact(value).text
 
 
-def redact_event(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
+def redact_event(_logger: WrappedLogger, _name: str, event: EventDict) -> EventDict:
     """Every text in a log line through the redactor (ours and the libraries')."""
     for key, value in event.items():
         if key.startswith("_") or key in _OURS:
