@@ -208,6 +208,9 @@ class Settings(BaseSettings):
         default="10 per second", description="Chats one client address may open")
     chat_open_overall: str = Field(
         default="200 per second", description="Chats all clients may open together")
+    retention_days: float = Field(
+        default=30.0, gt=0,
+        description="Days a conversation's text is kept; then only its figures stay")
     login_limit_account: str = Field(
         default="10 per minute; 20 per hour; 50 per day",
         description="Wrong passwords one console account may get (each tier a longer wait)")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -81,6 +81,26 @@ async def _expire_idle(app: FastAPI) -> None:
                 log.info("conversations.expired", ended=ended, calls_dropped=dropped)
         except Exception as exc:  # the store may be briefly unavailable: next round
             log.error("conversations.expire_failed", error=str(exc)[:200])
+
+
+async def _retention(app: FastAPI, every_s: float = 3600.0) -> None:
+    """Forget the text of conversations older than `DDH_RETENTION_DAYS`, hourly (any
+    process may: forgetting twice forgets nothing more)."""
+    from store import retention
+
+    settings: Settings = app.state.settings
+    store = app.state.frontdesk.store
+    while True:
+        try:
+            now = app.state.clock() if app.state.clock else datetime.now(UTC)
+            done = await asyncio.to_thread(retention.expire, store.sessions,
+                                           now - timedelta(days=settings.retention_days))
+            if done.conversations:
+                log.info("retention.forgotten", conversations=done.conversations,
+                         lines=done.lines, callback_numbers=done.callback_numbers)
+        except Exception as exc:  # the store may be briefly unavailable: next round
+            log.error("retention.failed", error=str(exc)[:200])
+        await asyncio.sleep(every_s)
 
 
 async def _keep_queue(app: FastAPI) -> None:
@@ -155,8 +175,10 @@ def create_app(settings: Settings, knowledge: Knowledge | None = None,
             if app.state.frontdesk.store is not None else None
         queue = asyncio.create_task(_keep_queue(app)) if app.state.frontdesk.store is not \
             None and app.state.frontdesk.handoffs is not None else None
+        kept = asyncio.create_task(_retention(app)) \
+            if app.state.frontdesk.store is not None else None
         yield
-        for task in (sender, rollup, expiry, queue):
+        for task in (sender, rollup, expiry, queue, kept):
             if task is not None:
                 task.cancel()
         if getattr(app.state, "console", None) is not None:

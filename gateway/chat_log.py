@@ -192,6 +192,10 @@ class ChatLogs:
             self._logs[conversation_id] = self._logs.pop(conversation_id)  # newest last
         return log
 
+    def drop(self, conversation_id: str) -> None:
+        """Stop holding a conversation whose text was forgotten."""
+        self._logs.pop(conversation_id, None)
+
     def _forget_idle(self) -> None:
         """Stop holding idle conversations, oldest first (their logs stay in the store;
         without a store only idle ones go). One with an open socket or a person on it

@@ -249,6 +249,24 @@ class ConsoleHub:
             await chat.signal({**event, "role": "agent", "name": account.name})
         return True
 
+    async def forget(self, account: Account, conversation: str) -> bool:
+        """On the citizen's request, the agent ends the conversation and deletes its
+        text now (audited with the agent's name); the citizen's page is told first."""
+        taken = await self.mine(account, conversation)
+        if taken is None or taken.agent != account.username:
+            return False
+        chat = await self.logs.get(conversation)
+        if chat is not None:
+            for queue in list(chat.listeners):
+                queue.put_nowait({"type": "forgotten", "message": "Din samtale er slettet."})
+            await chat.signal({"type": "forgotten", "role": "agent"})
+        await forget_chat(self.frontdesk, self.logs, conversation, account.username, None)
+        self.taken.pop(conversation, None)
+        self.logs.link.unwatch(conversation, self._watcher(conversation))
+        self._watchers.pop(conversation, None)
+        await run_in_threadpool(self.desk.set_state, account.username, "wrap-up")
+        return True
+
     async def _agent_presence(self, username: str, online: bool) -> None:
         """Tell the citizens of this agent's taken chats that their agent's console
         came or went (a reload, a lost connection)."""
@@ -399,6 +417,20 @@ def store_of(frontdesk: Frontdesk) -> OutcomeStore:
     if frontdesk.store is None:
         raise RuntimeError("a live chat with an agent needs an outcome store")
     return frontdesk.store
+
+
+async def forget_chat(frontdesk: Frontdesk, logs: ChatLogs, conversation_id: str, actor: str,
+                      clock: Callable[[], datetime] | None) -> None:
+    """End a conversation and delete its text now ("Slet min samtale"): its queue
+    place is given up, its figures stay (store/retention.py)."""
+    from store import retention
+
+    at = clock() if clock else datetime.now(UTC)
+    await run_in_threadpool(frontdesk.close, conversation_id, at)
+    if frontdesk.store is not None:
+        await run_in_threadpool(retention.forget_now, frontdesk.store.sessions,
+                                conversation_id, actor, at)
+    logs.drop(conversation_id)
 
 
 async def citizen_signal(chat: ConversationLog, event: dict[str, Any],

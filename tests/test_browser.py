@@ -110,3 +110,33 @@ def test_the_open_page_survives_a_gateway_restart(knowledge, tmp_path):
     store = OutcomeStore(url_db)
     assert store.conversation(cid)["turns"] == 2
     store.close()
+
+
+def test_slet_min_samtale_in_the_page(knowledge, tmp_path):
+    """The citizen deletes the conversation: asked to confirm, then the page empties,
+    says so and keeps nothing; the store keeps no transcript."""
+    from playwright.sync_api import sync_playwright
+
+    store = OutcomeStore(database_url(None, tmp_path))
+    desk = Frontdesk(knowledge, store)
+    with serve_app(create_app(knowledge.settings, frontdesk=desk)) as url, \
+            sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                     args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+        page.goto(f"{url}/?municipality=0751")
+        page.get_by_label("Din besked").fill("jeg har mistet mit sundhedskort")
+        page.keyboard.press("Enter")
+        page.locator("li.msg--bot[data-action='answer']").wait_for(timeout=20_000)
+        cid = page.evaluate("JSON.parse(sessionStorage.getItem('ddh-chat:0751')).id")
+        asked: list[str] = []
+        page.on("dialog", lambda d: (asked.append(d.message), d.accept()))
+        page.get_by_role("button", name="Slet min samtale").click()
+        page.get_by_text("Din samtale er slettet.").wait_for(timeout=10_000)
+        assert asked and "slette" in asked[0]
+        assert page.locator("li.msg").count() == 0
+        assert page.evaluate("sessionStorage.getItem('ddh-chat:0751')") is None
+        assert page.get_by_label("Din besked").is_disabled()
+        browser.close()
+    assert store.conversation(cid)["transcript"] == []
+    store.close()

@@ -16,6 +16,7 @@
   let conv = JSON.parse(sessionStorage.getItem(key) || "null");
   let ws = null, lastSeq = 0, retry = 0;
   let agentOn = false, typingSent = 0, typingTimer = null;  // a person has the chat
+  let forgotten = false;  // "Slet min samtale": the conversation is gone
   const pending = new Map();   // client id -> text, until answered
   const shown = new Set();     // seqs rendered
 
@@ -64,6 +65,15 @@
       if (ev.role === "agent") typingTimer = setTimeout(() => { typing.hidden = true; }, 6000);
       return;
     }
+    if (ev.type === "forgotten") {  // deleted on request: nothing of it is kept here either
+      forgotten = true;
+      sessionStorage.removeItem(key);
+      log.replaceChildren();
+      typing.hidden = true;
+      status.textContent = ev.message;
+      input.disabled = true;
+      return;
+    }
     if (ev.type === "presence" && ev.role === "agent") {
       status.textContent = ev.online ? "" : "Medarbejderen har mistet forbindelsen et øjeblik. Dine beskeder bliver gemt.";
       return;
@@ -95,6 +105,7 @@
     };
     ws.onmessage = e => onEvent(JSON.parse(e.data));
     ws.onclose = e => {
+      if (forgotten) return;
       if (e.code === 4404) { sessionStorage.removeItem(key); return start(true); }
       status.textContent = "Forbindelsen blev afbrudt. Prøver igen …";
       // 1012: the server is restarting (or another process takes over): reconnect now
@@ -157,5 +168,11 @@
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); }
   });
   document.getElementById("end").addEventListener("click", () => send("Tak, det var det"));
+  document.getElementById("forget").addEventListener("click", () => {
+    if (!ws || ws.readyState !== WebSocket.OPEN) return;
+    if (confirm("Vil du slette samtalen? Den bliver afsluttet, og teksten slettes nu.")) {
+      ws.send(JSON.stringify({ type: "forget" }));
+    }
+  });
   start(false);
 })();

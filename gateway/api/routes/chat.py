@@ -5,6 +5,9 @@ Protocol (JSON text frames), client → server:
   {"type": "resume", "since": <last seq seen>}
   {"type": "typing"}                    the citizen is writing (passed on to the agent
                                         who has the chat; ignored before that)
+  {"type": "forget"}                    "Slet min samtale": the conversation ends and
+                                        its text is deleted now (audited); the server
+                                        answers {"type": "forgotten"} and closes (1000)
 server → client:
   {"type": "typing"}                                    the bot is composing
   {"type": "typing", "role": "agent", "name": ...}      the agent is writing
@@ -53,7 +56,7 @@ from gateway.api.deps import (
     SettingsDep,
     origin_allowed,
 )
-from gateway.console import ConsoleHub, citizen_says, citizen_signal, store_of
+from gateway.console import ConsoleHub, citizen_says, citizen_signal, forget_chat, store_of
 from gateway.floods import Floodgate
 
 router = APIRouter(prefix="/chat", tags=["chat"])
@@ -154,10 +157,9 @@ async def chat_socket(ws: WebSocket, conversation_id: str, frontdesk: FrontdeskD
             raw = await ws.receive_text()
             try:
                 frame = json.loads(raw)
-                if not isinstance(frame, dict) or frame.get("type") not in ("message",
-                                                                             "resume",
-                                                                             "typing"):
-                    raise ValueError("expected a message, resume or typing frame")
+                if not isinstance(frame, dict) or frame.get("type") not in (
+                        "message", "resume", "typing", "forget"):
+                    raise ValueError("expected a message, resume, typing or forget frame")
             except ValueError as exc:
                 await ws.send_json({"type": "error", "code": "malformed", "message": str(exc)})
                 await ws.close(code=1003, reason="malformed frame")
@@ -169,6 +171,12 @@ async def chat_socket(ws: WebSocket, conversation_id: str, frontdesk: FrontdeskD
             if frame["type"] == "typing":  # not logged, at most once a second
                 await citizen_signal(chat, {"type": "typing"}, console())
                 continue
+            if frame["type"] == "forget":
+                async with chat.lock:
+                    await forget_chat(frontdesk, logs, chat.id, "citizen", clock)
+                await ws.send_json({"type": "forgotten", "message": "Din samtale er slettet."})
+                await ws.close(code=1000, reason="forgotten")
+                return
             if drain.draining:  # not started here: the page re-sends it after reconnecting
                 await ws.close(code=RESTARTING, reason="restarting")
                 return

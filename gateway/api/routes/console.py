@@ -8,7 +8,9 @@ refused (Origin must be this host). Frames from the agent:
 `{"type": "wrapup", "conversation": ID, "outcome": "resolved_agent", "note": ...}`,
 `{"type": "ticket", "conversation": ID, "target": "0751", "note": ..., "phone": ...}`,
 `{"type": "transfer", "conversation": ID, "target": "0751"}`, `{"type": "callbacks"}`,
-`{"type": "typing", "conversation": ID}` (shown to the citizen; not logged).
+`{"type": "typing", "conversation": ID}` (shown to the citizen; not logged),
+`{"type": "forget", "conversation": ID}` (the citizen asked: the conversation ends and
+its text is deleted now, audited; answered with `forgotten`).
 Frames to the agent: `queue`, `accepted`, `message`, `assist`, `wrapped`, `ticket`,
 `transferred`, `callbacks`, `error`, and the citizen's signs of life:
 `{"type": "typing", "conversation": ID, "role": "citizen"}` and
@@ -90,6 +92,10 @@ async def _command(ws: WebSocket, hub: ConsoleHub, who: SignedIn,
     elif kind == "message":
         if not await hub.agent_says(account, str(frame["conversation"]), str(frame["text"])):
             await ws.send_json({"type": "error", "message": "ikke din samtale"})
+    elif kind == "forget":  # on the citizen's request: ended and deleted now, audited
+        ok = await hub.forget(account, str(frame["conversation"]))
+        await ws.send_json({"type": "forgotten", "conversation": frame["conversation"],
+                            "ok": ok})
     elif kind == "typing":
         await hub.agent_signal(account, str(frame["conversation"]), {"type": "typing"})
     elif kind == "assist":
