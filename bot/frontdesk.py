@@ -198,9 +198,9 @@ class Frontdesk:
     def _run(self, state: ConversationState, turn: TurnInput,
              at: datetime) -> tuple[TurnResult, TurnRecord]:
         sv = self.services
-        heard = redact.hear(turn.text, turn.recognition)
+        heard = redact.hear(turn.text, turn.recognition, state.cpr_serial_expected)
         callback_number = understand_stage.consented_number(state, heard)
-        apply.begin(state, callback_number)
+        apply.begin(state, callback_number, heard.serial_to_come)
         apply.speak(state, language.language_of(state, heard))
         located = municipality.locate(sv, state, turn, heard.text)
         apply.place(state, located)

@@ -58,6 +58,7 @@ _SPOKEN_PHONE_CUE = re.compile(
     r"(telefon|nummer|mobil|ring|ringe|sms|kontakt|fange mig|træffes|phone|call)",
     re.IGNORECASE,
 )
+_SERIAL_CUE = re.compile(r"(cifre|kontrolciffer|slutter på|ender på|resten)", re.IGNORECASE)
 _LAST_FOUR = re.compile(r"(sidste fire|fire sidste|sidste cifre|last four|og så)", re.IGNORECASE)
 
 
@@ -174,22 +175,30 @@ class Redaction:
     def kinds(self) -> set[str]:
         return {f.kind for f in self.findings}
 
+    @property
+    def serial_to_come(self) -> bool:
+        """Only a CPR number's date part was given: its serial may follow next turn."""
+        return any(f.kind == "cpr" and len(f.value) == 6 for f in self.findings)
+
 
 def _digits(s: str) -> str:
     return re.sub(r"\D", "", s)
 
 
-def find_personal_data(text: str) -> list[Finding]:
+def find_personal_data(text: str, serial_expected: bool = False) -> list[Finding]:
     """Every personal-data span in `text`, non-overlapping, in order. Matched on the
-    text as a reader sees it (`normalise`); spans are the original text's."""
+    text as a reader sees it (`normalise`); spans are the original text's.
+    `serial_expected`: the conversation's last turn gave a CPR number's date part
+    ("mit cpr nummer er 110311"), so four digits now ("og de sidste fire er 2468") are
+    its serial."""
     norm, origin = _normalised(text)
-    found = _find(norm)
+    found = _find(norm, serial_expected)
     if origin is None:
         return found
     return [Finding(f.kind, origin[f.start], origin[f.end - 1] + 1, f.value) for f in found]
 
 
-def _find(text: str) -> list[Finding]:
+def _find(text: str, serial_expected: bool = False) -> list[Finding]:
     found: list[Finding] = []
 
     def taken(a: int, b: int) -> bool:
@@ -225,6 +234,19 @@ def _find(text: str) -> list[Finding]:
         d = _digits(m.group(0))
         add("phone", m.start(), m.end(), d[-8:])
     # Spoken forms: runs of number words ("nul et et nul ni nul et to tre fire").
+    for run in runs:  # a CPR number's date part after a word for CPR, its serial to come
+        d = run.digits
+        if len(d) == 6 and not taken(run.start, run.end) and valid_cpr_date(d + "0000") \
+                and _SPOKEN_CPR_CUE.search(text[max(0, run.start - 60):run.start]):
+            add("cpr", run.start, run.end, d)
+    if serial_expected:  # the last turn gave the date part: the serial may follow alone
+        for run in runs:
+            rest = (text[:run.start] + text[run.end:]).split()
+            if len(run.digits) == 4 and not taken(run.start, run.end) and (
+                    _LAST_FOUR.search(text[max(0, run.start - 40):run.start])
+                    or _SERIAL_CUE.search(text[max(0, run.start - 40):run.start])
+                    or len(rest) <= 2):
+                add("cpr", run.start, run.end, run.digits)
     for run in (r for r in runs if r.words >= 2):
         if run.spoken == 0 or taken(run.start, run.end):
             continue
@@ -249,9 +271,10 @@ def _find(text: str) -> list[Finding]:
     return sorted(found, key=lambda f: f.start)
 
 
-def redact(text: str) -> Redaction:
-    """Replace personal data with labels ('[CPR]', '[TELEFON]', '[EMAIL]', '[KORT]')."""
-    findings = find_personal_data(text)
+def redact(text: str, serial_expected: bool = False) -> Redaction:
+    """Replace personal data with labels ('[CPR]', '[TELEFON]', '[EMAIL]', '[KORT]').
+    `serial_expected`: see `find_personal_data`."""
+    findings = find_personal_data(text, serial_expected)
     out, pos = [], 0
     for f in findings:
         out.append(text[pos:f.start])

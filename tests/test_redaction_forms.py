@@ -7,16 +7,19 @@ dates, postal codes, case numbers) must not be taken for CPR numbers.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.frontdesk import Frontdesk, TurnInput
 from ddh.numbers import number_runs
 from ddh.redaction import normalise, redact
-from tests.cpr_renderings import renderings
+from store.outcomes import OutcomeStore, database_url
+from tests.cpr_renderings import cpr_numbers, pair_words, renderings
 
 
 def leftover_numbers(text: str) -> str:
@@ -68,3 +71,37 @@ def test_ordinary_numbers_are_not_taken_for_cpr_numbers(text):
 def test_normalising_keeps_what_a_reader_sees():
     assert normalise("1\u200b5\u00ad04\uff18\uff12\u20131234") == "150482-1234"
     assert normalise("Grenå – 8500") == "Grenå - 8500"
+
+
+SERIAL_LEADS = ["og de sidste fire er ", "de sidste fire: ", "", "og så ", "sidste cifre ",
+                "det slutter på "]
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cpr_numbers(), st.sampled_from(["mit cpr nummer er ", "cpr: ", "mit personnummer er ",
+                                       "personnr "]),
+       st.sampled_from(SERIAL_LEADS), st.booleans(), st.booleans())
+def test_a_cpr_number_split_over_two_turns_is_redacted_in_both(knowledge, tmp_path_factory,
+                                                                cpr, lead, serial_lead,
+                                                                spaced, serial_in_words):
+    """"mit cpr nummer er 110311" … "og de sidste fire er 2468": the date part after a
+    word for CPR is redacted at once, and the four digits that follow it in the next
+    turn are its serial; neither reaches the store, the chat log or the reply."""
+    store = OutcomeStore(database_url(None, tmp_path_factory.mktemp("split")))
+    desk = Frontdesk(knowledge, store)
+    date_part = f"{cpr[:2]} {cpr[2:4]} {cpr[4:6]}" if spaced else cpr[:6]
+    serial = " ".join(pair_words(int(cpr[i:i + 2])) for i in (6, 8)) if serial_in_words \
+        else cpr[6:]
+    first = desk.handle(TurnInput("split", f"{lead}{date_part}", municipality="0751"))
+    second = desk.handle(TurnInput("split", f"{serial_lead}{serial}", municipality="0751"))
+    conv = store.conversation("split")
+    texts = [first.redacted_text, second.redacted_text, first.reply, second.reply,
+             *(t["text"] for t in conv["transcript"]),
+             *(h["summary"] for h in conv["handoffs"]),
+             *(json.dumps(h["packet"].get("transcript"), ensure_ascii=False)
+               for h in conv["handoffs"])]
+    for text in texts:  # what was sent, as it was sent, is nowhere
+        assert date_part not in text and serial not in text, (text, cpr)
+    assert first.redacted_text.endswith("[CPR]") and "[CPR]" in second.redacted_text
+    store.close()

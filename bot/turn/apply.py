@@ -47,11 +47,15 @@ def place(state: ConversationState, located: Located) -> None:
         state.candidates_evidence = located.evidence
 
 
-def begin(state: ConversationState, callback_number: str | None) -> None:
-    """A new citizen turn: count it, and note a number given for a callback."""
+def begin(state: ConversationState, callback_number: str | None,
+          serial_to_come: bool = False) -> None:
+    """A new citizen turn: count it, note a number given for a callback, and whether
+    this turn gave only a CPR number's date part (its serial may come next turn, and
+    is redacted then too)."""
     state.turns += 1
     if callback_number is not None:
         state.callback_number = callback_number
+    state.cpr_serial_expected = serial_to_come
 
 
 def speak(state: ConversationState, language: str) -> None:

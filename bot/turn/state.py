@@ -49,6 +49,8 @@ class ConversationState:
     ended: bool = False
     notice_id: str | None = None  # the crisis notice that answered (bot/notices.py)
     disclosed: bool = False  # the AI disclosure has been given (EU AI Act art. 50)
+    # the last turn gave only a CPR number's date part: four digits now are its serial
+    cpr_serial_expected: bool = False
 
     def awaits(self, ask: Ask) -> bool:
         return self.pending is not None and self.pending.ask == ask
@@ -75,6 +77,7 @@ class ConversationState:
             "waiting_packet": self.waiting_packet.as_json() if self.waiting_packet else None,
             "satisfaction": self.satisfaction,
             "ended": self.ended, "notice_id": self.notice_id, "disclosed": self.disclosed,
+            "cpr_serial_expected": self.cpr_serial_expected,
         }
 
     @classmethod
@@ -108,4 +111,5 @@ class ConversationState:
             waiting_packet=HandoffPacket.from_json(data["waiting_packet"])
             if data.get("waiting_packet") else None,
             satisfaction=data["satisfaction"],
-            ended=data["ended"], notice_id=data["notice_id"], disclosed=data["disclosed"])
+            ended=data["ended"], notice_id=data["notice_id"], disclosed=data["disclosed"],
+            cpr_serial_expected=data.get("cpr_serial_expected", False))  # within schema 1

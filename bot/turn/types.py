@@ -112,6 +112,7 @@ class Heard:
     cues: Cues
     alternatives: tuple[str, ...] = ()  # what speech recognition may also have heard
     unsure: bool = False  # speech recognition was unsure of `text`
+    serial_to_come: bool = False  # only a CPR number's date part was given
 
 
 @dataclass(frozen=True)
