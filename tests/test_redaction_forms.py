@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -104,4 +106,29 @@ def test_a_cpr_number_split_over_two_turns_is_redacted_in_both(knowledge, tmp_pa
     for text in texts:  # what was sent, as it was sent, is nowhere
         assert date_part not in text and serial not in text, (text, cpr)
     assert first.redacted_text.endswith("[CPR]") and "[CPR]" in second.redacted_text
+    store.close()
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(renderings())
+def test_no_rendering_reaches_the_store_a_packet_or_a_reply(knowledge, tmp_path_factory, case):
+    """End to end through the frontdesk: the number in a question and then in a request
+    for a person (after hours: a ticket with the transcript in its packet) is nowhere in
+    the replies, the stored transcript, the summary or the packet."""
+    cpr, text = case
+    store = OutcomeStore(database_url(None, tmp_path_factory.mktemp("e2e")))
+    desk = Frontdesk(knowledge, store)
+    at = datetime(2026, 11, 28, 23, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
+    results = [desk.handle(TurnInput("e2e", t, municipality="0751", at=at))
+               for t in (f"jeg har mistet mit pas. {text}",
+                         f"kan jeg tale med en medarbejder, {text}")]
+    conv = store.conversation("e2e")
+    fields = [*(r.redacted_text for r in results), *(r.reply for r in results),
+              *(t["text"] for t in conv["transcript"]),
+              *(h["summary"] for h in conv["handoffs"]),
+              *(json.dumps(h["packet"], ensure_ascii=False) for h in conv["handoffs"])]
+    assert conv["handoffs"], "the request for a person made a ticket"
+    for field in fields:
+        assert cpr not in leftover_numbers(field), (text, field)
     store.close()
