@@ -45,6 +45,7 @@ class ConversationLog:
     listeners: set[asyncio.Queue] = field(default_factory=set)  # the citizen's sockets
     link: LiveLink = field(default_factory=LiveLink)  # to the other gateway processes
     signalled: dict[str, float] = field(default_factory=dict)  # side → last typing sent
+    forgotten: bool = False  # its text was deleted ("Slet min samtale")
 
     def listen(self, queue: asyncio.Queue) -> None:
         """A citizen's socket on this process: it gets what other processes log too."""
@@ -80,6 +81,10 @@ class ConversationLog:
             if event.get("role") == "agent":
                 for queue in list(self.listeners):
                     queue.put_nowait(event)
+            if event.get("type") == "forgotten":  # deleted: this process keeps none of it
+                self.events.clear()
+                self.answered.clear()
+                self.forgotten = True
             return
         if event.get("seq") == len(self.events) + 1:
             self.events.append(event)
@@ -178,6 +183,9 @@ class ChatLogs:
     async def get(self, conversation_id: str) -> ConversationLog | None:
         """The conversation, from this process or the store; None when unknown."""
         log = self._logs.get(conversation_id)
+        if log is not None and log.forgotten:
+            self.drop(conversation_id)
+            return None
         if log is None and self.store is not None:
             events = await asyncio.to_thread(self.store.events, conversation_id)
             if events:

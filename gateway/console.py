@@ -256,10 +256,9 @@ class ConsoleHub:
         if taken is None or taken.agent != account.username:
             return False
         chat = await self.logs.get(conversation)
-        if chat is not None:
-            for queue in list(chat.listeners):
-                queue.put_nowait({"type": "forgotten", "message": "Din samtale er slettet."})
-            await chat.signal({"type": "forgotten", "role": "agent"})
+        if chat is not None:  # the page, on whatever process it is, is told first
+            await chat.signal({"type": "forgotten", "role": "agent",
+                               "message": "Din samtale er slettet."})
         await forget_chat(self.frontdesk, self.logs, conversation, account.username, None)
         self.taken.pop(conversation, None)
         self.logs.link.unwatch(conversation, self._watcher(conversation))

@@ -102,3 +102,31 @@ def test_slet_min_samtale_deletes_it_at_once_and_is_audited(knowledge, tmp_path)
         audit = s.scalars(select(AuditEntry).where(AuditEntry.action == "forget")).all()
     assert [(a.username, a.object) for a in audit] == [("citizen", f"conversation:{cid}")]
     store.close()
+
+
+def test_an_agent_deletes_a_conversation_on_the_citizens_request(knowledge, tmp_path):
+    """From the console, on another process than the citizen's page: the page is told,
+    the text is gone from the store, and the agent's name is in the audit log."""
+    from tests.test_live_link import taken_over, two_gateways, until
+
+    with two_gateways(knowledge, tmp_path) as (one, two, cookie):
+        async def scenario() -> str:
+            citizen, agent, cid = await taken_over(one, two, cookie)
+            await agent.send(json.dumps({"type": "forget", "conversation": cid}))
+            done = await until(agent, lambda e: e.get("type") == "forgotten")
+            assert done["ok"] is True
+            told = await until(citizen, lambda e: e.get("type") == "forgotten")
+            assert told["message"] == "Din samtale er slettet."
+            await agent.close()
+            await citizen.close()
+            return cid
+
+        cid = asyncio.run(scenario())
+        for url in (one, two):  # neither process serves it any more
+            assert httpx.get(f"{url}/api/chat/conversations/{cid}/messages").status_code == 404
+    store = OutcomeStore(database_url(None, tmp_path))
+    assert store.conversation(cid)["transcript"] == []
+    with store.sessions() as s:
+        audit = s.scalars(select(AuditEntry).where(AuditEntry.action == "forget")).all()
+    assert [(a.username, a.object) for a in audit] == [("anne", f"conversation:{cid}")]
+    store.close()

@@ -135,7 +135,10 @@
                  && ev.conversation === active.conversation) {
         citizenState(ev);
       } else if (ev.type === "assist") showAssist(ev.guides);
-      else if (ev.type === "wrapped" && ev.ok) {
+      else if (ev.type === "forgotten" && ev.ok) {  // deleted on the citizen's request
+        active = null;
+        $("active").hidden = true;
+      } else if (ev.type === "wrapped" && ev.ok) {
         active = null;
         $("active").hidden = true;
         $("presence").value = "wrap-up";
@@ -190,6 +193,12 @@
   });
 
   $("load-callbacks").addEventListener("click", () => ws.send(JSON.stringify({ type: "callbacks" })));
+
+  $("forget").addEventListener("click", () => {
+    if (active && confirm("Slet samtalen nu? Borgeren har bedt om det. Det kan ikke fortrydes.")) {
+      ws.send(JSON.stringify({ type: "forget", conversation: active.conversation }));
+    }
+  });
 
   $("wrapup").addEventListener("submit", (e) => {
     e.preventDefault();
