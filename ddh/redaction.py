@@ -48,7 +48,7 @@ _SPOKEN_EMAIL = re.compile(
 # Numbers that look like phone numbers but are labelled as something else: the label
 # comes shortly before the number, without a phone word in between.
 _NOT_PHONE_CUE = re.compile(
-    r"(faktura|ordre|kunde|sags|journal|j\.nr|reference|bilag|vare|konto|registrering|"
+    r"(faktura|ordre|kunde|sags|sag\b|journal|j\.nr|reference|bilag|vare|konto|registrering|"
     r"reg\.nr|invoice|order|case|police|aftale|afgift|bøde|nr\.|\bno\.)",
     re.IGNORECASE,
 )
@@ -234,10 +234,15 @@ def _find(text: str, serial_expected: bool = False) -> list[Finding]:
         d = _digits(m.group(0))
         add("phone", m.start(), m.end(), d[-8:])
     # Spoken forms: runs of number words ("nul et et nul ni nul et to tre fire").
-    for run in runs:  # a CPR number's date part after a word for CPR, its serial to come
+    for run in runs:  # a CPR number's date part, its serial to come (next turn, maybe)
         d = run.digits
-        if len(d) == 6 and not taken(run.start, run.end) and valid_cpr_date(d + "0000") \
-                and _SPOKEN_CPR_CUE.search(text[max(0, run.start - 60):run.start]):
+        if len(d) != 6 or taken(run.start, run.end) or not valid_cpr_date(d + "0000"):
+            continue
+        # after a word for CPR, or on its own ("110311", "det er 110311"): a date said
+        # in six digits and nothing else is how a CPR number's first half is given
+        alone = len((text[:run.start] + text[run.end:]).split()) <= 3 and \
+            not _NOT_PHONE_CUE.search(text[max(0, run.start - 40):run.start])
+        if alone or _SPOKEN_CPR_CUE.search(text[max(0, run.start - 60):run.start]):
             add("cpr", run.start, run.end, d)
     if serial_expected:  # the last turn gave the date part: the serial may follow alone
         for run in runs:
