@@ -75,6 +75,19 @@ def test_normalising_keeps_what_a_reader_sees():
     assert normalise("Grenå – 8500") == "Grenå - 8500"
 
 
+@pytest.fixture(scope="module")
+def recording_llm(knowledge):
+    from bot.llm import LLM
+    from evals.fake_llm import FakeOpenAI, Reply
+
+    with FakeOpenAI() as fake:
+        fake.default = Reply(status=503)
+        llm = LLM(knowledge.settings.model_copy(update={"llm_base_url": fake.url,
+                                                        "llm_timeout_s": 2.0}))
+        yield fake, llm
+        llm.close()
+
+
 SERIAL_LEADS = ["og de sidste fire er ", "de sidste fire: ", "", "og så ", "sidste cifre ",
                 "det slutter på "]
 
@@ -112,13 +125,18 @@ def test_a_cpr_number_split_over_two_turns_is_redacted_in_both(knowledge, tmp_pa
 @settings(max_examples=150, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(renderings())
-def test_no_rendering_reaches_the_store_a_packet_or_a_reply(knowledge, tmp_path_factory, case):
-    """End to end through the frontdesk: the number in a question and then in a request
-    for a person (after hours: a ticket with the transcript in its packet) is nowhere in
-    the replies, the stored transcript, the summary or the packet."""
+def test_no_rendering_reaches_the_store_a_packet_a_reply_or_a_model(knowledge, tmp_path_factory,
+                                                                   recording_llm, case):
+    """End to end through the frontdesk in the LLM mode (against a recording endpoint
+    that fails, so every operation is sent and falls back): the number in a question
+    and then in a request for a person (after hours: a ticket with the transcript in
+    its packet) is nowhere in the replies, the stored transcript, the summary, the
+    packet or any request to the language model."""
     cpr, text = case
+    fake, llm = recording_llm
     store = OutcomeStore(database_url(None, tmp_path_factory.mktemp("e2e")))
-    desk = Frontdesk(knowledge, store)
+    desk = Frontdesk(knowledge, store, llm=llm)
+    sent = len(fake.requests)
     at = datetime(2026, 11, 28, 23, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
     results = [desk.handle(TurnInput("e2e", t, municipality="0751", at=at))
                for t in (f"jeg har mistet mit pas. {text}",
@@ -127,8 +145,10 @@ def test_no_rendering_reaches_the_store_a_packet_or_a_reply(knowledge, tmp_path_
     fields = [*(r.redacted_text for r in results), *(r.reply for r in results),
               *(t["text"] for t in conv["transcript"]),
               *(h["summary"] for h in conv["handoffs"]),
-              *(json.dumps(h["packet"], ensure_ascii=False) for h in conv["handoffs"])]
+              *(json.dumps(h["packet"], ensure_ascii=False) for h in conv["handoffs"]),
+              *(str(m.get("content")) for r in fake.requests[sent:] for m in r.messages)]
     assert conv["handoffs"], "the request for a person made a ticket"
+    assert len(fake.requests) > sent, "the language model was asked"
     for field in fields:
         assert cpr not in leftover_numbers(field), (text, field)
     store.close()
