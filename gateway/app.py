@@ -30,7 +30,7 @@ from gateway.drain import Drain
 from gateway.floods import Floodgate
 from gateway.live_link import make_link
 from gateway.metrics import Metrics
-from gateway.security import SecurityHeaders
+from gateway.security import SchemeSessions, SecurityHeaders
 from gateway.telephony import make_carrier
 from knowledge.service import Knowledge
 
@@ -213,12 +213,10 @@ def create_app(settings: Settings, knowledge: Knowledge | None = None,
     if settings.oidc_issuer:  # the sign-in round trip keeps state and nonce in a cookie
         import secrets
 
-        from starlette.middleware.sessions import SessionMiddleware
-
         key = settings.secret_key.get_secret_value() if settings.secret_key else \
             secrets.token_urlsafe(32)
-        app.add_middleware(SessionMiddleware, secret_key=key, session_cookie="ddh_sso",
-                           same_site="lax", https_only=False, max_age=600)
+        app.add_middleware(SchemeSessions, secret_key=key, session_cookie="ddh_sso",
+                           same_site="lax", max_age=600)
     app.add_middleware(SecurityHeaders, frame_sites=settings.allowed_origins)
     app.include_router(health.router)
     app.include_router(sso.router)

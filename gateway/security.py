@@ -13,11 +13,18 @@ response body in a stream): it adds the headers when the response starts.
   `Permissions-Policy` (the microphone for the browser call, nothing else),
   `Cross-Origin-Opener-Policy: same-origin`, `X-Frame-Options: DENY` where nothing may
   frame the page, and `Strict-Transport-Security` when served over TLS.
+
+`SchemeSessions`: the single sign-on round trip's session cookie is `Secure` when the
+request came over TLS (directly or through the balancer's `X-Forwarded-Proto`), and
+not on plain HTTP (a developer's machine), where a Secure cookie would be dropped.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.datastructures import MutableHeaders
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 EMBEDDABLE = ("/",)  # the chat page the widget frames
@@ -70,3 +77,15 @@ class SecurityHeaders:
         if tls:
             out.append(("strict-transport-security", "max-age=31536000; includeSubDomains"))
         return out
+
+
+class SchemeSessions:
+    """Starlette's session middleware, with `Secure` cookies on TLS requests only."""
+
+    def __init__(self, app: ASGIApp, **options: Any) -> None:
+        self.plain = SessionMiddleware(app, https_only=False, **options)
+        self.tls = SessionMiddleware(app, https_only=True, **options)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        tls = scope.get("scheme") in ("https", "wss")
+        await (self.tls if tls else self.plain)(scope, receive, send)

@@ -25,6 +25,11 @@ def test_sso_signs_in_a_provisioned_account_only(knowledge, tmp_path):
             "oidc_username_claim": "email"})
         with serve_app(create_app(settings, frontdesk=Frontdesk(knowledge, store))) as url:
             assert httpx.get(f"{url}/api/agent/config").json() == {"sso": True}
+            # the round trip's cookie is Secure over TLS (here: said by the balancer)
+            tls = httpx.get(f"{url}/agent/sso", headers={"X-Forwarded-Proto": "https"})
+            assert "secure" in tls.headers["set-cookie"].lower()
+            plain = httpx.get(f"{url}/agent/sso")
+            assert "secure" not in plain.headers["set-cookie"].lower()
             with httpx.Client(follow_redirects=True, timeout=30) as browser:
                 idp.user = {"sub": "u1", "email": "mette@aarhus.dk"}
                 landed = browser.get(f"{url}/agent/sso")
