@@ -198,9 +198,14 @@ class Frontdesk:
     def _run(self, state: ConversationState, turn: TurnInput,
              at: datetime) -> tuple[TurnResult, TurnRecord]:
         sv = self.services
-        heard = redact.hear(turn.text, turn.recognition, state.cpr_serial_expected)
+        heard = redact.hear(turn.text, turn.recognition,
+                            state.cpr_serial_expected or bool(state.cpr_fragments))
+        # the last four of a CPR number whose date part the last turn left in clear
+        earlier = state.cpr_fragments if heard.serial else ()
         callback_number = understand_stage.consented_number(state, heard)
-        apply.begin(state, callback_number, heard.serial_to_come)
+        apply.begin(state, callback_number, heard.serial_to_come, heard.fragments)
+        if earlier:
+            apply.redact_earlier(state, earlier)
         apply.speak(state, language.language_of(state, heard))
         located = municipality.locate(sv, state, turn, heard.text)
         apply.place(state, located)
@@ -219,7 +224,12 @@ class Frontdesk:
         apply.finish(state, decision, heard.text, acted.reply, acted.waiting_id)
         log.info("frontdesk.turn", conversation=state.id, action=decision.action,
                  topic=decision.topic, municipality=state.municipality, reason=decision.reason)
-        return record.record(state, heard, decision, acted, at, callback_number is not None)
+        result, rec = record.record(state, heard, decision, acted, at,
+                                    callback_number is not None)
+        if earlier:
+            rec.redact_earlier = list(earlier)
+            result = replace(result, redacted_earlier=earlier)
+        return result, rec
 
     # --- opening and closing ---------------------------------------------------------
 

@@ -176,6 +176,11 @@ class Redaction:
         return {f.kind for f in self.findings}
 
     @property
+    def serial(self) -> bool:
+        """A CPR number's last four digits alone (the date part came the turn before)."""
+        return any(f.kind == "cpr" and len(f.value) == 4 for f in self.findings)
+
+    @property
     def serial_to_come(self) -> bool:
         """Only a CPR number's date part was given: its serial may follow next turn."""
         return any(f.kind == "cpr" and len(f.value) == 6 for f in self.findings)
@@ -274,6 +279,18 @@ def _find(text: str, serial_expected: bool = False) -> list[Finding]:
         elif len(d) >= 8 and _SPOKEN_PHONE_CUE.search(before):
             add("phone", run.start, run.end, d)
     return sorted(found, key=lambda f: f.start)
+
+
+def date_fragments(text: str) -> list[str]:
+    """Six-digit numbers that could be a CPR number's date part, left in a (redacted)
+    text because nothing said so ("mit nummer er 110311"): as written, so that they
+    can be redacted afterwards when the last four digits follow in the next turn."""
+    out = []
+    for run in number_runs(text, min_words=1):
+        if len(run.digits) == 6 and valid_cpr_date(run.digits + "0000") and \
+                not _NOT_PHONE_CUE.search(text[max(0, run.start - 40):run.start]):
+            out.append(text[run.start:run.end])
+    return out
 
 
 def redact(text: str, serial_expected: bool = False) -> Redaction:

@@ -58,6 +58,16 @@ class ConversationLog:
         if not self.listeners:
             self.link.unwatch(self.id, self._remote)
 
+    def redact_earlier(self, fragments: tuple[str, ...]) -> None:
+        """An earlier message's six digits are known now to be a CPR number's date part
+        (the store's copy was redacted with the turn): out of this process's copy too."""
+        for event in self.events:
+            text = event.get("text")
+            if isinstance(text, str):
+                for fragment in fragments:
+                    text = text.replace(fragment, "[CPR]")
+                event["text"] = text
+
     async def signal(self, event: dict[str, Any]) -> bool:
         """A sign of life from one side (`role` "citizen" or "agent"): to the
         citizen's sockets here when it is the agent's, and to the other processes.

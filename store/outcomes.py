@@ -36,6 +36,7 @@ from store.models import (
 )
 from store.records import EndRecord, TurnRecord, record_as_json, record_from_json
 from store.records import HandoffPacket as Packet
+from store.retention import redact_earlier
 from store.rollup import install_stamp
 from store.turn_rows import StaleState, insert_turn, put_state, upsert_conversation
 
@@ -223,6 +224,8 @@ class OutcomeStore:
 
     def _write(self, s: Session, rec: TurnRecord) -> None:
         upsert_conversation(s, rec, datetime.now(UTC))  # first: the rows below point to it
+        if rec.redact_earlier:  # the last turn's date part, known now (before this turn)
+            redact_earlier(s, rec.conversation_id, rec.redact_earlier)
         insert_turn(s, rec)
         if rec.state is not None:
             try:  # (it raises before it changes anything: no savepoint needed)

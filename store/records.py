@@ -132,6 +132,10 @@ class TurnRecord:
     state_version: int = 0
     message_id: str | None = None
     result: dict[str, Any] | None = None
+    # Six digits an earlier turn left, now known to be a CPR number's date part (its
+    # last four came in this turn): redacted in what the store holds, in this
+    # transaction (store/retention.py: `redact_earlier`).
+    redact_earlier: list[str] = field(default_factory=list)
 
 
 def _enum(cls: Any, value: Any) -> Any:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -99,3 +100,34 @@ def forget_now(sessions: sessionmaker[Session], conversation_id: str, actor: str
                          object=f"conversation:{conversation_id}",
                          detail=f"{done.lines} lines, {done.callback_numbers} callback numbers"))
     return done
+
+
+def redact_earlier(s: Session, conversation_id: str, fragments: list[str]) -> None:
+    """Replace text a conversation's earlier turn left in clear with `[CPR]`, wherever
+    the store holds it: transcript lines, the chat log, answers kept for re-sent
+    messages, handoff summaries and packets (inside the caller's transaction)."""
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            for fragment in fragments:
+                value = value.replace(fragment, "[CPR]")
+            return value
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        return value
+
+    if not fragments:
+        return
+    for line in s.scalars(select(Turn).where(Turn.conversation_id == conversation_id,
+                                             Turn.role == "citizen")).all():
+        line.text = clean(line.text)
+    for event in s.scalars(select(ChatEvent).where(
+            ChatEvent.conversation_id == conversation_id)).all():
+        event.data = clean(event.data)
+    for decision in s.scalars(select(Decision).where(
+            Decision.conversation_id == conversation_id, Decision.result.is_not(None))).all():
+        decision.result = clean(decision.result)
+    for packet in s.scalars(select(HandoffPacket).where(
+            HandoffPacket.conversation_id == conversation_id)).all():
+        packet.summary, packet.packet = clean(packet.summary), clean(packet.packet)

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 import websockets
 from sqlalchemy import func, select
 
@@ -129,4 +130,41 @@ def test_an_agent_deletes_a_conversation_on_the_citizens_request(knowledge, tmp_
     with store.sessions() as s:
         audit = s.scalars(select(AuditEntry).where(AuditEntry.action == "forget")).all()
     assert [(a.username, a.object) for a in audit] == [("anne", f"conversation:{cid}")]
+    store.close()
+
+
+@pytest.mark.parametrize(("first", "second"), [
+    ("jeg skal bruge hjælp med mit pas, mit nummer er 110311 tak", "og de sidste fire er 2468"),
+    ("hej, jeg har et spørgsmål om 11 03 11 og mit sundhedskort", "2468"),
+    ("mit nummer hos jer er 110311, kan I hjælpe", "sidste fire cifre: 24 68"),
+])
+def test_six_digits_left_in_clear_are_redacted_afterwards_when_the_last_four_follow(
+        knowledge, tmp_path, first, second):
+    """Nothing said the six digits were a CPR number's first half, so the first message
+    was kept as written; when the last four follow, that message is redacted everywhere
+    the gateway and the store hold it (chat log, transcript, kept answers)."""
+    store = OutcomeStore(database_url(None, tmp_path))
+    app = create_app(knowledge.settings, frontdesk=Frontdesk(knowledge, store))
+    digits = "".join(c for c in first if c.isdigit())[-6:]
+    with serve_app(app) as url:
+        async def chat() -> str:
+            async with httpx.AsyncClient(base_url=url) as http:
+                conv = (await http.post("/api/chat/conversations",
+                                        json={"municipality": "0751"})).json()
+            async with websockets.connect(url.replace("http", "ws") + conv["websocket"]) as ws:
+                for mid, text in (("m1", first), ("m2", second)):
+                    await ws.send(json.dumps({"type": "message", "id": mid, "text": text}))
+                    while True:
+                        ev = json.loads(await ws.recv())
+                        if ev["type"] == "message" and ev.get("reply_to") == mid:
+                            break
+            return conv["id"]
+
+        cid = asyncio.run(chat())
+        log = httpx.get(f"{url}/api/chat/conversations/{cid}/messages").json()
+    said = json.dumps(log, ensure_ascii=False) + json.dumps(
+        store.conversation(cid)["transcript"], ensure_ascii=False)
+    assert "[CPR]" in said
+    for part in (digits, "2468", "24 68", "11 03 11"):
+        assert part not in said, part
     store.close()

@@ -48,7 +48,7 @@ def place(state: ConversationState, located: Located) -> None:
 
 
 def begin(state: ConversationState, callback_number: str | None,
-          serial_to_come: bool = False) -> None:
+          serial_to_come: bool = False, fragments: tuple[str, ...] = ()) -> None:
     """A new citizen turn: count it, note a number given for a callback, and whether
     this turn gave only a CPR number's date part (its serial may come next turn, and
     is redacted then too)."""
@@ -56,6 +56,19 @@ def begin(state: ConversationState, callback_number: str | None,
     if callback_number is not None:
         state.callback_number = callback_number
     state.cpr_serial_expected = serial_to_come
+    state.cpr_fragments = fragments
+
+
+def redact_earlier(state: ConversationState, fragments: tuple[str, ...]) -> None:
+    """The last turn's date part is known now: out of what the state holds too."""
+    def clean(text: str) -> str:
+        for fragment in fragments:
+            text = text.replace(fragment, "[CPR]")
+        return text
+
+    state.transcript = [TranscriptLine(t.role, clean(t.text)) for t in state.transcript]
+    if state.first_question:
+        state.first_question = clean(state.first_question)
 
 
 def speak(state: ConversationState, language: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot.intents import detect
 from bot.turn.types import Heard, Recognition
-from ddh.redaction import redact
+from ddh.redaction import date_fragments, redact
 
 
 def hear(text: str, recognition: Recognition | None = None,
@@ -22,4 +22,4 @@ def hear(text: str, recognition: Recognition | None = None,
         if recognition else ()
     return Heard(red.text, tuple(red.phones), tuple(sorted(red.kinds)), detect(red.text),
                  alternatives, recognition.unsure if recognition else False,
-                 red.serial_to_come)
+                 red.serial_to_come, red.serial, tuple(date_fragments(red.text)))

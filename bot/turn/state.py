@@ -51,6 +51,9 @@ class ConversationState:
     disclosed: bool = False  # the AI disclosure has been given (EU AI Act art. 50)
     # the last turn gave only a CPR number's date part: four digits now are its serial
     cpr_serial_expected: bool = False
+    # six digits the last turn left (nothing said they were a CPR number's date part):
+    # if its last four follow now, they are redacted afterwards everywhere
+    cpr_fragments: tuple[str, ...] = ()
 
     def awaits(self, ask: Ask) -> bool:
         return self.pending is not None and self.pending.ask == ask
@@ -78,6 +81,7 @@ class ConversationState:
             "satisfaction": self.satisfaction,
             "ended": self.ended, "notice_id": self.notice_id, "disclosed": self.disclosed,
             "cpr_serial_expected": self.cpr_serial_expected,
+            "cpr_fragments": list(self.cpr_fragments),
         }
 
     @classmethod
@@ -112,4 +116,5 @@ class ConversationState:
             if data.get("waiting_packet") else None,
             satisfaction=data["satisfaction"],
             ended=data["ended"], notice_id=data["notice_id"], disclosed=data["disclosed"],
-            cpr_serial_expected=data.get("cpr_serial_expected", False))  # within schema 1
+            cpr_serial_expected=data.get("cpr_serial_expected", False),  # within schema 1
+            cpr_fragments=tuple(data.get("cpr_fragments", ())))

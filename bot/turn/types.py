@@ -113,6 +113,8 @@ class Heard:
     alternatives: tuple[str, ...] = ()  # what speech recognition may also have heard
     unsure: bool = False  # speech recognition was unsure of `text`
     serial_to_come: bool = False  # only a CPR number's date part was given
+    serial: bool = False  # a CPR number's last four digits (its date part came before)
+    fragments: tuple[str, ...] = ()  # six digits that may be a date part (nothing said)
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,9 @@ class TurnResult:
     awaiting: Ask | None = None  # the question the reply asked, if any
     mode: Mode = Mode.GROUNDED
     replayed: bool = False  # the message was handled before: this is what it got then
+    # the last turn's text held these, now known to be a CPR number's date part: the
+    # channel redacts them in what it holds too (the store's copy is redacted already)
+    redacted_earlier: tuple[str, ...] = ()
 
     @property
     def asks_rating(self) -> bool:

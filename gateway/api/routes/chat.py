@@ -241,6 +241,8 @@ async def _message(ws: WebSocket, frame: dict[str, Any], chat: Any, frontdesk: A
                 return
             # handled, but the process died before logging it: logged now, once
         chat.municipality = chat.municipality or result.municipality
+        if result.redacted_earlier:  # the last message's date part: a CPR number after all
+            chat.redact_earlier(result.redacted_earlier)
         for piece in (p for p in _SENTENCE.split(result.reply) if p.strip()):
             await ws.send_json({"type": "delta", "reply_to": client_id, "text": piece})
         # the citizen's message and the reply: logged together, or not at all
