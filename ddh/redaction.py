@@ -16,6 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from ddh.birthdates import birth_date_serials
 from ddh.numbers import NumberRun, number_runs
@@ -131,6 +132,13 @@ def _cpr_windows(text: str, run: NumberRun) -> list[tuple[int, int, str]]:
     return out
 
 
+def _date_part(text: str, run: NumberRun) -> bool:
+    """Six digits that read as a CPR number's date part (DDMMYY), not labelled as an
+    order, case or invoice number."""
+    return len(run.digits) == 6 and valid_cpr_date(run.digits + "0000") and \
+        not _NOT_PHONE_CUE.search(text[max(0, run.start - 40):run.start])
+
+
 def _inside_number(text: str, start: int, end: int) -> bool:
     """Part of a longer date or reference ('03.02.2026-17.02.2026', '2026-00081234')."""
     before, after = text[max(0, start - 2):start], text[end:end + 2]
@@ -240,15 +248,13 @@ def _find(text: str, serial_expected: bool = False) -> list[Finding]:
         add("phone", m.start(), m.end(), d[-8:])
     # Spoken forms: runs of number words ("nul et et nul ni nul et to tre fire").
     for run in runs:  # a CPR number's date part, its serial to come (next turn, maybe)
-        d = run.digits
-        if len(d) != 6 or taken(run.start, run.end) or not valid_cpr_date(d + "0000"):
+        if taken(run.start, run.end) or not _date_part(text, run):
             continue
         # after a word for CPR, or on its own ("110311", "det er 110311"): a date said
         # in six digits and nothing else is how a CPR number's first half is given
-        alone = len((text[:run.start] + text[run.end:]).split()) <= 3 and \
-            not _NOT_PHONE_CUE.search(text[max(0, run.start - 40):run.start])
+        alone = len((text[:run.start] + text[run.end:]).split()) <= 3
         if alone or _SPOKEN_CPR_CUE.search(text[max(0, run.start - 60):run.start]):
-            add("cpr", run.start, run.end, d)
+            add("cpr", run.start, run.end, run.digits)
     if serial_expected:  # the last turn gave the date part: the serial may follow alone
         for run in runs:
             rest = (text[:run.start] + text[run.end:]).split()
@@ -285,12 +291,21 @@ def date_fragments(text: str) -> list[str]:
     """Six-digit numbers that could be a CPR number's date part, left in a (redacted)
     text because nothing said so ("mit nummer er 110311"): as written, so that they
     can be redacted afterwards when the last four digits follow in the next turn."""
-    out = []
-    for run in number_runs(text, min_words=1):
-        if len(run.digits) == 6 and valid_cpr_date(run.digits + "0000") and \
-                not _NOT_PHONE_CUE.search(text[max(0, run.start - 40):run.start]):
-            out.append(text[run.start:run.end])
-    return out
+    return [text[r.start:r.end] for r in number_runs(text, min_words=1) if _date_part(text, r)]
+
+
+def redact_fragments(value: Any, fragments: tuple[str, ...] | list[str]) -> Any:
+    """`value` (a text, or JSON holding texts) with these fragments as `[CPR]`: an
+    earlier turn's six digits, once the last four have shown they were a CPR number."""
+    if isinstance(value, str):
+        for fragment in fragments:
+            value = value.replace(fragment, LABELS["cpr"])
+        return value
+    if isinstance(value, list):
+        return [redact_fragments(v, fragments) for v in value]
+    if isinstance(value, dict):
+        return {k: redact_fragments(v, fragments) for k, v in value.items()}
+    return value
 
 
 def redact(text: str, serial_expected: bool = False) -> Redaction:

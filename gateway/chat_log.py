@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from ddh.redaction import redact_fragments
 from gateway.live_link import LiveLink
 from store.live import LiveStore
 
@@ -61,12 +62,7 @@ class ConversationLog:
     def redact_earlier(self, fragments: tuple[str, ...]) -> None:
         """An earlier message's six digits are known now to be a CPR number's date part
         (the store's copy was redacted with the turn): out of this process's copy too."""
-        for event in self.events:
-            text = event.get("text")
-            if isinstance(text, str):
-                for fragment in fragments:
-                    text = text.replace(fragment, "[CPR]")
-                event["text"] = text
+        self.events = redact_fragments(self.events, fragments)
 
     async def signal(self, event: dict[str, Any]) -> bool:
         """A sign of life from one side (`role` "citizen" or "agent"): to the

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from ddh.redaction import redact_fragments
 from store.models import (
     AuditEntry,
     CallbackContact,
@@ -106,19 +107,12 @@ def redact_earlier(s: Session, conversation_id: str, fragments: list[str]) -> No
     """Replace text a conversation's earlier turn left in clear with `[CPR]`, wherever
     the store holds it: transcript lines, the chat log, answers kept for re-sent
     messages, handoff summaries and packets (inside the caller's transaction)."""
-    def clean(value: Any) -> Any:
-        if isinstance(value, str):
-            for fragment in fragments:
-                value = value.replace(fragment, "[CPR]")
-            return value
-        if isinstance(value, list):
-            return [clean(v) for v in value]
-        if isinstance(value, dict):
-            return {k: clean(v) for k, v in value.items()}
-        return value
-
     if not fragments:
         return
+
+    def clean(value: Any) -> Any:
+        return redact_fragments(value, fragments)
+
     for line in s.scalars(select(Turn).where(Turn.conversation_id == conversation_id,
                                              Turn.role == "citizen")).all():
         line.text = clean(line.text)

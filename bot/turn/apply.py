@@ -11,6 +11,7 @@ from __future__ import annotations
 from bot.turn.decision import Decision
 from bot.turn.state import ConversationState
 from bot.turn.types import CHANNEL_SOURCES, Located
+from ddh.redaction import redact_fragments
 from ddh.vocabulary import Action, Outcome
 from store.records import TranscriptLine
 
@@ -61,14 +62,10 @@ def begin(state: ConversationState, callback_number: str | None,
 
 def redact_earlier(state: ConversationState, fragments: tuple[str, ...]) -> None:
     """The last turn's date part is known now: out of what the state holds too."""
-    def clean(text: str) -> str:
-        for fragment in fragments:
-            text = text.replace(fragment, "[CPR]")
-        return text
-
-    state.transcript = [TranscriptLine(t.role, clean(t.text)) for t in state.transcript]
+    state.transcript = [TranscriptLine(t.role, redact_fragments(t.text, fragments))
+                        for t in state.transcript]
     if state.first_question:
-        state.first_question = clean(state.first_question)
+        state.first_question = redact_fragments(state.first_question, fragments)
 
 
 def speak(state: ConversationState, language: str) -> None:
