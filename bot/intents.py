@@ -21,6 +21,9 @@ def _rx(*parts: str) -> re.Pattern[str]:
     return re.compile(r"(?<![\wæøå])(?:" + "|".join(ordered) + r")(?![\wæøå])", re.IGNORECASE)
 
 
+# Degree words in praise: "rigtig", "så", "virkelig" …
+_VERY = r"(?:(?:så|rigtig|rigtigt|meget|virkelig|super|utrolig|vildt|altså) )*"
+_VERY_EN = r"(?:(?:so|very|really|super|incredibly) )*"
 PERSON = _rx(
     r"(?:tale|snakke|chatte|tal|snak|taler|snakker) med (?:et |en |min |vores )?"
     r"(?:rigtig |rigtigt |levende )?"
@@ -40,6 +43,7 @@ PERSON = _rx(
     r"(?:get|have) (?:someone|somebody|a person|an agent) (?:to help|on the phone|to call)",
     r"(?:someone|somebody|a person) (?:to )?help me", r"(?:speak|talk) to someone",
     r"vil ikke tale med en (?:robot|maskine)",
+    r"hvem (?:kan|skal|må) (?:jeg|vi|man) (?:tale|snakke|chatte) med",
 )
 OWN_CASE = _rx(
     r"(?:min|vores) sag", r"(?:mine|vores) sager", r"status på",
@@ -74,7 +78,16 @@ THANKS = _rx(r"tak", r"tusind tak", r"mange tak", r"tak for hjælpen", r"thanks?
              r"det var (?:lige )?(?:det|hvad) jeg (?:skulle bruge|manglede|ledte efter|søgte)",
              r"nu ved jeg det", r"det kan jeg bruge", r"that'?s what i needed",
              r"skal (?:du|i|de) ha'?", r"tak alligevel", r"thx", r"ty", r"tak tak",
-             r"cheers", r"takker", r"mange tak for det")
+             r"cheers", r"takker", r"mange tak for det",
+             # praise for the help is thanks ("du har været en stor hjælp")
+             rf"(?:du|i|det|de|dét) (?:har været|var|er) (?:en |til )?{_VERY}(?:stor |god |fin "
+             rf"|kæmpe )?(?:hjælp|hjælpsom|hjælpsomme)",
+             rf"(?:du|i|de) (?:har været|var|er) {_VERY}(?:sød|søde|flink|flinke|god|gode)",
+             rf"you(?:'ve| have)? been {_VERY_EN}(?:a )?(?:great |big |huge |real )?"
+             r"(?:help|helpful)", rf"you were {_VERY_EN}(?:helpful|kind)",
+             # "det var sådan set bare det": what was asked is all
+             r"det var (?:(?:sådan set|egentlig|faktisk|vist|nok|bare|kun|så) )+"
+             r"(?:det|alt)(?: hele)?")
 # A goodbye said with what the citizen will do next or why they are done ("så ringer
 # jeg til dem", "det var det hele", "never mind, I'll call tomorrow"): with thanks or a
 # farewell and no new request, it closes the conversation however many words it has.
@@ -195,7 +208,7 @@ QUESTION_WORDS = _rx(r"hvordan", r"hvad", r"hvor", r"hvornår", r"hvem", r"hvilk
 VAGUE = _rx(r"kan (?:du|i) hjælpe mig", r"jeg har brug for hjælp", r"jeg har et spørgsmål",
              r"hvad kan du(?: hjælpe med)?", r"jeg har et problem", r"jeg skal bruge hjælp",
              r"i need help", r"can you help(?: me)?", r"i have a question", r"hjælp")
-FILLER = re.compile(r"[^\wæøå]+|øh+|øhm|ehm|altså|lige|(?<![\wæøå])nå(?![\wæøå])",
+FILLER = re.compile(r"[^\wæøå]+|øh+|øhm|ehm|altså|lige|(?<![\wæøå])(?:nåh?|jamen)(?![\wæøå])",
                     re.IGNORECASE)
 SCORE = re.compile(r"(?<!\d)(10|[1-9])(?:\s*(?:/|ud af)\s*10)?(?!\d)")
 
@@ -280,6 +293,9 @@ _NEXT_QUESTION = re.compile(
     r"får|er|how|what|when|where|which|who|can|do|does|is|should)\b)"
     r"|,?\s+og (?:så )?(?:har jeg|jeg har|så har jeg) (?:også )?(?:lige )?(?:et )?(?:andet )?"
     r"spørgsmål(?: om)?\s+"
+    # "det ene er …, og det andet er at …", "for det første …, for det andet …"
+    r"|,?\s+(?:og )?(?:så )?(?:for )?det andet(?: er| var| handler om| drejer sig om)?"
+    r"(?: at| om)?:?\s+"
     r"|[?]+\s+(?=\w)", re.IGNORECASE)
 
 
@@ -291,10 +307,12 @@ def questions(text: str) -> list[str]:
     parts = [text[:m.start()].strip(" ,"), text[m.end():].strip(" ,")]
     # both must ask something: "… siger jeg sorterer forkert?? hvad må …" is one
     # question; "… og så har jeg et spørgsmål om mit pas" says the second asks
+    marker = m.group(0).lower()
     asks = all(QUESTION_WORDS.search(p) or _ASKS.match(p) for p in parts) or (
-        "spørgsmål" in m.group(0).lower() and bool(QUESTION_WORDS.search(parts[0]) or
-                                                   PERSON.search(parts[0])))
-    return [p for p in parts if p] if asks and all(words(p) >= 2 for p in parts) else [text]
+        "spørgsmål" in marker and bool(QUESTION_WORDS.search(parts[0]) or
+                                       PERSON.search(parts[0]))) or "det andet" in marker
+    least = 1 if "det andet" in marker else 2  # "…, det andet om kørekort"
+    return [p for p in parts if p] if asks and all(words(p) >= least for p in parts) else [text]
 
 
 # A part that asks without a question word: "skal jeg …", "om jeg kan …", "er der …".

@@ -56,7 +56,12 @@ _GENERIC = frozenset(analyse(
     # aspects any topic has: price, ordering, renewal, applying, loss, opening hours
     "koste koster pris prisen priser gebyr betale betaler gratis bestille bestil forny "
     "fornye fornyelse ansøge ansøgning søge søger mistet glemt udløbet åbent åben lukket "
-    "tabt tabe væk snart"))
+    "tabt tabe væk snart "
+    # everyday words that some topic's phrases happen to use a lot ("min far", "jeg bor
+    # i", "hos kommunen", "det var", "er gået", "en gang til"): they name nothing
+    "far mor hos var vare bor bo boede gået gik bliv blive bliver gang ret start hold "
+    "holde gen stil egen eget ting fx læs læse dårlig dårligt tjek tjekke antal åbne "
+    "hjem hjemme lokal lokale"))
 # Topics a caller is never asked to confirm: no guide of theirs answers a question.
 # Spelling: words of at least this many letters, matched at this rapidfuzz ratio.
 MIN_SPELLED = 6
@@ -69,6 +74,8 @@ _ENGLISH = re.compile(r"\b(?:the|my|to|for|how|of|is|do|does|did|can|i|a|an|get|
                       r"has|need|if|on|at|by|from|not|no|yes|when|where|who|which)\b",
                       re.IGNORECASE)
 CANDIDATES = 40
+# Topics that gather unrelated subjects, one per entry: see `HybridRetriever.reload`.
+_CATCH_ALL = frozenset({NO_GUIDE_TOPIC, "uden-for-omraade"})
 NAMED_CACHE = 4096  # texts whose named topics are kept (cleared when full)
 
 
@@ -88,6 +95,14 @@ class Hit:
             "score": round(self.score, 4), "dense": round(self.dense, 4),
             "lexical": round(self.lexical, 4),
         }
+
+
+def _naming_key(g: Guide) -> str:
+    return f"{g.topic}/{g.id}" if g.topic in _CATCH_ALL else g.topic
+
+
+def _topic(key: str) -> str:
+    return key.partition("/")[0]
 
 
 def _minmax(values: dict[str, float]) -> dict[str, float]:
@@ -154,11 +169,14 @@ class HybridRetriever:
         # stem names only in the word forms the phrases use and their noun endings
         # ("pas", "passet"), never in another word that stems the same way ("passe en
         # hund", "gælder det også", "har prøvet" is not "prøvelse").
-        self._topic_terms: dict[str, Counter[str]] = {}
+        # The catch-all topics (areas without a guide, out of scope) gather dozens of
+        # unrelated subjects, so their uses are counted per entry (see `_names`).
+        self._topic_terms: dict[str, Counter[str]] = {}  # stem → naming key → uses
         self._forms: dict[tuple[str, str], set[str]] = {}  # (stem, topic) → words
         for g in self.guides.values():
             if not g.national:
                 continue
+            key = _naming_key(g)
             titled = set(analyse(g.title))
             phrases = [g.title] * 3 + [kw for kw in g.keywords if not _ENGLISH.search(kw)]
             for phrase in phrases:
@@ -166,7 +184,7 @@ class HybridRetriever:
                 for tok in {stem for _, stem in pairs}:
                     if tok not in _GENERIC and not tok.isdigit() and (
                             len(tok) >= 4 or tok in titled):
-                        self._topic_terms.setdefault(tok, Counter())[g.topic] += 1
+                        self._topic_terms.setdefault(tok, Counter())[key] += 1
                 for word, stem in pairs:
                     self._forms.setdefault((stem, g.topic), set()).add(word)
         self._term_set = frozenset(self._topic_terms)
@@ -276,7 +294,8 @@ class HybridRetriever:
     def _shares(self, stem: str, topic: str) -> bool:
         """The topic's phrases use the word a good part (a third) as often as all do."""
         uses = self._topic_terms.get(stem)
-        return bool(uses) and 3 * uses.get(topic, 0) >= sum(uses.values())
+        return bool(uses) and 3 * sum(n for k, n in uses.items() if _topic(k) == topic) >= \
+            sum(uses.values())
 
     def topic_words(self) -> dict[str, frozenset[str]]:
         """The words that name each topic (see `named_topics`), as the phrases write
@@ -298,16 +317,23 @@ class HybridRetriever:
         """The text has a word (not an everyday one) that the guide's topic's phrases,
         or the guide's own title and keywords, use."""
         own = self._guide_terms.get(guide.id, frozenset())
-        return any(guide.topic in self._topic_terms.get(stem, ()) or
+        return any(any(_topic(k) == guide.topic for k in self._topic_terms.get(stem, ())) or
                    (stem in own and stem not in _GENERIC)
                    for _, stem in words_and_stems(text))
 
     def _names(self, stem: str) -> set[str]:
+        """A catch-all topic weighs in with its entry that uses the word most: "vej"
+        names the areas without a guide (roads, winter service, street names), "skole"
+        the school topic although several area entries mention it too."""
         uses = self._topic_terms.get(stem)
         if not uses:
             return set()
-        total = sum(uses.values())
-        return {t for t, n in uses.items() if n >= 2 and 2 * n >= total}
+        per: dict[str, int] = {}
+        for key, n in uses.items():
+            t = _topic(key)
+            per[t] = max(per.get(t, 0), n) if t != key else per.get(t, 0) + n
+        total = sum(per.values())
+        return {t for t, n in per.items() if n >= 2 and 2 * n >= total}
 
     @property
     def dense_backend(self) -> str:

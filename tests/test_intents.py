@@ -11,6 +11,11 @@ from bot.intents import detect
 
 THANKS = ["tak", "mange tak", "tusind tak", "tak skal du have", "tak skal De have",
           "thanks", "thank you", "farvel", "bye", "hej hej"]
+# Praise for the help said instead of thanks, built from who, how much and what.
+PRAISE_WHO = ["du har været", "du var", "det var", "I har været", "de var"]
+PRAISE_HOW = ["", "en ", "rigtig ", "så ", "virkelig ", "en rigtig ", "til "]
+PRAISE_WHAT = ["stor hjælp", "god hjælp", "kæmpe hjælp", "hjælp", "sød", "flink",
+               "hjælpsom"]
 NEXT = ["så ringer jeg til dem", "så ved jeg det", "det var det hele", "glem det",
         "jeg fandt selv ud af det", "så må min søn hjælpe mig", "jeg prøver igen i morgen",
         "så skriver jeg til kommunen", "never mind, I'll call tomorrow", "vi klarer det selv",
@@ -35,6 +40,32 @@ def test_a_goodbye_with_what_comes_next_closes(opener, thanks, then, thanks_firs
 def test_thanks_with_a_new_request_does_not_close(thanks, then, request):
     cues = detect(f"{thanks}, {then}, men {request}")
     assert not cues.thanks, request
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(OPENERS), st.sampled_from(PRAISE_WHO), st.sampled_from(PRAISE_HOW),
+       st.sampled_from(PRAISE_WHAT), st.sampled_from(["", "tak, ", "mange tak. "]))
+def test_praise_for_the_help_is_a_goodbye(opener, who, how, what, thanks):
+    text = f"{opener}{thanks}{who} {how}{what}"
+    if what in ("sød", "flink", "hjælpsom") and (how in ("en ", "en rigtig ", "til ") or
+                                                 who == "det var"):
+        return  # not Danish
+    cues = detect(text)
+    assert cues.thanks and not cues.question, text
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(["sådan set", "egentlig", "faktisk", "vist", "bare", "nok"]),
+                min_size=1, max_size=3, unique=True), st.sampled_from(["det", "alt", "det hele"]))
+def test_that_was_all_with_fillers_is_a_goodbye(fillers, what):
+    text = f"det var {' '.join(fillers)} {what}"
+    assert detect(text).thanks, text
+
+
+def test_who_can_i_talk_to_is_a_request_for_a_person():
+    for text in ("hvem kan jeg snakke med om mit sundhedskort", "hvem skal jeg tale med",
+                 "hvem kan man chatte med om boligstøtte"):
+        assert detect(text).wants_person, text
 
 
 def test_a_farewell_inside_a_question_is_a_question():

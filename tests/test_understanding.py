@@ -109,6 +109,18 @@ def test_topics_are_named_by_whole_words_and_compounds(knowledge):
     assert "jobcenter" in named("kontanthjælpen er ikke kommet")
 
 
+def test_a_catch_all_topic_weighs_in_with_its_one_entry(knowledge):
+    """The areas without a guide are dozens of subjects: "skole", which a few of them
+    mention, names the school topic; "vejen", which several road entries use, still
+    names the areas; everyday words ("hos", "min far", "jeg bor") name nothing."""
+    named = knowledge.retriever.named_topics
+    assert named("min søns skoleplads") == frozenset({"skole"})
+    assert NO_GUIDE_TOPIC in named("der er et stort hul i vejen")
+    for everyday in ("det er for dårligt hos jer", "min far", "jeg bor der", "det var det",
+                     "den er gået i stykker", "en gang til"):
+        assert not named(everyday), everyday
+
+
 @SLOW
 @given(muni=st.sampled_from(["0615", "0751", "0461", "0101"]), form=st.sampled_from(
     ["er der pasningsgaranti i {town}", "hvordan er pasningsgarantien", "pasning til min søn"]))
@@ -139,6 +151,20 @@ def test_two_questions_answer_the_first_and_take_the_second_next(desk, registry,
     r = talk(desk, text, "ja", municipality="0615")
     assert r[0].topic == ta and registry.topics[tb].name.lower() in r[0].reply
     assert r[1].topic == tb and r[1].action in (Action.ANSWER, Action.REDIRECT)
+
+
+@SLOW
+@given(pair=st.sampled_from(PAIRS), glue=st.sampled_from(
+    ["jeg har to ting, det ene er {a} og det andet er {b}", "for det første {a}, for det "
+     "andet {b}", "{a}, og så det andet: {b}"]), then=st.sampled_from(
+    ["ja og så {t}", "ja tak, og så {t}", "ja, {t}"]))
+def test_the_second_of_two_is_taken_with_a_yes_that_names_it(desk, registry, pair, glue, then):
+    a, b, ta, tb = pair
+    text = glue.format(a=a, b=b)
+    assert len(questions(text)) == 2, text
+    r = talk(desk, text, then.format(t=registry.topics[tb].name.lower()), municipality="0615")
+    assert r[0].topic == ta, r[0].reason
+    assert r[1].topic == tb and r[1].action in (Action.ANSWER, Action.REDIRECT), r[1].reason
 
 
 def test_one_question_with_og_stays_one():

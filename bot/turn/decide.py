@@ -92,14 +92,18 @@ def _answer_to_pending(sv: Services, state: ConversationState, heard: Heard, at:
             return Decision(Action.CLARIFY, pending.topic, ask_municipality(sv, state, lang),
                             "the municipality is needed for a person", pending=pending,
                             clarified=True)
-    if pending is not None and ask == Ask.HELPED and pending.question and cues.yes and \
-            not cues.needs_person and not _closes(cues):
-        # "ja" to the second question of an earlier turn: take it now.
+    if pending is not None and ask == Ask.HELPED and pending.question and \
+            not cues.needs_person and not _closes(cues) and (cues.yes or (
+                cues.positive and cues.continues and _same_subject(sv, heard.text,
+                                                                  pending.question))):
+        # "ja" (or "ja og så åbningstiderne") to the second question of an earlier turn:
+        # take it now.
         text = pending.question
         return _on_question(sv, state, Understanding(text, detect(text), None, text), at,
                             lang, state.first_question)
     if ask == Ask.HELPED and not cues.needs_person and (cues.yes or cues.thanks or (
-            cues.positive and not sv.retriever.named_topics(heard.text))):
+            cues.positive and not cues.continues and
+            not sv.retriever.named_topics(heard.text))):
         return _end(lang)
     if cues.thanks and not cues.needs_person and not cues.question:
         return _end(lang)
@@ -262,6 +266,12 @@ def _while_waiting(state: ConversationState, cues: Cues, lang: str) -> Decision 
                         target=packet.target if packet else None, handoff=packet,
                         new_handoff=False)
     return None
+
+
+def _same_subject(sv: Services, text: str, question: str) -> bool:
+    """The turn names no topic, or one the waiting question names too."""
+    named = sv.retriever.named_topics(text)
+    return not named or bool(named & sv.retriever.named_topics(question))
 
 
 def _closes(cues: Cues) -> bool:

@@ -208,6 +208,11 @@ def weigh(sv: Services, text: str, hits: list[Hit]) -> tuple[list[Hit], bool]:
     if real is None:
         return hits, True
     if real.guide.topic in named:
+        # both named: the area wins on clearly more of the question's words ("de banker
+        # pæle ned på byggepladsen … larme" is about noise, not banks)
+        if area is not None and NO_GUIDE_TOPIC in named and \
+                area.lexical >= 2 * real.lexical and area.score >= real.score - c.area_margin:
+            return [area] + [h for h in hits if h is not area], True
         return hits, True
     # a guide a little lower whose topic the question names goes first ("min su")
     for h in hits[1:]:
