@@ -214,10 +214,11 @@ def weigh(sv: Services, text: str, hits: list[Hit]) -> tuple[list[Hit], bool]:
                 area.lexical >= 2 * real.lexical and area.score >= real.score - c.area_margin:
             return [area] + [h for h in hits if h is not area], True
         return hits, True
-    # a guide a little lower whose topic the question names goes first ("min su")
+    # a guide a little lower whose topic the question names goes first ("min su"),
+    # unless the first matches clearly more of the question ("hunden skal have et pas")
     for h in hits[1:]:
         if h.guide.topic in named and h.guide.topic != NO_GUIDE_TOPIC and \
-                h.score >= real.score - c.named_margin:
+                h.score >= real.score - c.named_margin and real.lexical < 2 * h.lexical:
             return [h] + [x for x in hits if x is not h], True
     if area is not None and (area.score >= real.score - c.area_margin or (
             area.lexical >= real.lexical and area.score >= real.score - 3 * c.area_margin)) \
