@@ -79,6 +79,10 @@ THANKS = _rx(r"tak", r"tusind tak", r"mange tak", r"tak for hjælpen", r"thanks?
              r"nu ved jeg det", r"det kan jeg bruge", r"that'?s what i needed",
              r"skal (?:du|i|de) ha'?", r"tak alligevel", r"thx", r"ty", r"tak tak",
              r"cheers", r"takker", r"mange tak for det",
+             # wishing well on the way out
+             r"vi snakkes", r"snakkes", r"godnat", r"god nat", r"god aften", r"god weekend",
+             r"(?:hav|ha'?) (?:en )?(?:rigtig )?god (?:dag|aften|weekend|jul)", r"fedt",
+             r"ha'? det (?:godt|godt så)", r"have a (?:nice|good) (?:day|evening|weekend)",
              # praise for the help is thanks ("du har været en stor hjælp")
              rf"(?:du|i|det|de|dét) (?:har været|var|er) (?:en |til )?{_VERY}(?:stor |god |fin "
              rf"|kæmpe )?(?:hjælp|hjælpsom|hjælpsomme)",
@@ -97,7 +101,8 @@ CLOSING = _rx(
     r"så må (?:jeg|vi|min|han|hun|de)", r"(?:jeg|vi) (?:prøver|ringer|kigger|skriver) "
     r"(?:igen )?(?:i morgen|senere|en anden dag)", r"glem det", r"fandt (?:selv )?ud af det",
     r"(?:jeg|vi) klarer (?:det|mig|os) selv", r"never mind", r"i'?ll (?:call|try|check|ask)",
-    r"bye", r"goodbye", r"farvel", r"hej hej", r"vi ses",
+    r"bye", r"goodbye", r"farvel", r"hej hej", r"vi ses", r"vi snakkes", r"godnat",
+    r"(?:hav|ha'?) (?:en )?(?:rigtig )?god (?:dag|aften|weekend)",
 )
 # A new request after thanks keeps the conversation going ("tak, og jeg skal også …").
 MORE = _rx(r"også", r"en ting mere", r"et spørgsmål mere", r"another", r"also", r"one more",
@@ -144,7 +149,12 @@ EMERGENCY = _rx(
     r"ulykke (?:lige nu|foran)", r"er kommet (?:slemt )?til skade",
     r"(?:lugter|lugt|stinker) (?:\w+ )?(?:af )?gas", r"gas(?:lugt|udslip|læk)",
     r"smell(?:s)? (?:of )?gas", r"gas leak", r"drukner", r"er faldet i (?:vandet|havnen|søen)",
-    r"allergisk chok", r"hjerteanfald", r"is bleeding", r"overfalder", r"bliver overfaldet",
+    r"allergisk chok", r"hjerteanfald",
+    # breathing oddly, not responding, fallen and cannot get up
+    r"(?:trækker|tager|får) vejret (?:\w+ )?(?:mærkeligt|underligt|tungt|besværet|hivende|"
+    r"uregelmæssigt|sært)", r"(?:reagerer|responderer) ikke", r"svarer ikke (?:rigtigt|"
+    r"ordentligt) (?:og|men)", r"(?:er )?faldet (?:\w+ ){0,3}og kan ikke (?:komme|rejse sig)",
+    r"is bleeding", r"overfalder", r"bliver overfaldet",
 )
 # Thoughts of suicide: 112, and Livslinien as well.
 DESPAIR = _rx(r"selvmord(?:stanker)?", r"slå mig selv ihjel", r"tage mit (?:eget )?liv",
@@ -189,7 +199,8 @@ LEAVE = _rx(r"(?:ud|ude) af køen", r"forlade køen",
             r"gider ikke (?:mere|længere)", r"(?:jeg )?(?:lægger|smider) (?:røret )?på",
             r"(?:jeg )?smutter", r"(?:jeg )?giver op", r"i'?m hanging up", r"i give up",
             r"hang(?:ing)? up",
-            r"(?:vil|kan) ikke vente (?:mere|længere)", r"orker ikke (?:at )?vente",
+            r"(?:vil|kan) ikke vente (?:mere|længere)", r"venter ikke (?:mere|længere)",
+            r"orker ikke (?:at )?vente",
             r"stop(?:pe)? med at vente", r"leave the (?:queue|line)",
             r"(?:don'?t|do not) want to wait", r"stop waiting", r"can'?t wait any ?more")
 # "How do I complain / follow my case / how long do I have": asking how it is done is a
@@ -208,8 +219,9 @@ QUESTION_WORDS = _rx(r"hvordan", r"hvad", r"hvor", r"hvornår", r"hvem", r"hvilk
 VAGUE = _rx(r"kan (?:du|i) hjælpe mig", r"jeg har brug for hjælp", r"jeg har et spørgsmål",
              r"hvad kan du(?: hjælpe med)?", r"jeg har et problem", r"jeg skal bruge hjælp",
              r"i need help", r"can you help(?: me)?", r"i have a question", r"hjælp")
-FILLER = re.compile(r"[^\wæøå]+|øh+|øhm|ehm|altså|lige|(?<![\wæøå])(?:nåh?|jamen)(?![\wæøå])",
-                    re.IGNORECASE)
+# Fillers, and a "så" that ends the turn ("jamen tak så").
+FILLER = re.compile(r"[^\wæøå]+|øh+|øhm|ehm|altså|lige|(?<![\wæøå])så(?=[^\wæøå]*$)|"
+                    r"(?<![\wæøå])(?:nåh?|jamen)(?![\wæøå])", re.IGNORECASE)
 SCORE = re.compile(r"(?<!\d)(10|[1-9])(?:\s*(?:/|ud af)\s*10)?(?!\d)")
 
 
@@ -308,9 +320,13 @@ def questions(text: str) -> list[str]:
     # both must ask something: "… siger jeg sorterer forkert?? hvad må …" is one
     # question; "… og så har jeg et spørgsmål om mit pas" says the second asks
     marker = m.group(0).lower()
+    # "…, og kan hun også få …": the second asks, so the first was a request too
+    also = bool(re.match(r"\W*(?:\w+ ){0,3}også\b", parts[1], re.IGNORECASE)) and \
+        words(parts[0]) >= 3
     asks = all(QUESTION_WORDS.search(p) or _ASKS.match(p) for p in parts) or (
         "spørgsmål" in marker and bool(QUESTION_WORDS.search(parts[0]) or
-                                       PERSON.search(parts[0]))) or "det andet" in marker
+                                       PERSON.search(parts[0]))) or "det andet" in marker or (
+        also and bool(QUESTION_WORDS.search(parts[1]) or _ASKS.match(parts[1])))
     least = 1 if "det andet" in marker else 2  # "…, det andet om kørekort"
     return [p for p in parts if p] if asks and all(words(p) >= least for p in parts) else [text]
 

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from bot.intents import detect
 
 THANKS = ["tak", "mange tak", "tusind tak", "tak skal du have", "tak skal De have",
-          "thanks", "thank you", "farvel", "bye", "hej hej"]
+          "thanks", "thank you", "farvel", "bye", "hej hej", "vi snakkes", "godnat",
+          "hav en god dag", "ha' en rigtig god weekend", "fedt, tak"]
 # Praise for the help said instead of thanks, built from who, how much and what.
 PRAISE_WHO = ["du har været", "du var", "det var", "I har været", "de var"]
 PRAISE_HOW = ["", "en ", "rigtig ", "så ", "virkelig ", "en rigtig ", "til "]
@@ -20,7 +21,7 @@ NEXT = ["så ringer jeg til dem", "så ved jeg det", "det var det hele", "glem d
         "jeg fandt selv ud af det", "så må min søn hjælpe mig", "jeg prøver igen i morgen",
         "så skriver jeg til kommunen", "never mind, I'll call tomorrow", "vi klarer det selv",
         "så må jeg vel kigge der"]
-OPENERS = ["", "okay ", "nå ", "nåh ja, ", "jamen ", "fint, "]
+OPENERS = ["", "okay ", "nå ", "nåh ja, ", "jamen ", "fint, ", "det er fint, "]
 REQUESTS = ["hvordan søger jeg boligstøtte", "jeg skal også bruge et nyt pas",
             "hvad koster et kørekort?", "kan du også hjælpe med min flytning",
             "jeg vil gerne tale med en medarbejder", "hvornår har I åbent"]
@@ -60,6 +61,20 @@ def test_praise_for_the_help_is_a_goodbye(opener, who, how, what, thanks):
 def test_that_was_all_with_fillers_is_a_goodbye(fillers, what):
     text = f"det var {' '.join(fillers)} {what}"
     assert detect(text).thanks, text
+
+
+def test_leaving_the_queue_however_said():
+    for text in ("jeg venter ikke mere, farvel", "ved du hvad, jeg venter ikke længere",
+                 "jeg gider ikke vente mere"):
+        assert detect(text).leaves, text
+
+
+def test_a_request_then_an_also_question_is_two_questions():
+    from bot.intents import questions
+    for text in ("min mor skal bruge en rollator, og kan hun også få et handicapkort",
+                 "jeg har ikke fået min årsopgørelse, og så vil jeg også høre om boligstøtte"):
+        assert len(questions(text)) == 2, text
+    assert len(questions("min søn og datter skal også have pas")) == 1
 
 
 def test_who_can_i_talk_to_is_a_request_for_a_person():

@@ -222,7 +222,10 @@ def test_it_does_not_work_is_a_problem_before_any_guide(desk):
 @given(who=st.sampled_from(["min mand", "min mor", "naboen", "han", "my husband"]),
        what=st.sampled_from(["trækker næsten ikke vejret", "er besvimet", "har brystsmerter",
                              "kan ikke få vejret", "har kramper", "is not breathing",
-                             "er bevidstløs", "får dårligt vejret"]))
+                             "er bevidstløs", "får dårligt vejret",
+                             "trækker vejret helt mærkeligt", "reagerer ikke",
+                             "er faldet på badeværelset og kan ikke komme op",
+                             "tager vejret tungt og underligt"]))
 def test_emergencies_however_phrased(who, what):
     assert detect(f"hjælp {who} {what}").emergency
 
