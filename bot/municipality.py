@@ -38,6 +38,10 @@ _POSTAL = re.compile(r"(?<![\d,.\-/])(\d{4})(?![\d,.\-/:])(?:\s+([^\W\d_][\w.\- 
 _POSTAL_CUE = re.compile(r"(postnummer|postnr|post nummer|bor i|bor på|adresse)", re.I)
 
 
+# The letters after some postal towns: the island or region they lie on.
+_REGIONS = {"M": "Mors", "F": "Falster", "Sj": "Sjælland", "L": "Lolland", "J": "Jylland"}
+_REGION = re.compile(r"^(.*\S)\s+(M|F|Sj|L|J)$")
+
 # Danish letters and their two-letter spellings: "Grenå" and "Grenaa", "Åbenrå" and
 # "Aabenraa", "Køge" and "Koege" name the same place.
 _SPELLINGS = (("å", "aa"), ("æ", "ae"), ("ø", "oe"))
@@ -86,7 +90,8 @@ class MunicipalityDetector:
         """Lower-case municipality and town names → kommunekoder."""
         names: dict[str, set[str]] = {}
         for pc in self.registry.postal_codes.values():
-            base = re.sub(r"\s+[A-ZØÆÅ]{1,2}$|\s+(SØ|SV|NV|NØ|Ø|V|N|S|K|C)$", "", pc.name)
+            base = re.sub(r"\s+[A-ZØÆÅ][a-zæøå]?$|\s+(SØ|SV|NV|NØ|Ø|V|N|S|K|C)$", "",
+                          pc.name)
             for n in {pc.name, base}:
                 names.setdefault(n.lower(), set()).update(pc.municipalities)
         for m in self.registry.municipalities.values():
@@ -110,6 +115,17 @@ class MunicipalityDetector:
             for key in list(keys):
                 keys.update(spellings(key))
             out[m.code] = frozenset(k for k in keys if len(k) >= 2)
+        # a postal town's island or region letter, written short or out: "Nykøbing M",
+        # "Nykøbing Mors", "Nykøbing Sj", "Nykøbing Sjælland"
+        for pc in self.registry.postal_codes.values():
+            m = _REGION.match(pc.name)
+            if m is None or len(pc.municipalities) != 1:
+                continue
+            code = pc.municipalities[0]
+            short = pc.name.lower()
+            long = f"{m.group(1)} {_REGIONS[m.group(2)]}".lower()
+            out[code] = out.get(code, frozenset()) | {short, long, *spellings(short),
+                                                       *spellings(long)}
         return out
 
     def _settled_by_town(self, town: str, codes: tuple[str, ...]) -> str | None:
@@ -185,7 +201,8 @@ class MunicipalityDetector:
                 continue
             if len(codes) == 1:
                 return Detection(codes[0], codes, "name", word)
-            settled = self._settled_by_town(word, codes)
+            # the words after the name may settle it: "Nykøbing Mors", "Nykøbing Falster"
+            settled = self._settled_by_town(text[m.start():m.start() + 40], codes)
             if settled:
                 return Detection(settled, (settled,), "name", word)
             return Detection(None, codes, "name", word)

@@ -74,3 +74,20 @@ def test_every_municipality_is_found_in_either_spelling(detector, registry):
         checked += 1
     assert checked >= 20  # the registry has many such names
 
+
+
+def test_a_postal_towns_region_letter_written_short_or_out_settles_it(detector, registry):
+    """Every postal town with a region letter ("Nykøbing M", "Viby J") is found with the
+    letter written out too ("Nykøbing Mors"), and the bare name stays ambiguous when
+    several municipalities have such a town."""
+    from bot.municipality import _REGION, _REGIONS
+    checked = 0
+    for pc in registry.postal_codes.values():
+        m = _REGION.match(pc.name)
+        if m is None or len(pc.municipalities) != 1:
+            continue
+        for text in (f"jeg bor i {pc.name}", f"jeg bor i {m.group(1)} {_REGIONS[m.group(2)]}"):
+            assert detector.from_text(text).code == pc.municipalities[0], text
+        checked += 1
+    assert checked >= 10
+    assert set(detector.from_text("Nykøbing").candidates) == {"0306", "0376", "0773"}
