@@ -19,6 +19,7 @@ Aarhus citizen.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from collections import Counter
@@ -33,7 +34,9 @@ from rapidfuzz import fuzz, process
 from knowledge.guide import NO_GUIDE_TOPIC, Guide
 from knowledge.index import GuideIndex
 from knowledge.spotting import TopicSpotter
+from knowledge.text import STOPWORDS as _STOPWORDS
 from knowledge.text import analyse, joined_compounds, split_compound, words_and_stems
+from knowledge.text import stem as _stem
 
 # bm25s sets its own logger to DEBUG on import and logs every index build.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -74,6 +77,10 @@ _ENGLISH = re.compile(r"\b(?:the|my|to|for|how|of|is|do|does|did|can|i|a|an|get|
                       r"has|need|if|on|at|by|from|not|no|yes|when|where|who|which)\b",
                       re.IGNORECASE)
 CANDIDATES = 40
+# Danish letters a keyboard without them writes as a or o.
+_DANISH = {"a": ("æ", "å"), "o": ("ø",)}
+_PLAIN_LETTERS = re.compile(r"[ao]", re.IGNORECASE)
+_WORD = re.compile(r"[A-Za-zæøåÆØÅ]+")
 # Topics that gather unrelated subjects, one per entry: see `HybridRetriever.reload`.
 _CATCH_ALL = frozenset({NO_GUIDE_TOPIC, "uden-for-omraade"})
 NAMED_CACHE = 4096  # texts whose named topics are kept (cleared when full)
@@ -190,6 +197,7 @@ class HybridRetriever:
         self._term_set = frozenset(self._topic_terms)
         self._named_cache: dict[str, frozenset[str]] = {}
         self._spotter: TopicSpotter | None = None
+        self._letters: dict[str, str] = {}
         self._guide_terms = {gid: frozenset(analyse(" ".join((g.title, *g.keywords))))
                              for gid, g in self.guides.items()}
         corpus = [analyse(c.text) or ["_"] for c in chunks]
@@ -263,6 +271,7 @@ class HybridRetriever:
         cached = self._named_cache.get(key)
         if cached is not None:
             return cached
+        text = self.with_danish_letters(text)
         named: set[str] = set()
         whole = [(word, stem) for word, stem in words_and_stems(text)] + \
             [(None, stem) for stem in joined_compounds(text, self._term_set)]
@@ -281,6 +290,43 @@ class HybridRetriever:
             self._named_cache.clear()
         self._named_cache[key] = result = frozenset(named)
         return result
+
+    def with_danish_letters(self, text: str) -> str:
+        """The text with words typed without æ, ø and å ("ka jeg skift lage", "min
+        gamle er gaet pa pension") written with them where that makes a word the guides
+        use and the word as typed is not one: "lage" → "læge". Only a/o are tried, at
+        most two of them per word, and the most used word wins."""
+        if not _PLAIN_LETTERS.search(text):
+            return text
+        return _WORD.sub(lambda m: self._lettered(m.group(0)), text)
+
+    def _lettered(self, word: str) -> str:
+        low = word.lower()
+        if len(low) < 3 or not _PLAIN_LETTERS.search(low) or low in _STOPWORDS:
+            return word
+        found = self._letters.get(low)
+        if found is None:
+            found = low
+            if _stem(low) not in self._vocab:
+                spots = [i for i, ch in enumerate(low) if ch in "ao"][:4]
+                options: list[tuple[int, str]] = []
+                for n in (1, 2):
+                    for at in itertools.combinations(spots, n):
+                        for letters in itertools.product(*(_DANISH[low[i]] for i in at)):
+                            chars = list(low)
+                            for i, ch in zip(at, letters, strict=True):
+                                chars[i] = ch
+                            cand = "".join(chars)
+                            if _stem(cand) in self._vocab:
+                                options.append((self._frequency[_stem(cand)], cand))
+                    if options:
+                        break
+                if options:
+                    found = max(options)[1]
+            if len(self._letters) >= NAMED_CACHE:
+                self._letters.clear()
+            self._letters[low] = found
+        return word if found == low else found
 
     @property
     def spotter(self) -> TopicSpotter:
@@ -378,6 +424,7 @@ class HybridRetriever:
         """The top-k guides for `query` in the citizen's scope, best first."""
         if not query.strip() or not self.guides:
             return []
+        query = self.with_danish_letters(query)
         if not self.has_dense:
             mode = "bm25"
         toks = analyse(query)

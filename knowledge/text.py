@@ -18,6 +18,7 @@ _TOKEN = re.compile(r"[0-9a-zæøåéü]+")
 _STOP = frozenset(STOPWORDS_DANISH) | {
     "hej", "øh", "øhm", "altså", "ja", "nå", "okay", "ok", "gerne", "lige", "bare", "egentlig",
 }
+STOPWORDS = _STOP
 _stemmer = Stemmer.Stemmer("danish")
 
 
@@ -28,6 +29,11 @@ def fold(token: str) -> str:
 @lru_cache(maxsize=65536)
 def _stem(token: str) -> str:
     return fold(_stemmer.stemWord(token))
+
+
+def stem(token: str) -> str:
+    """One lower-case word's folded stem."""
+    return _stem(token)
 
 
 def analyse(text: str) -> list[str]:

@@ -296,3 +296,20 @@ def test_english_questions_find_the_danish_guides(desk, question, topic):
 def test_a_yes_with_more_words_is_still_a_yes_and_a_no_never_is(yes, rest):
     assert detect(f"{yes}{rest}").positive or detect(f"{yes}{rest}").yes
     assert not detect(f"nej{rest}").positive and not detect(f"nej tak{rest}").positive
+
+
+def test_words_typed_without_danish_letters_name_the_same_topic(knowledge):
+    """A keyboard without æ, ø and å ("skift lage", "gaet pa pension"): every topic word
+    of the guides typed that way names the topic the word itself names, nearly always
+    (a few plain spellings are other Danish words)."""
+    r = knowledge.retriever
+    def danish(w: str) -> str:  # the topic words are folded: "laege" is "læge"
+        return w.replace("ae", "æ").replace("oe", "ø").replace("aa", "å")
+
+    plain = str.maketrans({"æ": "a", "å": "a", "ø": "o"})
+    words = sorted({danish(w) for ws in r.topic_words().values() for w in ws
+                    if any(p in w for p in ("ae", "oe", "aa")) and len(w) >= 4})
+    same = [w for w in words if r.named_topics(w.translate(plain)) == r.named_topics(w)]
+    assert len(words) >= 50
+    assert len(same) >= 0.9 * len(words), sorted(set(words) - set(same))[:20]
+    assert "laegevalg" in r.named_topics("ka jeg skift lage")
