@@ -292,10 +292,11 @@ class HybridRetriever:
         return result
 
     def with_danish_letters(self, text: str) -> str:
-        """The text with words typed without æ, ø and å ("ka jeg skift lage", "min
-        gamle er gaet pa pension") written with them where that makes a word the guides
-        use and the word as typed is not one: "lage" → "læge". Only a/o are tried, at
-        most two of them per word, and the most used word wins."""
+        """The text with words typed without æ, ø and å ("ka jeg skift lage") written
+        with them where that makes a word that names a topic and the word as typed is
+        not one the guides use: "lage" → "læge". Only topic words, since a plain word
+        the guides happen not to use is usually Danish as typed ("overfor" is not
+        "overfør"). Only a/o are tried, at most two per word; the most used word wins."""
         if not _PLAIN_LETTERS.search(text):
             return text
         return _WORD.sub(lambda m: self._lettered(m.group(0)), text)
@@ -317,7 +318,7 @@ class HybridRetriever:
                             for i, ch in zip(at, letters, strict=True):
                                 chars[i] = ch
                             cand = "".join(chars)
-                            if _stem(cand) in self._vocab:
+                            if self._names(_stem(cand)):
                                 options.append((self._frequency[_stem(cand)], cand))
                     if options:
                         break
