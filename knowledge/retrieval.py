@@ -303,7 +303,7 @@ class HybridRetriever:
 
     def _lettered(self, word: str) -> str:
         low = word.lower()
-        if len(low) < 3 or not _PLAIN_LETTERS.search(low) or low in _STOPWORDS:
+        if len(low) < 4 or not _PLAIN_LETTERS.search(low) or low in _STOPWORDS:
             return word
         found = self._letters.get(low)
         if found is None:
