@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from cli.common import CLIError, open_knowledge, setup
+from ddh.settings import get_settings
 
 app = typer.Typer(help="Guide corpus, index and retrieval", no_args_is_help=True)
 
@@ -81,3 +82,32 @@ def knowledge_check() -> None:
     from knowledge.check import run
 
     raise typer.Exit(run())
+
+
+@app.command("export-guides")
+def knowledge_export_guides(
+    folder: Annotated[Path, typer.Argument(help="Folder to write one <id>.md per guide")],
+    municipality: Annotated[str | None, typer.Option(help="4-digit kommunekode (default: "
+                                                     "every municipality)")] = None,
+) -> None:
+    """Write the published guides municipalities edit in the admin (from the store,
+    DDH_DATABASE_URL) as Markdown in the corpus format, which `ddh knowledge check`
+    accepts (e.g. with DDH_EXTRA_GUIDE_SOURCES)."""
+    from handoff.guide_desk import as_guide, export_extra
+    from knowledge.export import write_guides
+    from store.guides import GuideStore
+    from store.outcomes import open_store
+
+    setup()
+    if municipality is not None and not (len(municipality) == 4 and municipality.isdigit()):
+        raise CLIError(f"municipality {municipality!r} is not a 4-digit kommunekode")
+    store = open_store(get_settings())
+    try:
+        records = [r for r in GuideStore(store.sessions).published()
+                   if municipality is None or r.municipality == municipality]
+        guides = [(as_guide(r, r.published), export_extra(r)) for r in records
+                  if r.published is not None]
+    finally:
+        store.close()
+    written = write_guides(guides, folder)
+    typer.echo(f"{len(written)} guides written to {folder}")

@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from cli import evals, knowledge, serve, talk, tickets, users, voice
+from cli import evals, gaps, knowledge, serve, talk, tickets, users, voice
 from cli.common import CLIError
 
 app = typer.Typer(help="DDH frontdesk gateway", no_args_is_help=True, add_completion=False,
@@ -21,6 +21,7 @@ app.command()(serve.simulate)
 app.command()(serve.serve)
 app.command()(talk.ask)
 app.command()(talk.chat)
+app.command()(gaps.gaps)
 app.add_typer(knowledge.app, name="knowledge")
 app.add_typer(evals.app, name="eval")
 app.add_typer(voice.app, name="voice")

@@ -61,6 +61,9 @@ def simulate(
     days: Annotated[int, typer.Option(help="Days of traffic, ending today")] = 7,
     per_day: Annotated[int, typer.Option(help="Contacts on a weekday")] = 300,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same traffic)")] = 1,
+    gaps: Annotated[float, typer.Option(
+        help="Share of citizens asking about a planted knowledge gap (a municipal matter "
+             "no guide covers, evals/gap_themes.py), for `ddh gaps`; 0 for none")] = 0.08,
 ) -> None:
     """Drive realistic conversations through the real frontdesk (DDH's 2025 shape) into
     the configured outcome store, so the dashboard and load tests have data."""
@@ -71,10 +74,15 @@ def simulate(
     setup()
     desk = open_frontdesk()
     t0 = time.perf_counter()
-    report = TrafficSimulator(desk, seed).run(days, per_day)
+    if not 0.0 <= gaps <= 1.0:
+        raise CLIError("--gaps: a share between 0 and 1")
+    report = TrafficSimulator(desk, seed, gap_share=gaps).run(days, per_day)
     if desk.store is not None:
         desk.store.flush()
     actions = ", ".join(f"{a} {n}" for a, n in report.actions.most_common())
     typer.echo(f"{report.conversations} conversations, {report.turns} turns in "
                f"{time.perf_counter() - t0:.0f} s ({actions}); handoffs answered "
                f"{report.answered_handoffs}, abandoned {report.abandoned_handoffs}")
+    if report.planted:
+        planted = ", ".join(f"{t} {n}" for t, n in report.planted.most_common())
+        typer.echo(f"planted knowledge gaps: {planted}")

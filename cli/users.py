@@ -14,7 +14,8 @@ from ddh.settings import get_settings
 if TYPE_CHECKING:
     from handoff.accounts import Accounts
 
-app = typer.Typer(help="Console accounts: agents, municipal managers, administrators",
+app = typer.Typer(help="Console accounts: agents, municipal managers and guide editors, "
+                  "administrators",
                   no_args_is_help=True)
 
 
@@ -30,8 +31,10 @@ def _accounts() -> Accounts:
 @app.command("add")
 def users_add(
     username: str,
-    name: str = typer.Option(..., help="Full name shown to colleagues"),
-    role: str = typer.Option("agent", help="agent, manager or admin"),
+    name: str | None = typer.Option(None, help="Full name shown to colleagues "
+                                    "(default: the username)"),
+    role: str = typer.Option("agent", help="agent, manager, admin or editor (a "
+                             "municipality's guide editor)"),
     municipality: str | None = typer.Option(None, help="kommunekode (member or managed)"),
     skills: str = typer.Option("", help="topic slugs, comma-separated: pas,koerekort,mitid"),
     password_stdin: bool = typer.Option(False, "--password-stdin",
@@ -50,7 +53,7 @@ def users_add(
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        account = _accounts().add(username, name, role, municipality,
+        account = _accounts().add(username, name or username, role, municipality,
                                   tuple(x.strip() for x in skills.split(",") if x.strip()),
                                   password, phone)
     except AccountError as exc:

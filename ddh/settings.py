@@ -162,6 +162,21 @@ class Settings(BaseSettings):
         default=4, ge=1, le=52, description="Weeks of handoffs the staffing forecast uses"
     )
 
+    # Agent quality and cost per contact (store/agent_quality.py, store/costs.py).
+    agent_quality_lowest_share: float = Field(
+        default=0.2, gt=0, lt=1, description="Share of agents counted as the lowest StraksSag"
+    )
+    agent_quality_months: int = Field(
+        default=3, ge=1, le=12, description="Months in a row in the lowest share before "
+        "the agent's leader is told"
+    )
+    agent_quality_min_contacts: int = Field(
+        default=20, ge=1, description="Contacts an agent needs in a month to be ranked"
+    )
+    costs_file: Path | None = Field(
+        default=None, description="YAML of DDH's costs per period (default: bundled)"
+    )
+
     # Single sign-on for municipal staff (gateway/api/routes/sso.py).
     oidc_issuer: str | None = Field(
         default=None, description="OpenID Connect issuer URL (discovery document below it)"
@@ -188,6 +203,17 @@ class Settings(BaseSettings):
     )
     ticket_retry_s: float = Field(default=30.0, gt=0, description="First retry delay (doubles)")
     ticket_poll_s: float = Field(default=5.0, gt=0, description="How often the outbox is sent")
+
+    # Guides edited by the municipalities in the admin (handoff/guide_desk.py).
+    guides_poll_s: float = Field(
+        default=1.0, gt=0,
+        description="How often each gateway process checks the store for published or "
+        "retired municipal guides",
+    )
+    guides_review_days: int = Field(
+        default=30, ge=0,
+        description="A guide within this many days of its review-by date is flagged",
+    )
 
     # Telephony carrier (Twilio) and SMS. Unset: transfers are logged, SMS go to an outbox.
     twilio_account_sid: str | None = None
@@ -243,6 +269,12 @@ class Settings(BaseSettings):
     @property
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def costs_path(self) -> Path:
+        """The cost file the cost-per-contact view reads (knowledge/data/costs.yaml
+        unless `DDH_COSTS_FILE` names another)."""
+        return self.costs_file or PACKAGE_ROOT / "knowledge" / "data" / "costs.yaml"
 
     @property
     def model_cache(self) -> Path:

@@ -47,6 +47,9 @@ class Outcome(StrEnum):
     ABANDONED = "abandoned"  # left without a closing turn
     HUNG_UP = "hung_up"  # the caller hung up
     DROPPED = "dropped"  # the gateway process died with the call live (ours, not theirs)
+    # An agent's wrap-up code "forkert henvendelse": the contact belonged to the citizen's
+    # own municipality (a wrong call, store/wrong_calls.py); not resolved at first contact.
+    WRONG_CALL = "wrong_call"
 
 
 class Mode(StrEnum):

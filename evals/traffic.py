@@ -10,7 +10,11 @@ help at the end. The shape follows DDH's 2025 figures (`knowledge/data/ddh.yaml`
 - municipalities weighted by the calls each sent to DDH in the first half of 2025;
 - questions from the labelled sets in `evals/retrieval/` (real phrasings, typed and
   spoken), one in ten citizens asking for a person straight away;
-- answer rate ~0.85 and satisfaction around 8.4 of 10, as reported.
+- answer rate ~0.85 and satisfaction around 8.4 of 10, as reported;
+- with `gap_share`, that share of citizens asks about a planted knowledge gap
+  (`evals/gap_themes.py`: municipal matters no guide covers, in many phrasings, at
+  different volumes), so the knowledge-gap report has true gaps to find. At 0 (the
+  default) the traffic is the same, draw for draw, as before gaps were planted.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from bot.frontdesk import Frontdesk, TurnInput
 from ddh.vocabulary import Action, Outcome
+from evals import gap_themes
 from evals.retrieval import DEV_SET, HOLDOUT_SET, load_queries
 from store.records import HandoffPacket
 
@@ -43,14 +48,18 @@ class SimulationReport:
     actions: Counter | None = None
     answered_handoffs: int = 0
     abandoned_handoffs: int = 0
+    planted: Counter | None = None  # planted gap questions per theme
 
 
 class TrafficSimulator:
-    def __init__(self, frontdesk: Frontdesk, seed: int = 1) -> None:
+    def __init__(self, frontdesk: Frontdesk, seed: int = 1, gap_share: float = 0.0) -> None:
         if frontdesk.store is None:
             raise ValueError("the simulator needs an outcome store to fill")
         self.desk = frontdesk
         self.rng = random.Random(seed)
+        self.gap_share = gap_share
+        self._first: date | None = None
+        self._days = 1
         self.questions = load_queries(DEV_SET) + load_queries(HOLDOUT_SET)
         registry = frontdesk.registry
         by_name = {m.name: code for code, m in registry.municipalities.items()}
@@ -63,8 +72,9 @@ class TrafficSimulator:
         self.satisfaction = float(kpi.get("satisfaction", 8.4))
 
     def run(self, days: int, per_day: int, last_day: date | None = None) -> SimulationReport:
-        report = SimulationReport(actions=Counter())
+        report = SimulationReport(actions=Counter(), planted=Counter())
         last = last_day or datetime.now(TZ).date()
+        self._first, self._days = last - timedelta(days=days - 1), max(days, 1)
         for d in range(days):
             day = last - timedelta(days=days - 1 - d)
             n = per_day if day.weekday() < 5 else round(per_day * WEEKEND_SHARE)
@@ -86,6 +96,10 @@ class TrafficSimulator:
         self.desk.open(cid, channel, municipality, None, at)
         report.conversations += 1
         text = rng.choice(ASK_PERSON) if rng.random() < 0.1 else rng.choice(self.questions).q
+        if self.gap_share and rng.random() < self.gap_share:  # no draw at 0: same traffic
+            theme, text = gap_themes.pick(rng, self._progress(at))
+            assert report.planted is not None
+            report.planted[theme.id] += 1
         now = at
         result = None
         for _ in range(4):  # a conversation seldom needs more turns than this
@@ -128,6 +142,12 @@ class TrafficSimulator:
         if self.desk.handoffs is not None:
             self.desk.handoffs.leave(packet.id)
         self.desk.close(cid, at + timedelta(seconds=wait))
+
+    def _progress(self, at: datetime) -> float:
+        """How far into the simulated period `at` is, 0..1."""
+        if self._first is None or self._days <= 1:
+            return 0.5
+        return min(1.0, max(0.0, (at.date() - self._first).days / (self._days - 1)))
 
     def _score(self) -> int:
         return max(1, min(10, round(self.rng.gauss(self.satisfaction, 1.6))))

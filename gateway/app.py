@@ -23,8 +23,9 @@ from bot.voice.carrier import SmsSender, Telephony
 from ddh import __version__
 from ddh.logging import get_logger
 from ddh.settings import Settings
+from gateway import quality_views
 from gateway.api.main import api_router
-from gateway.api.routes import admin, health, sso, voice
+from gateway.api.routes import admin, guides, health, sso, voice
 from gateway.chat_log import ChatLogs
 from gateway.drain import Drain
 from gateway.floods import Floodgate
@@ -125,6 +126,35 @@ async def _keep_queue(app: FastAPI) -> None:
         await asyncio.sleep(QUEUE_CHECK_S)
 
 
+async def _sync_guides(app: FastAPI) -> None:
+    """Municipal guides published or retired by any process go live here too: a cheap
+    check of the store every `DDH_GUIDES_POLL_S` (handoff/guide_sync.py)."""
+    settings: Settings = app.state.settings
+    failing = False
+    while True:
+        await asyncio.sleep(settings.guides_poll_s)
+        try:
+            await asyncio.to_thread(app.state.guide_sync.check)
+            failing = False
+        except Exception as exc:  # the store may be briefly unavailable: next round
+            if not failing:
+                log.error("guides.sync_failed", error=str(exc)[:200])
+            failing = True
+
+
+def _open_guide_sync(app: FastAPI) -> None:
+    """The published municipal guides, in the index before the first citizen asks."""
+    from handoff.guide_sync import GuideSync
+    from store.guides import GuideStore
+
+    app.state.guide_sync = GuideSync(GuideStore(app.state.frontdesk.store.sessions),
+                                     app.state.knowledge)
+    try:
+        app.state.guide_sync.check()
+    except Exception as exc:  # the poller tries again
+        log.error("guides.sync_failed", error=str(exc)[:200])
+
+
 async def _hand_over_calls(app: FastAPI) -> None:
     """The drain ran out with calls still live: each is handed over with a word."""
     voice = app.state.voice
@@ -164,6 +194,8 @@ def create_app(settings: Settings, knowledge: Knowledge | None = None,
         if app.state.frontdesk.store is not None:  # chat logs in the store, for every process
             app.state.chat_logs.store = app.state.frontdesk.store.live
         app.state.frontdesk.observers.append(app.state.metrics.observe)
+        if app.state.frontdesk.store is not None:
+            await run_in_threadpool(_open_guide_sync, app)
         # Load BM25, the guides and the models now, not on the first citizen's question.
         await run_in_threadpool(app.state.frontdesk.warm_up)
         log.info("gateway.ready", chunks=app.state.knowledge.index.count())
@@ -177,8 +209,14 @@ def create_app(settings: Settings, knowledge: Knowledge | None = None,
             None and app.state.frontdesk.handoffs is not None else None
         kept = asyncio.create_task(_retention(app)) \
             if app.state.frontdesk.store is not None else None
+        guides = asyncio.create_task(_sync_guides(app)) \
+            if app.state.frontdesk.store is not None else None
+        # the agent quality rule, monthly (gateway/quality_views.py)
+        quality = asyncio.create_task(quality_views.watch(
+            app.state.frontdesk.store, settings)) \
+            if app.state.frontdesk.store is not None else None
         yield
-        for task in (sender, rollup, expiry, queue, kept):
+        for task in (sender, rollup, expiry, queue, kept, guides, quality):
             if task is not None:
                 task.cancel()
         if getattr(app.state, "console", None) is not None:
@@ -221,6 +259,7 @@ def create_app(settings: Settings, knowledge: Knowledge | None = None,
     app.include_router(health.router)
     app.include_router(sso.router)
     app.include_router(admin.router)
+    app.include_router(guides.pages)
     app.include_router(voice.telephony_router)  # carrier paths are the contract's
     app.include_router(api_router, prefix="/api")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -34,7 +34,8 @@ from handoff.tickets import destinations
 from store.outcomes import OutcomeStore
 
 # What an agent may record at wrap-up.
-OUTCOMES = (Outcome.RESOLVED_AGENT, Outcome.TRANSFER, Outcome.TICKET, Outcome.UNRESOLVED)
+OUTCOMES = (Outcome.RESOLVED_AGENT, Outcome.TRANSFER, Outcome.TICKET, Outcome.UNRESOLVED,
+            Outcome.WRONG_CALL)
 log = get_logger(__name__)
 REFRESH = {"type": "refresh"}
 JOINED = "{name} fra Den Digitale Hotline er nu med i samtalen."

@@ -2,8 +2,10 @@
 
 Roles (DOMAIN.md): `agent` — employed by a member municipality, works DDH shifts, has
 skills (topic slugs such as `pas`, `koerekort`, `mitid`); `manager` — a municipality's
-manager, sees only that municipality's conversations and figures; `admin` — DDH
-administration, sees everything.
+manager, sees only that municipality's conversations and figures; `editor` — a
+municipality's guide editor, writes and reviews that municipality's local guides
+(handoff/guide_desk.py) and reads no conversations; `admin` — DDH administration, sees
+everything.
 
 Passwords are hashed with argon2id (argon2-cffi, rehashed when its parameters
 change). A login creates a server-side session: the browser holds a random token in an
@@ -27,7 +29,7 @@ from sqlalchemy import delete, select
 from store.models import AuditEntry, LoginSession, User
 from store.outcomes import OutcomeStore
 
-ROLES = ("agent", "manager", "admin")
+ROLES = ("agent", "manager", "admin", "editor")
 SESSION_TTL = timedelta(hours=10)  # a shift
 _HASHER = PasswordHasher()
 _DUMMY = _HASHER.hash("not a password")  # equal work for unknown users
@@ -54,7 +56,9 @@ class Account:
             return True
         if self.role == "manager":
             return municipality is not None and municipality == self.municipality
-        return True  # agents answer for every DDH member; their views are audited
+        # agents answer for every DDH member (their views are audited); guide editors
+        # read no citizen's conversation
+        return self.role != "editor"
 
     @property
     def queues(self) -> tuple[str, ...]:
@@ -90,6 +94,8 @@ class Accounts:
             raise AccountError(f"role must be one of {ROLES}")
         if role == "manager" and not municipality:
             raise AccountError("a manager needs the municipality they manage")
+        if role == "editor" and not municipality:
+            raise AccountError("an editor needs the municipality whose guides they edit")
         if password is not None and len(password) < 12:
             raise AccountError("passwords need at least 12 characters")
         with self.store.sessions.begin() as s:

@@ -13,6 +13,7 @@ from ddh.logging import get_logger
 from ddh.settings import Settings
 from knowledge.corpus import corpus_sources, load_corpus
 from knowledge.embeddings import Embedder, make_embedder
+from knowledge.guide import Guide
 from knowledge.importers.common import ImportReport
 from knowledge.importers.load import load_path
 from knowledge.index import GuideIndex, SyncReport
@@ -43,12 +44,26 @@ class Knowledge:
     @property
     def retriever(self) -> HybridRetriever:
         if self._retriever is None:
-            s = self.settings
-            self._retriever = HybridRetriever(
-                self.index, s.dense_weight, s.local_boost, s.local_margin, s.dense_memory_limit,
-                s.phrase_boost,
-            )
+            self._retriever = self._new_retriever()
         return self._retriever
+
+    def _new_retriever(self) -> HybridRetriever:
+        s = self.settings
+        return HybridRetriever(
+            self.index, s.dense_weight, s.local_boost, s.local_margin, s.dense_memory_limit,
+            s.phrase_boost,
+        )
+
+    def apply(self, guides: list[Guide], source: str) -> SyncReport:
+        """Make one source's guides in the index exactly `guides`, live: only guides
+        whose content changed are embedded, those gone are removed, and a new retriever
+        (BM25, vectors, topic words) replaces the old one in one assignment, so a search
+        running meanwhile finishes on the old one and the next sees the change. Used for
+        the guides municipalities edit in the admin (handoff/guide_sync.py)."""
+        sync = self.index.sync(guides, {source})
+        if sync.added or sync.updated or sync.removed or self._retriever is None:
+            self._retriever = self._new_retriever()
+        return sync
 
     def ingest(self, path: Path | None = None) -> tuple[ImportReport, SyncReport]:
         """Ingest the corpus (and configured sources), or one export at `path`."""

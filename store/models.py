@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -313,3 +313,51 @@ class ChatEvent(Base):
     client_id: Mapped[str | None] = mapped_column(String(80))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MunicipalGuide(Base):
+    """A guide a municipality edits in the admin (store/guides.py). Its text lives in
+    its versions; `status` is the guide's own (draft: never published, published,
+    retired). `live_serial` is raised on every publication or retirement, so that each
+    gateway process sees cheaply that the published set changed."""
+
+    __tablename__ = "municipal_guides"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    municipality: Mapped[str] = mapped_column(String(4), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer)  # the newest version's number
+    published_version: Mapped[int | None] = mapped_column(Integer)
+    owner: Mapped[str] = mapped_column(String(120))
+    review_by: Mapped[date | None] = mapped_column(Date)
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    live_serial: Mapped[int] = mapped_column(Integer, index=True, default=0)
+
+
+class MunicipalGuideVersion(Base):
+    """One version of a municipality's guide, in the corpus schema's fields.
+    Status: draft, submitted (for review), published, superseded, retired."""
+
+    __tablename__ = "municipal_guide_versions"
+    __table_args__ = (Index("ix_municipal_guide_versions_guide_version", "guide_id",
+                            "version", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    guide_id: Mapped[str] = mapped_column(ForeignKey("municipal_guides.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200))
+    topic: Mapped[str] = mapped_column(String(64))
+    summary: Mapped[str] = mapped_column(Text)
+    steps: Mapped[list[str]] = mapped_column(JSON)
+    keywords: Mapped[list[str]] = mapped_column(JSON)
+    url: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    review_by: Mapped[date | None] = mapped_column(Date)
+    author: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reviewer: Mapped[str | None] = mapped_column(String(120))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    note: Mapped[str | None] = mapped_column(Text)

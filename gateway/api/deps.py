@@ -29,8 +29,12 @@ from gateway.console import ConsoleHub
 from gateway.drain import Drain
 from gateway.floods import Floodgate
 from handoff.accounts import Account, Accounts, SignedIn
+from handoff.guide_desk import SOURCE as EDITED_GUIDES
+from handoff.guide_desk import GuideDesk
+from handoff.guide_sync import GuideSync
 from knowledge.registry import Registry
 from knowledge.service import Knowledge
+from store.guides import GuideStore
 from store.outcomes import OutcomeStore
 
 if TYPE_CHECKING:
@@ -100,6 +104,26 @@ def get_accounts(conn: HTTPConnection) -> Accounts:
     if getattr(state, "accounts", None) is None:
         state.accounts = Accounts(store)
     return state.accounts
+
+
+def get_guide_desk(conn: HTTPConnection) -> GuideDesk:
+    """The municipalities' guide editing (handoff/guide_desk.py), made once per app; a
+    new guide may not take the id of a guide from another source (the corpus)."""
+    state = conn.app.state
+    if getattr(state, "guide_desk", None) is None:
+        store, knowledge = get_store(conn), get_knowledge(conn)
+
+        def taken(guide_id: str) -> bool:
+            guide = knowledge.retriever.guides.get(guide_id)
+            return guide is not None and guide.source != EDITED_GUIDES
+
+        state.guide_desk = GuideDesk(GuideStore(store.sessions), knowledge.registry, taken)
+    return state.guide_desk
+
+
+def get_guide_sync(conn: HTTPConnection) -> GuideSync | None:
+    """This process's live copy of the published municipal guides (None: no store)."""
+    return getattr(conn.app.state, "guide_sync", None)
 
 
 def get_chat_logs(conn: HTTPConnection) -> ChatLogs:
@@ -323,6 +347,8 @@ StoreDep = Annotated[OutcomeStore, Depends(get_store)]
 NoticesDep = Annotated[NoticeBoard, Depends(get_notices)]
 AccountsDep = Annotated[Accounts, Depends(get_accounts)]
 ChatLogsDep = Annotated[ChatLogs, Depends(get_chat_logs)]
+GuideDeskDep = Annotated[GuideDesk, Depends(get_guide_desk)]
+GuideSyncDep = Annotated[GuideSync | None, Depends(get_guide_sync)]
 ClockDep = Annotated[Clock | None, Depends(get_clock)]
 DrainDep = Annotated[Drain, Depends(get_drain)]
 FloodgateDep = Annotated[Floodgate, Depends(get_floodgate)]

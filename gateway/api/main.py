@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from gateway.api.routes import agent, chat, console, knowledge, notices, voice
+from gateway.api.routes import agent, chat, console, guides, knowledge, notices, quality, voice
 
 api_router = APIRouter()
 api_router.include_router(knowledge.router)
@@ -11,3 +11,5 @@ api_router.include_router(voice.router)
 api_router.include_router(agent.router)
 api_router.include_router(console.router)
 api_router.include_router(notices.router)
+api_router.include_router(guides.router)
+api_router.include_router(quality.router)  # /api/admin/agents, costs, wrong-calls

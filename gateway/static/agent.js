@@ -148,6 +148,10 @@
   }
 
   async function signedIn(me) {
+    if (me.role === "editor") { // a municipality's guide editor has no queue: to the guides
+      location.assign("/admin/guides");
+      return;
+    }
     csrf = me.csrf;
     $("who").textContent = `${me.name} (${me.role}${me.municipality ? ", " + me.municipality : ""})`;
     $("login").hidden = true;

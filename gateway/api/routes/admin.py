@@ -22,10 +22,11 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from ddh.vocabulary import UNKNOWN_REASON_DA, HandoffReason
-from gateway import charts
+from gateway import charts, quality_views
 from gateway.api.deps import (
     AccountsDep,
     FrontdeskDep,
+    GuideDeskDep,
     NoticesDep,
     RegistryDep,
     SettingsDep,
@@ -33,13 +34,14 @@ from gateway.api.deps import (
     ViewerDep,
     manager_or_admin,
 )
-from gateway.api.routes import notices, staffing
+from gateway.api.routes import gaps, notices, staffing
 from gateway.pages import templates
 from handoff.accounts import Account
 from store import kpi
 from store.models import Conversation
 
 router = APIRouter(tags=["admin"])
+router.include_router(gaps.router)  # the knowledge-gap report (/admin/gaps, /api/admin/gaps)
 TZ = ZoneInfo("Europe/Copenhagen")
 LABELS = {
     "contacts": "Henvendelser", "straks_sag": "StraksSag", "bot_resolution": "Løst af botten",
@@ -181,7 +183,7 @@ def reason_rows(reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @router.get("/admin", response_class=HTMLResponse, include_in_schema=False)
 async def dashboard(request: Request, args: Args, accounts: AccountsDep, store: StoreDep,
                     registry: RegistryDep, board: NoticesDep, settings: SettingsDep,
-                    frontdesk: FrontdeskDep) -> Response:
+                    frontdesk: FrontdeskDep, guide_desk: GuideDeskDep) -> Response:
     """The dashboard page (templates/admin.html); not signed in: to the console's
     sign-in."""
     try:
@@ -225,6 +227,14 @@ async def dashboard(request: Request, args: Args, accounts: AccountsDep, store: 
                                   "Tilfredshed", horizontal=False)},
         "staff": staff, "staff_rows": staffing.rows(staff), "signals": staffing.SIGNALS,
         "notice_rows": notices.rows(volumes, names), "names_json": json.dumps(names),
+        # agent quality, cost per contact, wrong calls (templates/_quality.html)
+        "quality": await run_in_threadpool(quality_views.panels, store, settings, registry,
+                                           viewer, f),
+        # municipal guides past or near their review-by date (templates/_guide_alerts.html)
+        "alerts": await run_in_threadpool(
+            guide_desk.due_for_review, datetime.now(TZ).date(), settings.guides_review_days,
+            viewer.municipality if viewer.role == "manager" else None),
+        "review_days": settings.guides_review_days,
     }
     await run_in_threadpool(accounts.audit, viewer, "view_dashboard", scope)
     return templates.TemplateResponse(request, "admin.html", context)
