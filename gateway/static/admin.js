@@ -6,31 +6,8 @@
   const body = document.querySelector("table.notices tbody");
   const status = document.getElementById("notice-status");
   if (!form || !body) return;
-  let csrf = null;
+  const { send } = window.ddhConsole;
   const names = JSON.parse(body.closest("table").dataset.names || "{}");
-
-  async function token() {
-    if (csrf === null) {
-      const me = await fetch("/api/agent/me", { credentials: "same-origin" });
-      csrf = me.ok ? (await me.json()).csrf : "";
-    }
-    return csrf;
-  }
-
-  async function send(method, path, payload) {
-    const res = await fetch(path, {
-      method, credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": await token() },
-      body: payload === undefined ? undefined : JSON.stringify(payload),
-    });
-    if (!res.ok) {
-      const err = await res.json().catch(() => ({}));
-      const detail = Array.isArray(err.detail) ? err.detail.map((d) => d.msg).join("; ")
-        : err.detail;
-      throw new Error(detail || res.statusText);
-    }
-    return res.json();
-  }
 
   function cell(text, cls) {
     const td = document.createElement("td");

@@ -15,31 +15,7 @@
   const LABELS = { draft: "Kladde", published: "Udgivet", retired: "Trukket tilbage" };
   const VERSION_LABELS = { draft: "kladde", submitted: "venter på godkendelse",
     published: "udgivet", superseded: "erstattet", retired: "trukket tilbage" };
-  let csrf = null;
-
-  async function token() {
-    if (csrf === null) {
-      const me = await fetch("/api/agent/me", { credentials: "same-origin" });
-      csrf = me.ok ? (await me.json()).csrf : "";
-    }
-    return csrf;
-  }
-
-  async function send(method, path, payload) {
-    const res = await fetch(path, {
-      method, credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": await token() },
-      body: payload === undefined ? undefined : JSON.stringify(payload),
-    });
-    if (!res.ok) {
-      const err = await res.json().catch(() => ({}));
-      const detail = Array.isArray(err.detail)
-        ? err.detail.map((d) => (d.loc && d.loc.length > 1 ? d.loc[d.loc.length - 1] + ": " : "") + d.msg).join("; ")
-        : err.detail;
-      throw new Error(detail || res.statusText);
-    }
-    return res.json();
-  }
+  const { send } = window.ddhConsole;
 
   function say(text, isError) {
     status.textContent = text;
