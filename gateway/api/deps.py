@@ -19,6 +19,7 @@ from urllib.parse import urlparse
 from fastapi import Depends, HTTPException, Request, WebSocket, WebSocketException
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
+from starlette.responses import RedirectResponse
 
 from bot.frontdesk import Frontdesk
 from bot.notices import NoticeBoard
@@ -219,6 +220,17 @@ async def manager_or_admin(request: Request, accounts: AccountsDep) -> Account:
     if who.account.role not in ("admin", "manager"):
         raise HTTPException(status_code=403, detail="for managers and administrators")
     return who.account
+
+
+async def page_viewer(request: Request, accounts: AccountsDep) -> Account | RedirectResponse:
+    """A manager's or administrator's page: who reads it, or (not signed in) the way to
+    the console's sign-in."""
+    try:
+        return await manager_or_admin(request, accounts)
+    except HTTPException as exc:
+        if exc.status_code == 401:
+            return RedirectResponse("/agent", status_code=303)
+        raise
 
 
 def oidc_client(conn: HTTPConnection) -> Any:

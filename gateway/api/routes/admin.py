@@ -32,7 +32,7 @@ from gateway.api.deps import (
     SettingsDep,
     StoreDep,
     ViewerDep,
-    manager_or_admin,
+    page_viewer,
 )
 from gateway.api.routes import gaps, notices, staffing
 from gateway.pages import templates
@@ -186,12 +186,9 @@ async def dashboard(request: Request, args: Args, accounts: AccountsDep, store: 
                     frontdesk: FrontdeskDep, guide_desk: GuideDeskDep) -> Response:
     """The dashboard page (templates/admin.html); not signed in: to the console's
     sign-in."""
-    try:
-        viewer = await manager_or_admin(request, accounts)
-    except HTTPException as exc:
-        if exc.status_code == 401:
-            return RedirectResponse("/agent", status_code=303)
-        raise
+    viewer = await page_viewer(request, accounts)
+    if isinstance(viewer, RedirectResponse):
+        return viewer
     f = filters(viewer, **args)
     assert f.start is not None and f.end is not None  # filters() always sets the period
     data = await run_in_threadpool(figures, store, f, settings.service_level_target_s)

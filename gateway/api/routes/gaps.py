@@ -28,7 +28,7 @@ from gateway.api.deps import (
     KnowledgeDep,
     StoreDep,
     ViewerDep,
-    manager_or_admin,
+    page_viewer,
 )
 from gateway.pages import templates
 from handoff.accounts import Account
@@ -121,12 +121,9 @@ async def gaps_page(request: Request, accounts: AccountsDep, store: StoreDep,
                     knowledge: KnowledgeDep, clock: ClockDep, days: Days = 30,
                     municipality: Code = None, limit: Limit = 20) -> Response:
     """The page (templates/gaps.html); not signed in: to the console's sign-in."""
-    try:
-        viewer = await manager_or_admin(request, accounts)
-    except HTTPException as exc:
-        if exc.status_code == 401:
-            return RedirectResponse("/agent", status_code=303)
-        raise
+    viewer = await page_viewer(request, accounts)
+    if isinstance(viewer, RedirectResponse):
+        return viewer
     scope = scope_of(viewer, municipality)
     report = await run_in_threadpool(report_for, store, knowledge, scope, days, limit,
                                      _now(clock))
