@@ -285,7 +285,19 @@ def _stored(fields: dict[str, Any]) -> dict[str, Any]:
             "summary": " ".join(str(fields["summary"]).split()),
             "steps": texts(fields.get("steps")), "keywords": texts(fields.get("keywords")),
             "url": str(fields["url"]).strip(), "body": str(fields.get("body") or "").strip(),
-            "review_by": fields.get("review_by")}
+            "review_by": _day(fields.get("review_by"))}
+
+
+def _day(value: Any) -> date | None:
+    """A review-by date as given: a date, an ISO string (a draft made elsewhere, e.g.
+    from a knowledge-gap cluster) or nothing."""
+    if value is None or value == "" or isinstance(value, date):
+        return value or None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise Invalid(f"review_by: {value!r} er ikke en dato (ÅÅÅÅ-MM-DD)",
+                      [f"review_by: {value!r} er ikke en dato"]) from None
 
 
 def _markdown(record: GuideRecord, version: GuideVersion) -> str:

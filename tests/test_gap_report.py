@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import uuid
 from collections import Counter
@@ -26,6 +27,7 @@ from handoff.backends import MemoryBackend
 from handoff.desk import HandoffDesk
 from handoff.gap_draft import draft_guide
 from handoff.gaps import GapReport, build_report
+from knowledge.guide import NO_GUIDE_TOPIC
 from store.gaps import gap_questions
 from store.models import Conversation, Decision, Turn
 from store.outcomes import OutcomeStore, database_url
@@ -244,3 +246,59 @@ def test_the_gap_page(gateway):
     # other features that this test does not fill)
     assert 'href="/admin/gaps"' in (ROOT / "gateway/templates/admin.html").read_text()
     assert httpx.get(f"{url}/admin/gaps", follow_redirects=False).status_code == 303
+
+
+def test_a_manager_saves_a_cluster_as_a_draft_guide(gateway):
+    """The step from the report to the guide editor: the cluster's draft saved as a
+    new local guide of the manager's own municipality, waiting for an editor and a
+    second person; only with the session's CSRF token, never for another municipality."""
+    url = gateway
+    morten = signed_in(url, "morten")
+    csrf = {"X-CSRF-Token": morten.get("/api/agent/me").json()["csrf"]}
+    clusters = morten.get("/api/admin/gaps", params={"days": DAYS}).json()["clusters"]
+    local = next(c for c in clusters if LOCAL in c["examples"])
+    path = f"/api/admin/gaps/{local['id']}/draft"
+    assert morten.post(path, params={"days": DAYS}, json={}).status_code == 403  # no CSRF
+    if local["topic"] in (None, NO_GUIDE_TOPIC):
+        refused = morten.post(path, params={"days": DAYS}, json={}, headers=csrf)
+        assert refused.status_code == 422 and "emne" in refused.text
+    saved = morten.post(path, params={"days": DAYS}, headers=csrf,
+                        json={"topic": "affaldssortering"})
+    assert saved.status_code == 201, saved.text
+    guide_id = saved.json()["id"]
+    listed = morten.get("/api/admin/guides", params={"municipality": "0751"}).json()
+    mine = next(g for g in (listed if isinstance(listed, list) else listed["guides"])
+                if g["id"] == guide_id)
+    assert mine["status"] == "draft" and mine["municipality"] == "0751"
+    vera = signed_in(url, "vera")
+    vcsrf = {"X-CSRF-Token": vera.get("/api/agent/me").json()["csrf"]}
+    assert vera.post(path, params={"days": DAYS}, headers=vcsrf,
+                     json={"topic": "affaldssortering"}).status_code == 404
+
+
+@pytest.mark.skipif(not (shutil.which("chromium") or shutil.which("chromium-browser")),
+                    reason="Debian's chromium is not installed")
+def test_the_gap_page_opens_a_draft_in_the_guide_editor(gateway):
+    """In Chromium: a manager picks a topic on a cluster, "Opret kladde" saves the
+    draft and opens the guide editor on it."""
+    from playwright.sync_api import sync_playwright
+    url = gateway
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, headless=True,
+                                     args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
+        page.goto(f"{url}/agent")
+        page.get_by_label("Brugernavn").fill("morten")
+        page.get_by_label("Adgangskode").fill(PASSWORD)
+        page.get_by_role("button", name="Log ind").click()
+        page.locator("#desk").wait_for()
+        page.goto(f"{url}/admin/gaps?days={DAYS}")
+        row = page.locator("tr", has_text="Bispetorvet").first
+        row.get_by_label("Emne").select_option("storskrald")
+        row.get_by_role("button", name="Opret kladde").click()
+        page.wait_for_url(f"{url}/admin/guides#*", timeout=15_000)
+        guide_id = page.url.rsplit("#", 1)[1]
+        assert guide_id.startswith("aarhus-")
+        page.locator("tr.highlight").wait_for(timeout=15_000)
+        browser.close()

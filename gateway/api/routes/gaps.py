@@ -1,6 +1,7 @@
 """The knowledge-gap report on the dashboard: `GET /admin/gaps` (the page),
-`GET /api/admin/gaps` (its JSON) and `GET /api/admin/gaps/{id}/draft` (a draft guide
-from one cluster, the JSON `POST /api/admin/guides` takes; CONTRACT.md §6 and §7).
+`GET /api/admin/gaps` (its JSON), `GET /api/admin/gaps/{id}/draft` (a draft guide
+from one cluster, the JSON `POST /api/admin/guides` takes; CONTRACT.md §6 and §7) and
+`POST /api/admin/gaps/{id}/draft`, which saves that draft in the guide editor.
 
 Scoped like the other figures: an administrator sees every municipality's questions
 and may pick one; a municipality's manager sees only questions from conversations of
@@ -20,20 +21,25 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from gateway.api.deps import (
     AccountsDep,
     ClockDep,
+    GuideDeskDep,
     KnowledgeDep,
+    SignedInDep,
     StoreDep,
     ViewerDep,
     page_viewer,
 )
+from gateway.api.routes.guides import desk_call
 from gateway.pages import templates
 from handoff.accounts import Account
 from handoff.gap_draft import draft_guide
 from handoff.gaps import GapReport, build_report
+from knowledge.guide import NO_GUIDE_TOPIC
 from knowledge.service import Knowledge
 from store.outcomes import OutcomeStore
 
@@ -116,6 +122,54 @@ async def gap_draft(cluster_id: str, viewer: ViewerDep, store: StoreDep,
     return {"draft": draft_guide(found, scope, now.date()), "cluster": found.as_json()}
 
 
+class DraftChoices(BaseModel):
+    """What the manager decides before the draft is saved: the topic (a cluster of
+    questions no guide covers has none of its own), the municipality (administrators)
+    and the link; the rest comes from the cluster."""
+
+    topic: str | None = Field(None, min_length=1, max_length=64)
+    municipality: str | None = Field(None, pattern=r"^\d{4}$")
+    url: str | None = Field(None, min_length=8, max_length=500)
+
+
+@router.post("/api/admin/gaps/{cluster_id}/draft", status_code=201)
+async def save_gap_draft(cluster_id: str, who: SignedInDep, store: StoreDep,
+                         knowledge: KnowledgeDep, accounts: AccountsDep, desk: GuideDeskDep,
+                         clock: ClockDep, choices: DraftChoices | None = None,
+                         days: Days = 30, municipality: Code = None,
+                         limit: Limit = 20) -> dict[str, Any]:
+    """The cluster's draft saved as a new local guide (version 1, a draft for an editor
+    to finish and a second person to publish): 201 with its `id`. Until the link is
+    written, the nearest guide's link stands in; without a topic of its own the
+    manager must choose one (422 says so)."""
+    viewer = who.account
+    if viewer.role not in ("admin", "manager"):
+        raise HTTPException(status_code=403, detail="for managers and administrators")
+    choices = choices or DraftChoices(topic=None, municipality=None, url=None)
+    scope = scope_of(viewer, municipality)
+    now = _now(clock)
+    report = await run_in_threadpool(report_for, store, knowledge, scope, days, limit, now)
+    found = report.cluster(cluster_id)
+    if found is None:
+        raise HTTPException(status_code=404, detail="no such cluster in this report")
+    draft = draft_guide(found, scope or choices.municipality, now.date())
+    nearest = knowledge.retriever.guides.get(found.nearest_guide["id"]) \
+        if found.nearest_guide is not None else None
+    draft["url"] = choices.url or (nearest.url if nearest is not None else
+                                   "https://www.borger.dk")
+    if choices.topic:
+        draft["topic"] = choices.topic
+    code = draft.pop("municipality") if viewer.role == "admin" else viewer.municipality
+    if not draft.get("topic") or draft["topic"] == NO_GUIDE_TOPIC:
+        raise HTTPException(status_code=422, detail=[{
+            "loc": ["body", "topic"], "type": "value_error",
+            "msg": "Vælg et emne til vejledningen (spørgsmålene har ikke et eget emne)"}])
+    record = await desk_call(desk.create, viewer, code, draft)
+    await run_in_threadpool(accounts.audit, viewer, "draft_gap_guide", cluster_id,
+                            f"{found.label} → {record.id}")
+    return {"id": record.id, "municipality": record.municipality, "cluster": found.as_json()}
+
+
 @router.get("/admin/gaps", response_class=HTMLResponse, include_in_schema=False)
 async def gaps_page(request: Request, accounts: AccountsDep, store: StoreDep,
                     knowledge: KnowledgeDep, clock: ClockDep, days: Days = 30,
@@ -134,6 +188,9 @@ async def gaps_page(request: Request, accounts: AccountsDep, store: StoreDep,
         "report": report, "last": (report.end - timedelta(microseconds=1)).date(),
         "kinds": KINDS_DA,
         "query": f"days={days}" + (f"&municipality={scope}" if scope else ""),
+        # the topics a new local guide may have (the areas without a guide are none)
+        "topics": sorted(((t.slug, t.name) for t in knowledge.registry.topics.values()
+                          if t.slug != NO_GUIDE_TOPIC), key=lambda st: st[1]),
     }
     await run_in_threadpool(accounts.audit, viewer, "view_gaps", scope or "alle")
     return templates.TemplateResponse(request, "gaps.html", context)

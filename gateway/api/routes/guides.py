@@ -96,7 +96,7 @@ class Pick(BaseModel):
     version: int | None = Field(None, ge=1, description="default: the newest draft")
 
 
-async def _call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+async def desk_call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run a desk call in the thread pool; its refusals become HTTP errors."""
     try:
         return await run_in_threadpool(fn, *args, **kwargs)
@@ -131,7 +131,7 @@ async def list_guides(who: SignedInDep, desk: GuideDeskDep,
                       ) -> list[dict[str, Any]]:
     """A municipality's guides with their status (draft, published, retired), newest
     version, published version and the draft waiting for review."""
-    records = await _call(desk.listing, who.account, municipality)
+    records = await desk_call(desk.listing, who.account, municipality)
     return [r.as_dict() for r in records]
 
 
@@ -141,7 +141,7 @@ async def create_guide(body: NewGuide, who: SignedInDep, desk: GuideDeskDep
     """A new local guide, as a draft (version 1)."""
     code = body.municipality or (who.account.municipality
                                  if who.account.role != "admin" else None)
-    record = await _call(desk.create, who.account, code, body.fields(), body.owner)
+    record = await desk_call(desk.create, who.account, code, body.fields(), body.owner)
     return _full(record)
 
 
@@ -160,12 +160,12 @@ async def due_for_review(who: SignedInDep, desk: GuideDeskDep, settings: Setting
 
 @router.get("/{guide_id}")
 async def get_guide(guide_id: str, who: SignedInDep, desk: GuideDeskDep) -> dict[str, Any]:
-    return _full(await _call(desk.guide, who.account, guide_id))
+    return _full(await desk_call(desk.guide, who.account, guide_id))
 
 
 async def _edit(guide_id: str, body: GuideChange, who: Any, desk: GuideDesk,
                 partial: bool) -> dict[str, Any]:
-    version = await _call(desk.edit, who.account, guide_id, body.fields(), partial,
+    version = await desk_call(desk.edit, who.account, guide_id, body.fields(), partial,
                           body.owner)
     return version.as_dict()
 
@@ -187,7 +187,7 @@ async def change_guide(guide_id: str, body: GuideChange, who: SignedInDep,
 @router.post("/{guide_id}/submit")
 async def submit_guide(guide_id: str, who: SignedInDep, desk: GuideDeskDep) -> dict[str, Any]:
     """The newest draft is ready for review by a second person."""
-    return (await _call(desk.submit, who.account, guide_id)).as_dict()
+    return (await desk_call(desk.submit, who.account, guide_id)).as_dict()
 
 
 @router.post("/{guide_id}/publish")
@@ -195,7 +195,7 @@ async def publish_guide(guide_id: str, who: SignedInDep, desk: GuideDeskDep,
                         sync: GuideSyncDep, body: Pick | None = None) -> dict[str, Any]:
     """A second account of the municipality (not the author), or a DDH administrator,
     publishes the draft: live in chat and voice within seconds."""
-    record = await _call(desk.publish, who.account, guide_id, body.version if body else None)
+    record = await desk_call(desk.publish, who.account, guide_id, body.version if body else None)
     await _go_live(sync)
     return _full(record)
 
@@ -204,7 +204,7 @@ async def publish_guide(guide_id: str, who: SignedInDep, desk: GuideDeskDep,
 async def retire_guide(guide_id: str, who: SignedInDep, desk: GuideDeskDep,
                        sync: GuideSyncDep) -> dict[str, Any]:
     """The guide is no longer answered from; its history stays."""
-    record = await _call(desk.retire, who.account, guide_id)
+    record = await desk_call(desk.retire, who.account, guide_id)
     await _go_live(sync)
     return _full(record)
 
@@ -213,7 +213,7 @@ async def retire_guide(guide_id: str, who: SignedInDep, desk: GuideDeskDep,
 async def guide_history(guide_id: str, who: SignedInDep, desk: GuideDeskDep
                         ) -> list[dict[str, Any]]:
     """Every version, oldest first, with its status, author and reviewer."""
-    return [v.as_dict() for v in await _call(desk.history, who.account, guide_id)]
+    return [v.as_dict() for v in await desk_call(desk.history, who.account, guide_id)]
 
 
 @router.get("/{guide_id}/diff")
@@ -221,7 +221,7 @@ async def guide_diff(guide_id: str, who: SignedInDep, desk: GuideDeskDep,
                      old: int = Query(..., alias="from", ge=1),
                      new: int = Query(..., alias="to", ge=1)) -> dict[str, Any]:
     """The unified diff of two versions as Markdown files (difflib)."""
-    lines = await _call(desk.diff, who.account, guide_id, old, new)
+    lines = await desk_call(desk.diff, who.account, guide_id, old, new)
     return {"from": old, "to": new, "diff": "\n".join(lines), "lines": lines}
 
 
@@ -231,7 +231,7 @@ async def restore_guide(guide_id: str, body: Pick, who: SignedInDep,
     """An old version comes back as a new draft, to be reviewed like any edit."""
     if body.version is None:
         raise HTTPException(status_code=422, detail="give the version to restore")
-    return (await _call(desk.restore, who.account, guide_id, body.version)).as_dict()
+    return (await desk_call(desk.restore, who.account, guide_id, body.version)).as_dict()
 
 
 @pages.get("/admin/guides", response_class=HTMLResponse)
