@@ -79,6 +79,12 @@ THANKS = _rx(r"tak", r"tusind tak", r"mange tak", r"tak for hjælpen", r"thanks?
              r"nu ved jeg det", r"det kan jeg bruge", r"that'?s what i needed",
              r"skal (?:du|i|de) ha'?", r"tak alligevel", r"thx", r"ty", r"tak tak",
              r"cheers", r"takker", r"mange tak for det",
+             # taking the answer in ("det lyder godt", "godt at vide", "got it")
+             r"det lyder (?:godt|fint|rigtigt|fornuftigt|nemt)", r"det giver mening",
+             r"(?:det er )?godt at vide", r"det var godt at vide", r"forstået", r"modtaget",
+             r"det er noteret", r"så har jeg styr på det", r"nå sådan", r"aha",
+             r"got it", r"makes sense", r"sounds good", r"good to know", r"understood",
+             r"noted", r"will do", r"perfect",
              # wishing well on the way out
              r"vi snakkes", r"snakkes", r"godnat", r"god nat", r"god aften", r"god weekend",
              r"(?:hav|ha'?) (?:en )?(?:rigtig )?god (?:dag|aften|weekend|jul)", r"fedt",
@@ -98,6 +104,10 @@ THANKS = _rx(r"tak", r"tusind tak", r"mange tak", r"tak for hjælpen", r"thanks?
 CLOSING = _rx(
     r"det var det hele", r"det var alt(?: for nu)?", r"så ved jeg det", r"nu ved jeg det",
     r"så (?:ringer|skriver|kontakter|prøver|kigger|går|tager|spørger|venter|gør) (?:jeg|vi)",
+    # what the citizen will do now: "det gør jeg", "jeg prøver det", "I'll do that"
+    r"(?:det|dét) (?:gør|prøver|ordner|klarer|tjekker|undersøger) (?:jeg|vi)(?! ikke)",
+    r"(?:jeg|vi) (?:gør|prøver|ordner|tjekker|undersøger) det(?: lige)?(?: så)?(?! ikke)",
+    r"det kigger (?:jeg|vi) på", r"det skal (?:jeg|vi) nok", r"i'?ll do (?:that|it)",
     r"så må (?:jeg|vi|min|han|hun|de)", r"(?:jeg|vi) (?:prøver|ringer|kigger|skriver) "
     r"(?:igen )?(?:i morgen|senere|en anden dag)", r"glem det", r"fandt (?:selv )?ud af det",
     r"(?:jeg|vi) klarer (?:det|mig|os) selv", r"never mind", r"i'?ll (?:call|try|check|ask)",

@@ -20,7 +20,8 @@ PRAISE_WHAT = ["stor hjælp", "god hjælp", "kæmpe hjælp", "hjælp", "sød", "
 NEXT = ["så ringer jeg til dem", "så ved jeg det", "det var det hele", "glem det",
         "jeg fandt selv ud af det", "så må min søn hjælpe mig", "jeg prøver igen i morgen",
         "så skriver jeg til kommunen", "never mind, I'll call tomorrow", "vi klarer det selv",
-        "så må jeg vel kigge der"]
+        "så må jeg vel kigge der", "det gør jeg", "jeg prøver det lige", "det lyder godt",
+        "godt at vide", "got it", "det skal jeg nok"]
 OPENERS = ["", "okay ", "nå ", "nåh ja, ", "jamen ", "fint, ", "det er fint, "]
 REQUESTS = ["hvordan søger jeg boligstøtte", "jeg skal også bruge et nyt pas",
             "hvad koster et kørekort?", "kan du også hjælpe med min flytning",
@@ -61,6 +62,12 @@ def test_praise_for_the_help_is_a_goodbye(opener, who, how, what, thanks):
 def test_that_was_all_with_fillers_is_a_goodbye(fillers, what):
     text = f"det var {' '.join(fillers)} {what}"
     assert detect(text).thanks, text
+
+
+def test_a_closing_that_is_negated_or_goes_on_does_not_close():
+    for text in ("det gør jeg ikke", "jeg prøver det ikke", "det lyder godt, men hvad koster det",
+                 "forstået, men kan jeg også få et pas?"):
+        assert not detect(text).thanks, text
 
 
 def test_leaving_the_queue_however_said():
