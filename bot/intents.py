@@ -43,6 +43,8 @@ PERSON = _rx(
     r"(?:get|have) (?:someone|somebody|a person|an agent) (?:to help|on the phone|to call)",
     r"(?:someone|somebody|a person) (?:to )?help me", r"(?:speak|talk) to someone",
     r"vil ikke tale med en (?:robot|maskine)",
+    r"(?:kan|vil|må) (?:der|i|du|nogen|en) (?:ringe|kontakte) (?:mig |en )?op",
+    r"ringe (?:mig|en) op",
     r"hvem (?:kan|skal|må) (?:jeg|vi|man) (?:tale|snakke|chatte) med",
 )
 OWN_CASE = _rx(
@@ -85,7 +87,9 @@ THANKS = _rx(r"tak", r"tusind tak", r"mange tak", r"tak for hjælpen", r"thanks?
              r"det er noteret", r"så har jeg styr på det", r"nå sådan", r"aha",
              r"got it", r"makes sense", r"sounds good", r"good to know", r"understood",
              r"noted", r"will do", r"perfect",
-             # wishing well on the way out
+             # wishing well on the way out, for the season too
+             r"godt nytår", r"glædelig jul", r"god jul", r"god påske", r"god sommer",
+             r"godt nytår og tak", r"ska'? (?:du|i|de) ha'?(?:ve)?", r"fint nok",
              r"vi snakkes", r"snakkes", r"godnat", r"god nat", r"god aften", r"god weekend",
              r"(?:hav|ha'?) (?:en )?(?:rigtig )?god (?:dag|aften|weekend|jul)", r"fedt",
              r"ha'? det (?:godt|godt så)", r"have a (?:nice|good) (?:day|evening|weekend)",
@@ -112,6 +116,8 @@ CLOSING = _rx(
     r"(?:igen )?(?:i morgen|senere|en anden dag)", r"glem det", r"fandt (?:selv )?ud af det",
     r"(?:jeg|vi) klarer (?:det|mig|os) selv", r"never mind", r"i'?ll (?:call|try|check|ask)",
     r"bye", r"goodbye", r"farvel", r"hej hej", r"vi ses", r"vi snakkes", r"godnat",
+    r"(?:så )?ses vi", r"vi høres", r"(?:så )?høres vi",
+    r"(?:det|så) må (?:jeg|vi) (?:så |nok |vel )?(?:gøre|prøve|vente|ringe|se)",
     r"(?:hav|ha'?) (?:en )?(?:rigtig )?god (?:dag|aften|weekend)",
 )
 # A new request after thanks keeps the conversation going ("tak, og jeg skal også …").
@@ -144,7 +150,8 @@ EMERGENCY = _rx(
     # bleeding, poisoning and overdoses, violence happening now, thoughts of suicide,
     # accidents with someone hurt, gas, drowning, severe allergy: by kind, in any wording
     r"bløder(?: \w+)?", r"blod (?:overalt|alle vegne|fosser)", r"fosser (?:med )?blod",
-    r"(?:har|havde) (?:\w+ )?(?:slugt|spist|drukket|taget) (?:\w+ )?(?:\w+ )?"
+    r"(?:slugt|spist|drukket|taget) (?:\w+ ){0,4}\w*(?:piller|tabletter|pillerne|"
+    r"tabletterne)", r"(?:har|havde) (?:\w+ )?(?:slugt|spist|drukket|taget) (?:\w+ )?(?:\w+ )?"
     r"(?:piller|tabletter|medicin|pillerne|tabletterne|rengøringsmiddel|klor|afløbsrens)",
     r"overdosis", r"overdose", r"taget for mange (?:piller|tabletter|sovepiller)",
     r"swallowed (?:\w+ )?(?:pills|tablets)",
@@ -160,6 +167,13 @@ EMERGENCY = _rx(
     r"(?:lugter|lugt|stinker) (?:\w+ )?(?:af )?gas", r"gas(?:lugt|udslip|læk)",
     r"smell(?:s)? (?:of )?gas", r"gas leak", r"drukner", r"er faldet i (?:vandet|havnen|søen)",
     r"allergisk chok", r"hjerteanfald",
+    # someone in the home now, smoke and fire alarms
+    r"(?:nogen|nogle|en fremmed|fremmede|en mand|en indbrudstyv|tyve) (?:er )?inde i "
+    r"(?:huset|lejligheden|mit hus|vores hus|stuen|hjemmet)", r"låst mig inde",
+    r"someone (?:is )?(?:inside|in) (?:my|our|the) (?:house|home|flat|apartment)",
+    r"smoke (?:is )?coming (?:out|from)", r"(?:kommer|vælter|siver) røg (?:ud )?(?:fra|af|ud)",
+    r"røg (?:kommer|vælter|siver) ud", r"(?:brand|røg)alarm(?:en)? (?:hyler|bipper|går)",
+    r"(?:fire|smoke) alarm is (?:going|ringing|beeping)",
     # breathing oddly, not responding, fallen and cannot get up
     r"(?:trækker|tager|får) vejret (?:\w+ )?(?:mærkeligt|underligt|tungt|besværet|hivende|"
     r"uregelmæssigt|sært)", r"(?:reagerer|responderer) ikke", r"svarer ikke (?:rigtigt|"
@@ -191,6 +205,7 @@ POSITIVE = re.compile(r"^\W*(?:ja|jo|jep|jeps|jamen|yes|yeah|yep|cheers|super|pe
 WAIT_SHORT = _rx(r"hvor (?:lang|længe|mange)", r"ventetid(?:en)?", r"kø(?:en)?", r"vente",
                  r"holde røret", r"how long", r"wait(?:ing)?", r"queue", r"hvornår kommer")
 WAIT = _rx(r"hvor (?:lang tid|længe) (?:skal|må|vil) (?:jeg|vi) (?:vente|sidde)",
+           r"hvor (?:lang tid|længe) (?:\w+ ){0,5}(?:vente|venter|ventetid|holde)",
            r"hvor (?:lang tid|længe) går der", r"hvor lang er ventetiden",
            r"hvor (?:lang tid|længe) (?:er|bliver|tager) (?:der |det )?(?:ventetid(?:en)?|at vente|"
            r"før)", r"hvor lang(?:t)? er (?:der )?ventetid(?:en)?", r"hvad er ventetiden",
@@ -210,6 +225,7 @@ LEAVE = _rx(r"(?:ud|ude) af køen", r"forlade køen",
             r"(?:jeg )?smutter", r"(?:jeg )?giver op", r"i'?m hanging up", r"i give up",
             r"hang(?:ing)? up",
             r"(?:vil|kan) ikke vente (?:mere|længere)", r"venter ikke (?:mere|længere)",
+            r"(?:nu |så )?lægger jeg (?:røret )?på",
             r"orker ikke (?:at )?vente",
             r"stop(?:pe)? med at vente", r"leave the (?:queue|line)",
             r"(?:don'?t|do not) want to wait", r"stop waiting", r"can'?t wait any ?more")
@@ -333,7 +349,8 @@ def questions(text: str) -> list[str]:
     # "…, og kan hun også få …": the second asks, so the first was a request too
     also = bool(re.match(r"\W*(?:\w+ ){0,3}også\b", parts[1], re.IGNORECASE)) and \
         words(parts[0]) >= 3
-    asks = all(QUESTION_WORDS.search(p) or _ASKS.match(p) for p in parts) or (
+    asks = all(QUESTION_WORDS.search(p) or _ASKS.match(p) or (i == 0 and _NEEDS.match(p))
+               for i, p in enumerate(parts)) or (
         "spørgsmål" in marker and bool(QUESTION_WORDS.search(parts[0]) or
                                        PERSON.search(parts[0]))) or "det andet" in marker or (
         also and bool(QUESTION_WORDS.search(parts[1]) or _ASKS.match(parts[1])))
@@ -341,6 +358,9 @@ def questions(text: str) -> list[str]:
     return [p for p in parts if p] if asks and all(words(p) >= least for p in parts) else [text]
 
 
+# A first part that states a need: "jeg skal have fornyet mit pas, og hvad koster …".
+_NEEDS = re.compile(r"^\W*(?:\w+ ){0,3}(?:jeg|vi|min \w+|vores \w+) (?:skal|vil gerne|mangler|"
+                    r"har brug for|skal bruge|skal have|må have)\b", re.IGNORECASE)
 # A part that asks without a question word: "skal jeg …", "om jeg kan …", "er der …".
 _ASKS = re.compile(r"^\W*(?:og |så |også )*(?:skal|kan|må|vil|får|er|har|om|do|does|is|can|"
                    r"should|will)\b", re.IGNORECASE)

@@ -11,7 +11,8 @@ from bot.intents import detect
 
 THANKS = ["tak", "mange tak", "tusind tak", "tak skal du have", "tak skal De have",
           "thanks", "thank you", "farvel", "bye", "hej hej", "vi snakkes", "godnat",
-          "hav en god dag", "ha' en rigtig god weekend", "fedt, tak"]
+          "hav en god dag", "ha' en rigtig god weekend", "fedt, tak", "godt nytår og tak",
+          "glædelig jul", "tak ska' du ha'", "okay fint nok, tak", "nå, så ses vi"]
 # Praise for the help said instead of thanks, built from who, how much and what.
 PRAISE_WHO = ["du har været", "du var", "det var", "I har været", "de var"]
 PRAISE_HOW = ["", "en ", "rigtig ", "så ", "virkelig ", "en rigtig ", "til "]
@@ -72,7 +73,7 @@ def test_a_closing_that_is_negated_or_goes_on_does_not_close():
 
 def test_leaving_the_queue_however_said():
     for text in ("jeg venter ikke mere, farvel", "ved du hvad, jeg venter ikke længere",
-                 "jeg gider ikke vente mere"):
+                 "jeg gider ikke vente mere", "nej nu lægger jeg på", "så lægger jeg røret på"):
         assert detect(text).leaves, text
 
 
@@ -84,9 +85,27 @@ def test_a_request_then_an_also_question_is_two_questions():
     assert len(questions("min søn og datter skal også have pas")) == 1
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["hvor lang tid", "hvor længe"]),
+       st.sampled_from(["skal jeg regne med at", "må jeg forvente at", "skal vi sidde og",
+                        "kommer jeg til at"]),
+       st.sampled_from(["vente", "vente i telefonen", "holde"]))
+def test_how_long_the_wait_however_asked(how_long, middle, wait):
+    assert detect(f"{how_long} {middle} {wait}").asks_wait
+
+
+def test_a_need_stated_then_a_question_is_two_questions():
+    from bot.intents import questions
+    for text in ("jeg skal have fornyet mit pas, og hvad koster egentlig et nyt kørekort",
+                 "min mor mangler en rollator, og hvordan søger hun boligstøtte"):
+        assert len(questions(text)) == 2, text
+    assert len(questions("jeg skal have nyt pas og kørekort")) == 1
+
+
 def test_who_can_i_talk_to_is_a_request_for_a_person():
     for text in ("hvem kan jeg snakke med om mit sundhedskort", "hvem skal jeg tale med",
-                 "hvem kan man chatte med om boligstøtte"):
+                 "hvem kan man chatte med om boligstøtte",
+                 "kan der ringe en op og forklare brevet", "vil I ringe mig op"):
         assert detect(text).wants_person, text
 
 

@@ -225,7 +225,9 @@ def test_it_does_not_work_is_a_problem_before_any_guide(desk):
                              "er bevidstløs", "får dårligt vejret",
                              "trækker vejret helt mærkeligt", "reagerer ikke",
                              "er faldet på badeværelset og kan ikke komme op",
-                             "tager vejret tungt og underligt"]))
+                             "tager vejret tungt og underligt",
+                             "har spist nogle af mine sovepiller",
+                             "har slugt et par hovedpinepiller"]))
 def test_emergencies_however_phrased(who, what):
     assert detect(f"hjælp {who} {what}").emergency
 
@@ -313,3 +315,30 @@ def test_words_typed_without_danish_letters_name_the_same_topic(knowledge):
     assert len(words) >= 50
     assert len(same) >= 0.9 * len(words), sorted(set(words) - set(same))[:20]
     assert "laegevalg" in r.named_topics("ka jeg skift lage")
+
+
+@pytest.mark.parametrize("text", [
+    "der er nogen inde i huset lige nu, jeg har låst mig inde på badeværelset",
+    "There is smoke coming out of my neighbour's window",
+    "der vælter røg ud fra naboens vindue og brandalarmen hyler",
+])
+def test_danger_at_home_is_112(desk, text):
+    r = talk(desk, text, municipality="0751")
+    assert r[0].action == Action.REDIRECT and "112" in r[0].reply
+
+
+def test_while_waiting_a_hello_is_about_the_wait(knowledge, tmp_path):
+    store = OutcomeStore(database_url(None, tmp_path))
+    desk = Frontdesk(knowledge, store, handoffs=HandoffDesk(MemoryBackend()))
+    r = talk(desk, "jeg vil gerne tale med en medarbejder om min MitID", "hallo?? er der nogen",
+             municipality="0751")
+    assert r[0].action == Action.HANDOFF
+    assert r[1].action == Action.HANDOFF and r[1].handoff is not None
+    assert r[1].handoff.id == r[0].handoff.id  # the same place in the queue, not a new one
+    store.close()
+
+
+def test_the_other_question_is_taken_when_named_so(desk):
+    r = talk(desk, "hvordan melder jeg flytning, og skal jeg søge boligstøtte igen",
+             "ja det andet også", municipality="0615")
+    assert r[0].topic == "flytning" and r[1].topic == "boligstoette"

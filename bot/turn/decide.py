@@ -10,6 +10,7 @@ policy itself (who helps, when) is `bot.policy`; DOMAIN.md is the specification.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime
 
@@ -95,7 +96,8 @@ def _answer_to_pending(sv: Services, state: ConversationState, heard: Heard, at:
     if pending is not None and ask == Ask.HELPED and pending.question and \
             not cues.needs_person and not _closes(cues) and (cues.yes or (
                 cues.positive and cues.continues and _same_subject(sv, heard.text,
-                                                                  pending.question))):
+                                                                  pending.question)) or
+                                   bool(_THE_OTHER.search(heard.text))):
         # "ja" (or "ja og så åbningstiderne") to the second question of an earlier turn:
         # take it now.
         text = pending.question
@@ -259,13 +261,18 @@ def _while_waiting(state: ConversationState, cues: Cues, lang: str) -> Decision 
         d = _end(lang)
         return replace(d, reply=f"{left} {d.reply}".strip(),
                        reason="the citizen left the queue")
-    if cues.asks_wait or cues.needs_person:
+    if cues.asks_wait or cues.needs_person or cues.greeting_only:  # "hallo?? er der nogen"
         return Decision(Action.HANDOFF, packet.topic if packet else state.last_topic,
                         replies.t("still_waiting", lang),
                         "already waiting: the place in the live queue, not a second entry",
                         target=packet.target if packet else None, handoff=packet,
                         new_handoff=False)
     return None
+
+
+# "ja, det andet også", "og den anden?", "the other one too": the waiting second question.
+_THE_OTHER = re.compile(r"(?<![\wæøå])(?:det andet|den anden|det næste|det sidste|"
+                        r"the other(?: one| question)?)(?![\wæøå])", re.IGNORECASE)
 
 
 def _same_subject(sv: Services, text: str, question: str) -> bool:
