@@ -207,12 +207,12 @@ class Frontdesk:
         if earlier:
             apply.redact_earlier(state, earlier)
         apply.speak(state, language.language_of(state, heard))
-        located = municipality.locate(sv, state, turn, heard.text)
+        located = municipality.locate(sv, state, turn, heard)
         apply.place(state, located)
         lang = replies.lang_of(state.language)
         asked = understand_stage.read(sv, state, heard, located)
         decision = decide.decide(sv, state, heard, asked, at, lang, unheard=turn.unheard,
-                                 hand_over=turn.hand_over)
+                                 hand_over=turn.hand_over, located=located)
         if self.llm is not None:
             decision = llm.reword(self.llm, state, decision, heard.text, lang)
         try:

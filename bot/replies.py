@@ -85,6 +85,15 @@ T = {
         "da": "Hvilken kommune bor du i? Du kan også skrive dit postnummer.",
         "en": "Which municipality do you live in? You can also give your postal code.",
     },
+    "confirm_place": {
+        "da": "Bor du i {name} Kommune? Sig ja eller nej, eller tryk 1 for ja og 2 for nej.",
+        "en": "Do you live in {name} Municipality? Say yes or no, or press 1 for yes and 2 "
+              "for no.",
+    },
+    "postal_keypad": {
+        "da": "Tast dit postnummer på telefonen, eller sig navnet på din kommune.",
+        "en": "Key in your postal code on the phone, or say the name of your municipality.",
+    },
     "ask_which": {
         "da": "{evidence} hører til flere kommuner: {names}. Hvilken bor du i?",
         "en": "{evidence} belongs to several municipalities: {names}. Which one is yours?",

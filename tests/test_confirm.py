@@ -177,3 +177,58 @@ def test_the_menu_offers_what_callers_ask_most_at_this_hour(knowledge, tmp_path)
                for text in ("øh bla bla", "øhm nå ja")]
     assert results[1].awaiting == Ask.MENU and "1 for parkering" in results[1].reply
     store.close()
+
+
+# --- the municipality, when speech was unsure ----------------------------------------
+
+def ring(desk: Frontdesk, *turns: tuple[str, Recognition | None]) -> list[TurnResult]:
+    """A call with no municipality from the line (a national number)."""
+    cid = f"voice:{uuid.uuid4().hex}"
+    return [desk.handle(TurnInput(cid, text, Channel.VOICE, None, at=TUESDAY,
+                                  recognition=heard)) for text, heard in turns]
+
+
+@pytest.mark.parametrize("yes", ["ja", "1", "ja det gør jeg"])
+def test_an_unsure_municipality_is_confirmed_then_the_request_goes_on(desk, yes):
+    r1, r2, r3 = ring(desk, ("jeg vil gerne tale med en medarbejder om min MitID", SURE),
+                      ("jeg bor i Aarhus", UNSURE), (yes, None))
+    assert r1.awaiting == Ask.MUNICIPALITY
+    assert (r2.action, r2.awaiting, r2.municipality) == (Action.CLARIFY, Ask.PLACE, None)
+    assert "Aarhus Kommune" in r2.reply and "1" in r2.reply
+    assert r3.municipality == "0751" and r3.action == Action.HANDOFF
+    assert r3.topic == "mitid"
+
+
+def test_no_to_the_municipality_asks_for_the_postal_code_on_the_keypad(desk):
+    _r1, r2, r3, r4 = ring(desk, ("jeg vil gerne tale med en medarbejder om min MitID", SURE),
+                          ("jeg bor i Aarhus", UNSURE), ("nej", None), ("9000", None))
+    assert r2.awaiting == Ask.PLACE
+    assert r3.awaiting == Ask.MUNICIPALITY and "postnummer" in r3.reply
+    assert r4.municipality == "0851" and r4.action in (Action.HANDOFF, Action.TRANSFER,
+                                                       Action.TICKET)
+
+
+def test_an_alternative_hypothesis_names_the_municipality_to_confirm(desk):
+    heard = Recognition(("jeg bor i Horsens",), -1.2, 0.1, 1.0, True)
+    _r1, r2 = ring(desk, ("jeg vil gerne tale med en medarbejder om min MitID", SURE),
+                  ("jeg boer i hor sens", heard))
+    assert r2.awaiting == Ask.PLACE and "Horsens Kommune" in r2.reply
+
+
+def test_a_sure_municipality_and_typed_text_are_never_asked_again(desk):
+    r = ring(desk, ("jeg vil gerne tale med en medarbejder om min MitID", SURE),
+             ("jeg bor i Aarhus", SURE))
+    assert r[1].municipality == "0751" and r[1].awaiting != Ask.PLACE
+    cid = f"chat:{uuid.uuid4().hex}"
+    typed = [desk.handle(TurnInput(cid, text, Channel.CHAT, None, at=TUESDAY))
+             for text in ("jeg vil gerne tale med en medarbejder om min MitID",
+                          "jeg bor i Aarhus")]
+    assert typed[1].municipality == "0751"
+
+
+def test_a_question_and_an_unsure_place_answer_after_the_yes(desk):
+    r1, r2 = ring(desk, ("jeg bor i Aarhus og har mistet mit sundhedskort", UNSURE),
+                  ("ja", None))
+    assert r1.awaiting == Ask.PLACE
+    assert r2.municipality == "0751" and r2.topic == "sundhedskort"
+    assert r2.action == Action.ANSWER

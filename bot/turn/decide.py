@@ -22,15 +22,15 @@ from bot.turn.decision import GENERIC_TOPICS, INTENT_NEED, Decision
 from bot.turn.escalate import ask_municipality, to_person
 from bot.turn.services import Services
 from bot.turn.state import ConversationState
-from bot.turn.types import Ask, Heard, Need, Pending
+from bot.turn.types import Ask, Heard, Located, Need, Pending
 from bot.turn.understand import Understanding, in_context, search
 from ddh.vocabulary import Action
 from knowledge.guide import NO_GUIDE_TOPIC
 
 
 def decide(sv: Services, state: ConversationState, heard: Heard, u: Understanding,
-           at: datetime, lang: str, unheard: bool = False, hand_over: bool = False
-           ) -> Decision:
+           at: datetime, lang: str, unheard: bool = False, hand_over: bool = False,
+           located: Located | None = None) -> Decision:
     if hand_over:  # the channel must end it now: to a person, said why
         return escalate.hand_over(sv, state, at, lang)
     if unheard:
@@ -39,6 +39,9 @@ def decide(sv: Services, state: ConversationState, heard: Heard, u: Understandin
         d = to_person(sv, state, state.last_topic or "menneske", Need.NOT_UNDERSTOOD, at,
                       lang)
         return replace(d, pending=d.pending or state.pending)
+    placed = None if heard.cues.emergency else _place(sv, state, u, located, at, lang)
+    if placed is not None:
+        return placed
     early = _answer_to_pending(sv, state, heard, at, lang)
     if early is not None:
         return early
@@ -110,6 +113,44 @@ def _answer_to_pending(sv: Services, state: ConversationState, heard: Heard, at:
     if cues.thanks and not cues.needs_person and not cues.question:
         return _end(lang)
     return None
+
+
+def _place(sv: Services, state: ConversationState, u: Understanding,
+           located: Located | None, at: datetime, lang: str) -> Decision | None:
+    """Speech that seemed to name a municipality: asked first ("Bor du i Aarhus
+    Kommune?"); a yes resumes what was waiting for it, a no asks for the postal code
+    on the keypad. The request the caller made stays pending throughout."""
+    pending = state.pending
+    waiting = pending if pending is not None and pending.ask in (
+        Ask.MUNICIPALITY, Ask.PLACE) else None
+    question = (waiting.question if waiting else None) or state.first_question or (
+        u.text if u.cues.content_words >= 3 else None)
+    if located is not None and located.unsure is not None and located.unsure.code:
+        code = located.unsure.code
+        name = sv.registry.municipalities[code].name
+        return Decision(Action.CLARIFY, waiting.topic if waiting else None,
+                        replies.t("confirm_place", lang, name=name),
+                        f"unsure what was heard: {name} confirmed first",
+                        pending=Pending(Ask.PLACE, waiting.topic if waiting else None,
+                                        waiting.need if waiting else None, question,
+                                        (code,)), clarified=True)
+    if pending is None or pending.ask != Ask.PLACE:
+        return None
+    if located is not None and located.declined:
+        return Decision(Action.CLARIFY, pending.topic, replies.t("postal_keypad", lang),
+                        "not that municipality: the postal code on the keypad",
+                        pending=Pending(Ask.MUNICIPALITY, pending.topic, pending.need,
+                                        pending.question))
+    if state.municipality is None:
+        return None
+    if pending.topic and pending.need:
+        return to_person(sv, state, pending.topic, pending.need, at, lang,
+                         question=pending.question)
+    if pending.question:
+        text = pending.question
+        return _on_question(sv, state, Understanding(text, detect(text), None, text), at,
+                            lang, state.first_question or text)
+    return _noted(sv, state, lang)
 
 
 def _on_question(sv: Services, state: ConversationState, u: Understanding, at: datetime,

@@ -33,6 +33,7 @@ class Ask(StrEnum):
     NOTICE = "notice"  # the municipality, to see whether a crisis notice is theirs
     TOPIC = "topic"  # "Handler det om dit sundhedskort?": what was heard, confirmed
     MENU = "menu"  # "Tryk 1 for MitID, 2 for …": a topic chosen on the keypad
+    PLACE = "place"  # "Bor du i Aarhus Kommune?": a municipality heard, confirmed
 
 
 # Why the citizen needs a person (recorded with the escalation): the handoff reasons
@@ -124,6 +125,9 @@ class Located:
     found: Detection | None = None
     candidates: tuple[str, ...] = ()
     evidence: str | None = None
+    # speech the recogniser was unsure of named this municipality: asked before noted
+    unsure: Detection | None = None
+    declined: bool = False  # the caller said no to "Bor du i … Kommune?"
 
 
 @dataclass
