@@ -36,7 +36,7 @@ PERSON = _rx(
     r"et (?:rigtigt |levende )?menneske", r"en (?:rigtig |levende )?person",
     r"en medarbejder", r"en sagsbehandler", r"stil mig (?:videre|om)", r"omstil(?:le|ling)?",
     r"(?:kan|må) jeg få fat i (?:nogen|en)", r"ring(?:e)? mig op", r"blive ringet op",
-    r"(?:speak|talk)(?: to| with)? (?:a |an )?(?:human|person|agent|someone|somebody|"
+    r"(?:speak|talk|chat)(?: to| with)? (?:a |an )?(?:human|person|agent|someone|somebody|"
     r"real person|staff|employee)",
     r"real person", r"human agent", r"call me back",
     r"(?:have|få) fat (?:i|på) (?:en|nogen|jer)", r"(?:en af )?jeres medarbejdere",
@@ -59,6 +59,8 @@ OWN_CASE = _rx(
     r"hvor langt er (?:den|det|sagen|ansøgningen|de|i|jeres behandling)",
     r"(?:har )?ventet (?:\w+ ){0,5}på (?:et )?(?:svar|afgørelse|at høre)",
     r"my case", r"my application", r"status of my",
+    r"(?:har|havde) en sag (?:kørende|i gang|liggende|hos jer)",
+    r"hvor langt (?:den|det|sagen|ansøgningen) er",
 )
 # Own-case cues that also name the subject: they count, but stay in the subject text.
 OWN_CASE_NAMED = _rx(r"min (?:byggesag|bevilling|ansøgning om \w+)", r"vores byggesag")
@@ -80,7 +82,7 @@ THANKS = _rx(r"tak", r"tusind tak", r"mange tak", r"tak for hjælpen", r"thanks?
              r"det var (?:lige )?(?:det|hvad) jeg (?:skulle bruge|manglede|ledte efter|søgte)",
              r"nu ved jeg det", r"det kan jeg bruge", r"that'?s what i needed",
              r"skal (?:du|i|de) ha'?", r"tak alligevel", r"thx", r"ty", r"tak tak",
-             r"cheers", r"takker", r"mange tak for det",
+             r"cheers", r"takker", r"mange tak for det", r"tak for nu", r"for nu",
              # taking the answer in ("det lyder godt", "godt at vide", "got it")
              r"det lyder (?:godt|fint|rigtigt|fornuftigt|nemt)", r"det giver mening",
              r"(?:det er )?godt at vide", r"det var godt at vide", r"forstået", r"modtaget",
@@ -102,6 +104,12 @@ THANKS = _rx(r"tak", r"tusind tak", r"mange tak", r"tak for hjælpen", r"thanks?
              # "det var sådan set bare det": what was asked is all
              r"det var (?:(?:sådan set|egentlig|faktisk|vist|nok|bare|kun|så) )+"
              r"(?:det|alt)(?: hele)?")
+# Saying that a new subject comes: the last answer's topic does not carry over.
+NEW_SUBJECT = _rx(r"(?:et )?(?:helt )?(?:andet|nyt) spørgsmål", r"noget helt andet",
+                  r"(?:spørge|snakke|tale|høre) om noget (?:helt )?andet",
+                  r"en (?:helt )?anden (?:ting|sag)", r"skifte emne", r"another question",
+                  r"something (?:else|different)", r"a different (?:question|thing)")
+_NO_FIRST = re.compile(r"^\W*(?:nej|nope|no)(?![\wæøå])", re.IGNORECASE)
 # A goodbye said with what the citizen will do next or why they are done ("så ringer
 # jeg til dem", "det var det hele", "never mind, I'll call tomorrow"): with thanks or a
 # farewell and no new request, it closes the conversation however many words it has.
@@ -225,7 +233,7 @@ LEAVE = _rx(r"(?:ud|ude) af køen", r"forlade køen",
             r"(?:jeg )?smutter", r"(?:jeg )?giver op", r"i'?m hanging up", r"i give up",
             r"hang(?:ing)? up",
             r"(?:vil|kan) ikke vente (?:mere|længere)", r"venter ikke (?:mere|længere)",
-            r"(?:nu |så )?lægger jeg (?:røret )?på",
+            r"(?:nu |så )?lægger jeg (?:røret )?på", r"(?:jeg )?logger (?:af|ud)",
             r"orker ikke (?:at )?vente",
             r"stop(?:pe)? med at vente", r"leave the (?:queue|line)",
             r"(?:don'?t|do not) want to wait", r"stop waiting", r"can'?t wait any ?more")
@@ -273,6 +281,8 @@ class Cues:
     continues: bool = False  # goes on from the previous turn ("og til et barn?")
     refers: bool = False  # leans on the previous turn with a pronoun ("hvad koster det")
     how_to: bool = False  # asks how something is done ("hvordan klager jeg")
+    starts_no: bool = False  # "nej, min bank siger noget helt andet": a no first
+    new_subject: bool = False  # "et helt andet spørgsmål": not about the last answer
 
     @property
     def needs_person(self) -> bool:
@@ -320,14 +330,17 @@ def detect(text: str) -> Cues:
             bool(ALSO.search(text)) and words <= 12),
         refers=bool(ANAPHOR.search(text)),
         how_to=how_to,
+        starts_no=bool(_NO_FIRST.match(text)),
+        new_subject=bool(NEW_SUBJECT.search(text)),
     )
 
 
 # Where a second question starts: "…, og skal jeg så også …", "… og hvordan …",
 # "…? og …", "… and also …". Split only where a question word or a modal follows.
 _NEXT_QUESTION = re.compile(
-    r"(?:[?.!]+\s+|,?\s+)(?:og|samt|and)\s+(?:så\s+)?(?:også\s+|also\s+)?(?:om\s+|et spørgsmål "
-    r"om\s+|spørge om\s+)?(?=(?:hvordan|hvad|hvornår|hvor|hvem|hvilke[nt]?|om|skal|kan|må|vil|"
+    r"(?:[?.!]+\s+|\s*[,–—-]?\s+)(?:og|samt|and)\s+(?:så\s+)?(?:også\s+|also\s+)?"
+    r"(?:om\s+|et spørgsmål om\s+|spørge om\s+)?"
+    r"(?=(?:hvordan|hvad|hvornår|hvor|hvem|hvilke[nt]?|om|skal|kan|må|vil|"
     r"får|er|how|what|when|where|which|who|can|do|does|is|should)\b)"
     r"|,?\s+og (?:så )?(?:har jeg|jeg har|så har jeg) (?:også )?(?:lige )?(?:et )?(?:andet )?"
     r"spørgsmål(?: om)?\s+"
@@ -349,7 +362,9 @@ def questions(text: str) -> list[str]:
     # "…, og kan hun også få …": the second asks, so the first was a request too
     also = bool(re.match(r"\W*(?:\w+ ){0,3}også\b", parts[1], re.IGNORECASE)) and \
         words(parts[0]) >= 3
-    asks = all(QUESTION_WORDS.search(p) or _ASKS.match(p) or (i == 0 and _NEEDS.match(p))
+    asks = all(QUESTION_WORDS.search(p) or _ASKS.match(p) or (i == 0 and (
+        _NEEDS.match(p) or (_PROBLEM.search(p) and words(p) >= 4 and
+                            bool(_WH_FIRST.match(parts[1])))))
                for i, p in enumerate(parts)) or (
         "spørgsmål" in marker and bool(QUESTION_WORDS.search(parts[0]) or
                                        PERSON.search(parts[0]))) or "det andet" in marker or (
@@ -358,6 +373,11 @@ def questions(text: str) -> list[str]:
     return [p for p in parts if p] if asks and all(words(p) >= least for p in parts) else [text]
 
 
+# A first part that reports a problem: "skraldespanden blev ikke tømt – og hvornår …".
+_PROBLEM = re.compile(r"(?<![\wæøå])(?:ikke|i stykker|væk|mistet|tabt|stjålet|udløbet)"
+                      r"(?![\wæøå])", re.IGNORECASE)
+_WH_FIRST = re.compile(r"^\W*(?:hvordan|hvad|hvornår|hvor|hvem|hvilke[nt]?|how|what|when|"
+                       r"where|which|who)(?![\wæøå])", re.IGNORECASE)
 # A first part that states a need: "jeg skal have fornyet mit pas, og hvad koster …".
 _NEEDS = re.compile(r"^\W*(?:\w+ ){0,3}(?:jeg|vi|min \w+|vores \w+) (?:skal|vil gerne|mangler|"
                     r"har brug for|skal bruge|skal have|må have)\b", re.IGNORECASE)

@@ -205,6 +205,11 @@ class MunicipalityDetector:
             settled = self._settled_by_town(text[m.start():m.start() + 40], codes)
             if settled:
                 return Detection(settled, (settled,), "name", word)
+            # a town of several municipalities; the rest of the turn may name which
+            # ("Galten, det hører under Skanderborg Kommune")
+            later = self._name(text[m.end():])
+            if later.code in codes:
+                return Detection(later.code, (later.code,), "name", word)
             return Detection(None, codes, "name", word)
         return Detection()
 

@@ -33,9 +33,10 @@ from rapidfuzz import fuzz, process
 
 from knowledge.guide import NO_GUIDE_TOPIC, Guide
 from knowledge.index import GuideIndex
+from knowledge.snapshot import Snapshot, current
 from knowledge.spotting import TopicSpotter
 from knowledge.text import STOPWORDS as _STOPWORDS
-from knowledge.text import analyse, joined_compounds, split_compound, words_and_stems
+from knowledge.text import analyse, fold, joined_compounds, split_compound, words_and_stems
 from knowledge.text import stem as _stem
 
 # bm25s sets its own logger to DEBUG on import and logs every index build.
@@ -64,7 +65,7 @@ _GENERIC = frozenset(analyse(
     # i", "hos kommunen", "det var", "er gået", "en gang til"): they name nothing
     "far mor hos var vare bor bo boede gået gik bliv blive bliver gang ret start hold "
     "holde gen stil egen eget ting fx læs læse dårlig dårligt tjek tjekke antal åbne "
-    "hjem hjemme lokal lokale"))
+    "hjem hjemme lokal lokale aflever aflevere afleverer afleveret ting tingene sidste"))
 # Topics a caller is never asked to confirm: no guide of theirs answers a question.
 # Spelling: words of at least this many letters, matched at this rapidfuzz ratio.
 MIN_SPELLED = 6
@@ -77,6 +78,10 @@ _ENGLISH = re.compile(r"\b(?:the|my|to|for|how|of|is|do|does|did|can|i|a|an|get|
                       r"has|need|if|on|at|by|from|not|no|yes|when|where|who|which)\b",
                       re.IGNORECASE)
 CANDIDATES = 40
+# Verbs' past participles that are spelled like a topic's word form ("passet": looked
+# after / the passport), read as verbs after an auxiliary ("få passet", "blev passet").
+_PARTICIPLE = re.compile(r"(?<![\wæøå])(?:få|får|fik|fået|blive|bliver|blev|været|er|var)"
+                         r"\s+(?:\w+\s+)?(passet)(?![\wæøå])")
 # Danish letters a keyboard without them writes as a or o.
 _DANISH = {"a": ("æ", "å"), "o": ("ø",)}
 _PLAIN_LETTERS = re.compile(r"[ao]", re.IGNORECASE)
@@ -135,41 +140,40 @@ class HybridRetriever:
     def __init__(self, index: GuideIndex, dense_weight: float = 0.6,
                  local_boost: float = 0.05, local_margin: float = 0.03,
                  memory_limit: int = 50_000, phrase_boost: float = 0.15,
-                 named_boost: float = 0.1) -> None:
+                 named_boost: float = 0.1, previous: Snapshot | None = None,
+                 local_min_share: float = 0.7) -> None:
         self.index = index
+        self.local_min_share = local_min_share
+        self.snapshot: Snapshot | None = None
         self.named_boost = named_boost
         self.phrase_boost = phrase_boost
         self.local_margin = local_margin
         self.memory_limit = memory_limit
         self.dense_weight = dense_weight
         self.local_boost = local_boost
-        self.reload()
+        self.reload(previous)
 
     @property
     def has_dense(self) -> bool:
         return self.index.embedder.dense
 
-    def reload(self) -> None:
-        """Re-read chunks and guides from the index (after an ingest)."""
+    def reload(self, previous: Snapshot | None = None) -> None:
+        """Re-read chunks and guides from the index (after an ingest). The tables come
+        from a snapshot (knowledge/snapshot.py): `previous` or this retriever's own
+        brought in step with the index, else the disk cache, else one full read."""
         in_memory = self.has_dense and self.index.count() <= self.memory_limit
-        chunks, self._vectors = self.index.chunks(with_vectors=in_memory)
-        self.guides: dict[str, Guide] = self.index.guides()
-        self._chunk_guide = [c.guide_id for c in chunks]
-        self._national = np.array([c.metadata.get("scope") == "national" for c in chunks])
-        self._local: dict[str, np.ndarray] = {}
-        for i, c in enumerate(chunks):
-            for key in c.metadata:
-                if key.startswith("m_"):
-                    mask = self._local.setdefault(key[2:], np.zeros(len(chunks), bool))
-                    mask[i] = True
+        self.snapshot = snap = current(self.index, previous or self.snapshot, in_memory)
+        self._vectors = snap.vectors if in_memory else None
+        self.guides: dict[str, Guide] = snap.guides
+        self._chunk_guide = snap.chunk_guide
+        self._national, self._local = snap.masks()
         # Curated keyword phrases ("mit pas er udløbet") as stemmed token tuples: a
         # question that contains one verbatim is strong evidence for that guide.
         self._phrases: dict[tuple[str, ...], set[str]] = {}
-        for g in self.guides.values():
-            for kw in g.keywords:
-                toks = tuple(analyse(kw))
+        for gid, terms in snap.terms.items():
+            for toks in terms.phrases:
                 if len(toks) >= 2:
-                    self._phrases.setdefault(toks, set()).add(g.id)
+                    self._phrases.setdefault(toks, set()).add(gid)
         # Which topics a word names: how many of each topic's phrases (its guides' titles,
         # counted thrice, and Danish keywords; national guides, since local ones add
         # place names, and the few English keywords are too sparse) use the word. A
@@ -198,16 +202,12 @@ class HybridRetriever:
         self._named_cache: dict[str, frozenset[str]] = {}
         self._spotter: TopicSpotter | None = None
         self._letters: dict[str, str] = {}
-        self._guide_terms = {gid: frozenset(analyse(" ".join((g.title, *g.keywords))))
-                             for gid, g in self.guides.items()}
-        corpus = [analyse(c.text) or ["_"] for c in chunks]
-        self._bm25 = bm25s.BM25()
-        if corpus:
-            self._bm25.index(corpus, show_progress=False)
-        self._vocab = set(self._bm25.vocab_dict) if corpus else set()
+        self._guide_terms = {gid: t.terms for gid, t in snap.terms.items()}
+        self._bm25 = snap.bm25 if snap.bm25 is not None else bm25s.BM25()
+        self._vocab = set(self._bm25.vocab_dict) if snap.ids else set()
         self._vocab_list = sorted(t for t in self._vocab if len(t) >= MIN_SPELLED - 2)
         self._spelling: dict[str, tuple[list[str], float]] = {}
-        self._frequency = Counter(t for doc in corpus for t in doc)
+        self._frequency = Counter(snap.frequency())
 
     def _in_scope(self, gid: str, municipality: str | None) -> bool:
         g = self.guides[gid]
@@ -273,7 +273,11 @@ class HybridRetriever:
             return cached
         text = self.with_danish_letters(text)
         named: set[str] = set()
-        whole = [(word, stem) for word, stem in words_and_stems(text)] + \
+        # a participle spelled like a topic word, after its auxiliary: "få passet en
+        # etårig" is childcare, not the passport
+        verbs = {fold(m.group(1)) for m in _PARTICIPLE.finditer(text.lower())}
+        whole = [(word, stem) for word, stem in words_and_stems(text)
+                 if word not in verbs] + \
             [(None, stem) for stem in joined_compounds(text, self._term_set)]
         for word, tok in whole:
             if _ENGLISH.fullmatch(tok) or (besides is not None and
@@ -405,7 +409,11 @@ class HybridRetriever:
         """Move a local guide above the national guide on the same topic when it is about
         as close to the question (cosine within `local_margin`, or, without a dense model,
         at least 70 % of its score): for a citizen of that municipality it is the more
-        specific answer, where the national one often just says "ask your municipality"."""
+        specific answer, where the national one often just says "ask your municipality".
+        Only a comparable match moves: its fused score at least `local_min_share` of the
+        national guide's. Cosines of one topic's guides are all close, so without that a
+        poor local match (0.06 against 0.71) jumped over every guide between, and with
+        dozens of local guides in scope the right topic fell out of the top three."""
         order = list(order)
         for gid in [g for g in order if municipality in self.guides[g].municipalities]:
             topic = self.guides[gid].topic
@@ -414,6 +422,7 @@ class HybridRetriever:
                 o = self.guides[other]
                 if o.national and o.topic == topic:
                     close = (dense.get(gid, 0.0) >= dense.get(other, 0.0) - self.local_margin
+                             and ranked[gid] >= self.local_min_share * ranked[other]
                              if dense else ranked[gid] >= 0.7 * ranked[other])
                     if close:
                         order.insert(i, order.pop(pos))

@@ -12,7 +12,8 @@ from bot.intents import detect
 THANKS = ["tak", "mange tak", "tusind tak", "tak skal du have", "tak skal De have",
           "thanks", "thank you", "farvel", "bye", "hej hej", "vi snakkes", "godnat",
           "hav en god dag", "ha' en rigtig god weekend", "fedt, tak", "godt nytår og tak",
-          "glædelig jul", "tak ska' du ha'", "okay fint nok, tak", "nå, så ses vi"]
+          "glædelig jul", "tak ska' du ha'", "okay fint nok, tak", "nå, så ses vi",
+          "fint nok, tak for nu"]
 # Praise for the help said instead of thanks, built from who, how much and what.
 PRAISE_WHO = ["du har været", "du var", "det var", "I har været", "de var"]
 PRAISE_HOW = ["", "en ", "rigtig ", "så ", "virkelig ", "en rigtig ", "til "]
@@ -73,7 +74,8 @@ def test_a_closing_that_is_negated_or_goes_on_does_not_close():
 
 def test_leaving_the_queue_however_said():
     for text in ("jeg venter ikke mere, farvel", "ved du hvad, jeg venter ikke længere",
-                 "jeg gider ikke vente mere", "nej nu lægger jeg på", "så lægger jeg røret på"):
+                 "jeg gider ikke vente mere", "nej nu lægger jeg på", "så lægger jeg røret på",
+                 "det tager for lang tid, jeg logger af"):
         assert detect(text).leaves, text
 
 
@@ -105,7 +107,8 @@ def test_a_need_stated_then_a_question_is_two_questions():
 def test_who_can_i_talk_to_is_a_request_for_a_person():
     for text in ("hvem kan jeg snakke med om mit sundhedskort", "hvem skal jeg tale med",
                  "hvem kan man chatte med om boligstøtte",
-                 "kan der ringe en op og forklare brevet", "vil I ringe mig op"):
+                 "kan der ringe en op og forklare brevet", "vil I ringe mig op",
+                 "Can I chat with an agent please?"):
         assert detect(text).wants_person, text
 
 

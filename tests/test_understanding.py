@@ -342,3 +342,40 @@ def test_the_other_question_is_taken_when_named_so(desk):
     r = talk(desk, "hvordan melder jeg flytning, og skal jeg søge boligstøtte igen",
              "ja det andet også", municipality="0615")
     assert r[0].topic == "flytning" and r[1].topic == "boligstoette"
+
+
+def test_a_participle_spelled_like_a_topic_word_is_a_verb(knowledge):
+    named = knowledge.retriever.named_topics
+    assert "pas" not in named("hvad koster det at få passet en etårig i dagplejen?")
+    assert "pas" not in named("mit barn bliver passet af dagplejen")
+    assert "pas" in named("jeg har mistet passet")
+
+
+def test_a_problem_then_a_wh_question_is_two_questions():
+    for text in ("skraldespanden blev ikke tømt i fredags – og hvornår kan jeg bestille "
+                 "storskrald?", "mit sundhedskort er væk, og hvordan fornyer jeg mit pas"):
+        assert len(questions(text)) == 2, text
+    # a problem and a request for a person is one need
+    assert len(questions("jeg kan ikke komme på mitid og skal bruge hjælp fra en person")) == 1
+
+
+def test_no_first_to_did_it_help_is_not_helped(desk):
+    r = talk(desk, "hvor skifter jeg den konto som kommunen sætter penge ind på?",
+             "nej, min bank siger noget helt andet", municipality="0751")
+    assert r[0].topic == "nemkonto"
+    assert r[1].topic == "nemkonto" and r[1].action in (Action.HANDOFF, Action.TRANSFER,
+                                                         Action.TICKET)
+
+
+def test_a_new_subject_said_so_does_not_lean_on_the_last_answer(desk):
+    r = talk(desk, "hvordan fornyer jeg mit kørekort",
+             "nå ja og så et helt andet spørgsmål, hvornår tømmer I skraldespanden",
+             municipality="0751")
+    assert r[0].topic == "koerekort" and r[1].topic != "koerekort"
+
+
+def test_a_town_of_several_municipalities_settled_later_in_the_turn(registry):
+    from bot.municipality import MunicipalityDetector
+    d = MunicipalityDetector(registry)
+    assert d.from_text("Galten, det hører under Skanderborg Kommune").code == "0746"
+    assert d.from_text("Galten").code is None

@@ -50,8 +50,8 @@ def need_of(cues: Cues, pending: Ask | None, answered: bool = True) -> Need | No
     """Why a person is needed. "virker ikke" is only "the guide did not help" after a
     guide was given (`answered`); before, it states the problem ("internettet virker
     ikke")."""
-    if (cues.not_helped and answered) or (pending == Ask.HELPED and cues.no and
-                                          not cues.question):
+    if (cues.not_helped and answered) or (pending == Ask.HELPED and (
+            cues.no or cues.starts_no) and not cues.question):
         return Need.NOT_HELPED  # about the guide just given: keeps its topic
     if cues.complaint:
         return Need.COMPLAINT
@@ -100,7 +100,7 @@ def read(sv: Services, state: ConversationState, heard: Heard,
     # ("skal vi selv have vidner med?" after the wedding guide)
     short = cues.question and cues.content_words <= SHORT_WORDS and \
         not sv.retriever.named_topics(query)
-    follows = answered and (place_only or cues.continues or short or (
+    follows = answered and not cues.new_subject and (place_only or cues.continues or short or (
         cues.refers and cues.content_words <= FOLLOW_UP_WORDS))
     return Understanding(text, cues, need, query, follows, place_only,
                          heard.alternatives, heard.unsure)
