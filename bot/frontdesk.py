@@ -212,7 +212,7 @@ class Frontdesk:
         lang = replies.lang_of(state.language)
         asked = understand_stage.read(sv, state, heard, located)
         decision = decide.decide(sv, state, heard, asked, at, lang, unheard=turn.unheard,
-                                 hand_over=turn.hand_over, located=located)
+                                 hand_over=turn.hand_over, located=located, ends=turn.ends)
         if self.llm is not None:
             decision = llm.reword(self.llm, state, decision, heard.text, lang)
         try:

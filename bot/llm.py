@@ -178,7 +178,7 @@ class LLM:
 
         Voice: at most 2 sentences and no links. Chat: links only to cited guides."""
         def run() -> Answer:
-            if not guides or channel not in ("chat", "voice"):
+            if not guides or channel not in ("chat", "voice", "email"):  # email: as chat
                 raise _Fallback("skipped", "no guides" if not guides else "unknown channel")
             holder = _Placeholders()
             entries = [{k: _scrub_value(v, holder) for k, v in P.guide_entry(g).items()}

@@ -13,7 +13,7 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.schedule import spoken_when
+from bot.schedule import Opening, spoken_when
 from knowledge.guide import Guide
 
 if TYPE_CHECKING:
@@ -94,6 +94,14 @@ T = {
         "da": "Tast dit postnummer på telefonen, eller sig navnet på din kommune.",
         "en": "Key in your postal code on the phone, or say the name of your municipality.",
     },
+    "passed_on_mail": {
+        "da": "Tak for din mail. Den kan jeg ikke svare på selv, så jeg har sendt den videre "
+              "til {who}. De svarer dig på mail {when}.",
+        "en": "Thank you for your e-mail. I cannot answer it myself, so I have passed it on "
+              "to {who}. They will answer you by e-mail {when}.",
+    },
+    "mail_soon": {"da": "hurtigst muligt", "en": "as soon as possible"},
+    "mail_when_open": {"da": "når de har åbent igen, {when}", "en": "when they open again, {when}"},
     "ask_which": {
         "da": "{evidence} hører til flere kommuner: {names}. Hvilken bor du i?",
         "en": "{evidence} belongs to several municipalities: {names}. Which one is yours?",
@@ -308,6 +316,20 @@ def transfer(registry: Registry, code: str, channel: str, lang: str) -> str:
     phone = f" {t('call_on', lang, phone=spaced_phone(routing.phone))}" if routing.phone \
         else ""
     return t("transfer_chat", lang, name=routing.name, phone=phone)
+
+
+def passed_on(registry: Registry, target: str, action: str, opening: Opening | None,
+              now: datetime, lang: str) -> str:
+    """A mail a person answers: who has it and when they answer (by mail)."""
+    who = "en medarbejder hos Den Digitale Hotline" if target == "ddh" and lang == "da" \
+        else "a member of staff at Den Digitale Hotline" if target == "ddh" \
+        else team(registry, target)
+    closed = action == "ticket" and opening is not None and not opening.open and \
+        opening.next_open is not None
+    when = t("mail_when_open", lang, when=spoken_when(opening.next_open, now)) \
+        if closed and opening is not None and opening.next_open is not None \
+        else t("mail_soon", lang)
+    return t("passed_on_mail", lang, who=who, when=when)
 
 
 def team(registry: Registry, target: str) -> str:

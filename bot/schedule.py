@@ -88,6 +88,17 @@ class Schedule:
     def municipality(self, code: str, at: datetime) -> Opening:
         return self._opening(self.registry.routing_for(code).own_hours, at, ddh=False)
 
+    def hours_on(self, day: date, code: str | None = None) -> Interval | None:
+        """The opening interval on `day`: DDH's (`code` None) or the municipality's
+        own; None when closed all day (a public holiday, a DDH closing day, or no hours
+        that weekday). The availability banner shows it, so it is judged here, by the
+        same rules as `ddh` and `municipality`."""
+        week = self.registry.ddh_week.days if code is None else \
+            self.registry.routing_for(code).own_hours
+        if self._closed_day(day, code is None):
+            return None
+        return self._interval(week, day)
+
 
 def spoken_when(moment: datetime, now: datetime) -> str:
     """Danish 'i morgen kl. 8.00' / 'mandag kl. 9.30' / 'den 2. januar kl. 8.00'."""

@@ -13,7 +13,7 @@ from store.outcomes import OutcomeStore, open_store
 def open_frontdesk(settings: Settings, knowledge: Knowledge | None = None,
                    store: OutcomeStore | None = None) -> Frontdesk:
     knowledge = knowledge or Knowledge.open(settings)
-    if knowledge.index.count() == 0:
+    if knowledge.index.empty():
         knowledge.refresh_index()
     return Frontdesk(knowledge, store or open_store(settings),
                      min_similarity=settings.answer_min_similarity,

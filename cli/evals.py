@@ -69,7 +69,7 @@ def eval_run(
     if "llm" in modes and not settings.llm_base_url:
         raise CLIError("the LLM mode needs DDH_LLM_BASE_URL (an OpenAI-compatible endpoint)")
     knowledge = Knowledge.open(settings)
-    if knowledge.index.count() == 0:
+    if knowledge.index.empty():
         knowledge.refresh_index()
     results = []
     with tempfile.TemporaryDirectory() as tmp, _progress(not as_json) as progress:

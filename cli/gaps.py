@@ -56,7 +56,7 @@ def gaps(
     kn = open_knowledge()
     if municipality is not None and municipality not in kn.registry.municipalities:
         raise CLIError(f"--municipality: unknown kommunekode {municipality}")
-    if kn.index.count() == 0:
+    if kn.index.empty():
         kn.refresh_index()
     store = open_store(get_settings())
     try:

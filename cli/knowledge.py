@@ -30,7 +30,10 @@ def knowledge_ingest(
     setup()
     if path is not None and not path.exists():
         raise CLIError(f"no such file or folder: {path}")
-    report, sync = open_knowledge().ingest(path)
+    kn = open_knowledge()
+    report, sync = kn.ingest(path)
+    if kn.settings.retrieval_cache:
+        kn.retriever  # noqa: B018 - writes the retrieval tables, so a start only reads them
     out = {"guides": len(report.guides), "files": report.files, **sync.as_dict(),
            "problems": [{"file": p.file, "message": p.message} for p in report.problems]}
     if as_json:
@@ -61,7 +64,7 @@ def knowledge_search(
     kn = open_knowledge()
     if municipality is not None and municipality not in kn.registry.municipalities:
         raise CLIError(f"unknown kommunekode {municipality!r}")
-    if kn.index.count() == 0:
+    if kn.index.empty():
         kn.refresh_index()
     retriever = kn.retriever
     queries = (line.rstrip("\n") for line in sys.stdin) if batch else iter([query or ""])

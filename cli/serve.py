@@ -46,7 +46,7 @@ def serve(
         clock = shifted
     k = open_knowledge()
     sync = k.refresh_index()
-    typer.echo(f"knowledge index: {k.index.count()} chunks ({sync.as_dict()})", err=True)
+    typer.echo(f"knowledge index: {sync.as_dict()}", err=True)
     app = create_app(settings, knowledge=k, clock=clock)
     config = uvicorn.Config(app, host=host or settings.host, port=port or settings.port,
                             log_config=None,
@@ -64,6 +64,9 @@ def simulate(
     gaps: Annotated[float, typer.Option(
         help="Share of citizens asking about a planted knowledge gap (a municipal matter "
              "no guide covers, evals/gap_themes.py), for `ddh gaps`; 0 for none")] = 0.08,
+    jumpseat: Annotated[bool, typer.Option(
+        help="Then replay next week's shift plan at DDH's volume with jumpseat advice "
+             "(evals/jumpseat.py): the service level kept and the hours saved")] = False,
 ) -> None:
     """Drive realistic conversations through the real frontdesk (DDH's 2025 shape) into
     the configured outcome store, so the dashboard and load tests have data."""
@@ -86,3 +89,14 @@ def simulate(
     if report.planted:
         planted = ", ".join(f"{t} {n}" for t, n in report.planted.most_common())
         typer.echo(f"planted knowledge gaps: {planted}")
+    if jumpseat:
+        from datetime import datetime, timedelta
+
+        from evals import jumpseat as replay
+        from evals.traffic import TZ
+
+        last = datetime.now(TZ).date()
+        found = replay.from_store(desk, get_settings(), last - timedelta(days=days - 1), last,
+                                  seed)
+        for line in found.lines():
+            typer.echo(line)

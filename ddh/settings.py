@@ -63,10 +63,18 @@ class Settings(BaseSettings):
     dense_weight: float = Field(default=0.6, ge=0.0, le=1.0)
     local_boost: float = Field(default=0.05, ge=0.0, le=1.0)
     local_margin: float = Field(default=0.03, ge=0.0, le=1.0)
+    local_min_share: float = Field(
+        default=0.7, ge=0.0, le=1.0,
+        description="A local guide moves above the national one only when its fused score "
+                    "is at least this share of the national guide's")
     phrase_boost: float = Field(default=0.15, ge=0.0, le=1.0)
     dense_memory_limit: int = Field(
         default=50_000, ge=0, description="Exact in-memory dense search up to this many chunks"
     )
+    retrieval_cache: bool = Field(
+        default=True,
+        description="Keep the retriever's tables (BM25, vectors, guides) on disk in "
+                    "DATA_DIR/retrieval-cache, so a start reads them instead of every chunk")
 
     # Frontdesk.
     database_url: str | None = Field(
@@ -162,6 +170,29 @@ class Settings(BaseSettings):
         default=4, ge=1, le=52, description="Weeks of handoffs the staffing forecast uses"
     )
 
+    # The shift plan and marketplace, and jumpseat advice (handoff/shift_plan.py,
+    # handoff/shift_market.py, handoff/jumpseat.py).
+    shift_base_share: float = Field(
+        default=0.65, ge=0.6, le=0.7, description="Share of a week's shifts allocated to "
+        "the members by size; the rest goes to the marketplace"
+    )
+    shift_rate_dkk_per_hour: float = Field(
+        default=420.0, gt=0, description="Compensation per hour for a shift picked on the "
+        "marketplace (DKK)"
+    )
+    shift_hours: float = Field(
+        default=4.0, ge=1, le=12, description="Length of a shift; the day's last one ends "
+        "at closing"
+    )
+    jumpseat_margin: float = Field(
+        default=0.05, ge=0, lt=0.5, description="A jumpseat agent hops off only when the "
+        "others reach the service-level goal plus this"
+    )
+    jumpseat_hold_s: float = Field(
+        default=900.0, ge=0, description="Seconds a jumpseat advice stands before the agent "
+        "is told to hop off again"
+    )
+
     # Agent quality and cost per contact (store/agent_quality.py, store/costs.py).
     agent_quality_lowest_share: float = Field(
         default=0.2, gt=0, lt=1, description="Share of agents counted as the lowest StraksSag"
@@ -203,6 +234,37 @@ class Settings(BaseSettings):
     )
     ticket_retry_s: float = Field(default=30.0, gt=0, description="First retry delay (doubles)")
     ticket_poll_s: float = Field(default=5.0, gt=0, description="How often the outbox is sent")
+
+    # E-mail channel (gateway/mail_channel.py): an inbound webhook and/or IMAP polling in,
+    # replies out through the SMTP settings above (`DDH_SMTP_*`).
+    email_inbound_token: SecretStr | None = Field(
+        default=None, description="Shared secret the inbound-mail webhook must send in "
+        "X-DDH-Inbound-Token (unset: no check; set it in production)")
+    email_addresses: dict[str, str] = Field(
+        default_factory=dict, description="JSON object: the addresses citizens write to, "
+        "each to its kommunekode ({\"kontakt@aarhus.dk\": \"0751\"}; a key \"@domain\" "
+        "covers a whole domain). Decides the municipality when the mail does not")
+    email_from: str | None = Field(
+        default=None, description="From address of replies when the mail was not sent to "
+        "one of EMAIL_ADDRESSES (default: SMTP_FROM)")
+    email_max_replies_per_hour: int = Field(
+        default=5, ge=1, description="Loop guard: replies one address may get in an hour")
+    email_retry_s: float = Field(
+        default=30.0, gt=0, description="First retry delay of a reply the SMTP server "
+        "did not take (doubles)")
+    email_max_attempts: int = Field(
+        default=10, ge=1, description="Attempts before a reply is marked failed")
+    email_poll_s: float = Field(
+        default=5.0, gt=0, description="How often the outbox of replies is sent")
+    imap_host: str | None = Field(
+        default=None, description="IMAP server polled for citizens' mails (unset: no polling)")
+    imap_port: int = Field(default=993, description="IMAP port (993 with TLS, 143 without)")
+    imap_user: str | None = None
+    imap_password: SecretStr | None = None
+    imap_folder: str = Field(default="INBOX", description="Folder polled for unseen mails")
+    imap_tls: Literal["ssl", "starttls", "none"] = Field(
+        default="ssl", description="Implicit TLS, STARTTLS, or none (a local test server)")
+    imap_interval_s: float = Field(default=60.0, gt=0, description="Seconds between polls")
 
     # Guides edited by the municipalities in the admin (handoff/guide_desk.py).
     guides_poll_s: float = Field(

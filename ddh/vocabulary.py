@@ -15,6 +15,7 @@ from enum import StrEnum
 class Channel(StrEnum):
     CHAT = "chat"
     VOICE = "voice"
+    EMAIL = "email"  # answered by mail in the same thread (gateway/mail_channel.py)
 
 
 class Action(StrEnum):

@@ -25,7 +25,7 @@ from ddh.logging import get_logger
 from ddh.settings import Settings
 from gateway import quality_views
 from gateway.api.main import api_router
-from gateway.api.routes import admin, guides, health, sso, voice
+from gateway.api.routes import admin, drilldown, guides, health, sso, voice
 from gateway.chat_log import ChatLogs
 from gateway.drain import Drain
 from gateway.floods import Floodgate
@@ -155,6 +155,26 @@ def _open_guide_sync(app: FastAPI) -> None:
         log.error("guides.sync_failed", error=str(exc)[:200])
 
 
+def _open_email(app: FastAPI) -> list[asyncio.Task]:
+    """The e-mail channel over the store (gateway/mail_channel.py), with its background
+    tasks; none without a store."""
+    from gateway import mail_transport
+    from gateway.mail_channel import EmailChannel
+
+    if app.state.frontdesk.store is None:
+        return []
+    app.state.email = EmailChannel(app.state.frontdesk, app.state.settings, app.state.clock)
+    loop = asyncio.get_running_loop()
+
+    def show(conversation: str, text: str) -> None:  # from a worker thread
+        console = getattr(app.state, "console", None)
+        if console is not None:
+            loop.call_soon_threadsafe(console.to_agent_of, conversation, text)
+
+    app.state.email.to_agent = show
+    return mail_transport.start(app.state.email, app.state.settings, app.state.clock)
+
+
 async def _hand_over_calls(app: FastAPI) -> None:
     """The drain ran out with calls still live: each is handed over with a word."""
     voice = app.state.voice
@@ -198,7 +218,7 @@ def create_app(settings: Settings, knowledge: Knowledge | None = None,
             await run_in_threadpool(_open_guide_sync, app)
         # Load BM25, the guides and the models now, not on the first citizen's question.
         await run_in_threadpool(app.state.frontdesk.warm_up)
-        log.info("gateway.ready", chunks=app.state.knowledge.index.count())
+        log.info("gateway.ready", chunks=app.state.knowledge.retriever.chunk_count)
         sender = asyncio.create_task(_send_tickets(app)) \
             if app.state.frontdesk.store is not None else None
         rollup = asyncio.create_task(_roll_up(app)) \
@@ -215,8 +235,9 @@ def create_app(settings: Settings, knowledge: Knowledge | None = None,
         quality = asyncio.create_task(quality_views.watch(
             app.state.frontdesk.store, settings)) \
             if app.state.frontdesk.store is not None else None
+        mail_tasks = _open_email(app)  # the e-mail channel: its outbox, IMAP polling
         yield
-        for task in (sender, rollup, expiry, queue, kept, guides, quality):
+        for task in (sender, rollup, expiry, queue, kept, guides, quality, *mail_tasks):
             if task is not None:
                 task.cancel()
         if getattr(app.state, "console", None) is not None:
@@ -244,6 +265,7 @@ def create_app(settings: Settings, knowledge: Knowledge | None = None,
     app.state.floods = Floodgate.from_settings(settings)
     # over the store once the frontdesk is open; live events between processes by Redis
     app.state.chat_logs = ChatLogs(link=make_link(settings.redis_url))
+    app.state.email = None  # the e-mail channel, opened with the frontdesk
     app.state.voice = None  # loaded on the first call (gateway/api/deps.py: VoiceLoader)
     app.state.carrier = _carrier(settings, voice_adapters)
     app.state.clock = clock
@@ -259,6 +281,7 @@ def create_app(settings: Settings, knowledge: Knowledge | None = None,
     app.include_router(health.router)
     app.include_router(sso.router)
     app.include_router(admin.router)
+    app.include_router(drilldown.router)  # /admin/drill, /admin/conversations/{id}
     app.include_router(guides.pages)
     app.include_router(voice.telephony_router)  # carrier paths are the contract's
     app.include_router(api_router, prefix="/api")

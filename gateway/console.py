@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from bot.frontdesk import Frontdesk
 from ddh.logging import get_logger
 from ddh.redaction import redact
-from ddh.vocabulary import Action, HandoffReason, Outcome
+from ddh.vocabulary import Action, Channel, HandoffReason, Outcome
 from gateway.chat_log import ChatLogs, ConversationLog
 from handoff.accounts import Account, Accounts
 from handoff.assist import suggest
@@ -31,6 +31,7 @@ from handoff.desk import HandoffDesk
 from handoff.packet import build_packet
 from handoff.queues import Agent, Waiting, order
 from handoff.tickets import destinations
+from store.email import EmailStore
 from store.outcomes import OutcomeStore
 
 # What an agent may record at wrap-up.
@@ -40,6 +41,8 @@ log = get_logger(__name__)
 REFRESH = {"type": "refresh"}
 JOINED = "{name} fra Den Digitale Hotline er nu med i samtalen."
 LEFT = "{name} har afsluttet samtalen. Tak fordi du skrev."
+# An agent's message in an e-mail conversation, as the citizen gets it by mail.
+AGENT_MAIL = "{text}\n\nMed venlig hilsen\n{name}\nDen Digitale Hotline\n"
 
 
 @dataclass
@@ -313,6 +316,10 @@ class ConsoleHub:
         if chat is not None:
             await chat.publish({"type": "message", "role": "agent", "name": account.name,
                           "text": redacted})
+        if taken.entry.channel == Channel.EMAIL:  # the citizen reads it by mail
+            await run_in_threadpool(EmailStore(self.store.sessions).reply_in_thread,
+                                    conversation, AGENT_MAIL.format(text=redacted,
+                                                                    name=account.name))
         return True
 
     async def wrap_up(self, account: Account, conversation: str, outcome: str,

@@ -33,7 +33,8 @@ class _Live(Collector):
         errors = GaugeMetricFamily("ddh_scrape_errors", "Figures left out of this scrape "
                                    "because their source failed", labels=["source"])
         for source, part in (("queue", self._queue), ("voice", self._voice),
-                             ("llm", self._llm), ("store", self._tickets)):
+                             ("llm", self._llm), ("store", self._tickets),
+                             ("email", self._email)):
             try:
                 yield from list(part())
                 errors.add_metric([source], 0)
@@ -93,6 +94,16 @@ class _Live(Collector):
             for status, n in store.delivery_counts().items():
                 tickets.add_metric([status], n)
         yield tickets
+
+
+    def _email(self) -> Iterator[GaugeMetricFamily]:
+        replies = GaugeMetricFamily("ddh_email_replies", "E-mail replies by status "
+                                    "(pending, sent, failed)", labels=["status"])
+        channel = getattr(self.state, "email", None)
+        if channel is not None:
+            for status, n in channel.store.counts().items():
+                replies.add_metric([status], n)
+        yield replies
 
 
 class Metrics:

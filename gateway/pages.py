@@ -14,8 +14,14 @@ from pathlib import Path
 import jinja2
 from fastapi.templating import Jinja2Templates
 
+from gateway.formatting import da_number, da_percent
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 templates = Jinja2Templates(env=jinja2.Environment(
     loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True,
     undefined=jinja2.StrictUndefined))
+
+# Danish number formats, one rounding rule (gateway/formatting.py)
+templates.env.filters["da_number"] = da_number
+templates.env.filters["da_percent"] = da_percent

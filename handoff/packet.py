@@ -13,7 +13,8 @@ from ddh.vocabulary import Action, Channel, HandoffReason
 from knowledge.registry import Registry
 from store.records import HandoffPacket, TranscriptLine
 
-CHANNEL: dict[str, str] = {Channel.CHAT: "chat", Channel.VOICE: "telefon"}
+CHANNEL: dict[str, str] = {Channel.CHAT: "chat", Channel.VOICE: "telefon",
+                           Channel.EMAIL: "e-mail"}
 
 
 def _clip(text: str, n: int = 160) -> str:

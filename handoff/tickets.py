@@ -32,6 +32,7 @@ from sqlalchemy import or_, select, update
 
 from ddh.logging import get_logger
 from ddh.vocabulary import HandoffReason
+from store.email import EmailStore
 from store.models import CallbackContact, HandoffPacket, TicketDelivery
 from store.outcomes import OutcomeStore
 
@@ -134,6 +135,9 @@ class TicketOutbox:
             contact = s.get(CallbackContact, row.handoff_id)
             payload = _payload(ticket, contact.phone if contact else None, row_id)
             channel, destination, attempts = row.channel, row.destination, row.attempts
+            conversation = ticket.conversation_id
+        # a mail from the citizen (the e-mail channel): the municipality answers it
+        payload["reply_email"] = EmailStore(self.store.sessions).reply_address(conversation)
         try:
             if channel == "email":
                 self._email(destination, payload, row_id)
@@ -175,6 +179,13 @@ class TicketOutbox:
         lines = [t["summary"], ""]
         if payload["callback_phone"]:
             lines.append(f"Ring tilbage til: {payload['callback_phone']}")
+        if payload.get("reply_email"):
+            msg["Reply-To"] = payload["reply_email"]
+            lines.append(f"Svar borgeren på e-mail: {payload['reply_email']}")
+        attached = t["packet"].get("attachments") or []
+        if attached:
+            lines.append("Bilag (ikke gemt hos os; bed borgeren sende dem igen): " + ", ".join(
+                f"{a.get('name')} ({a.get('content_type')}, {a.get('size')} B)" for a in attached))
         reason = HandoffReason.parse(t.get("reason_kind"))
         if reason is not None:
             lines.append(f"Årsag: {reason.label_da}")

@@ -161,8 +161,9 @@ class HybridRetriever:
         """Re-read chunks and guides from the index (after an ingest). The tables come
         from a snapshot (knowledge/snapshot.py): `previous` or this retriever's own
         brought in step with the index, else the disk cache, else one full read."""
-        in_memory = self.has_dense and self.index.count() <= self.memory_limit
-        self.snapshot = snap = current(self.index, previous or self.snapshot, in_memory)
+        self.snapshot = snap = current(self.index, previous or self.snapshot,
+                                       self.has_dense, self.memory_limit)
+        in_memory = self.has_dense and len(snap.ids) <= self.memory_limit
         self._vectors = snap.vectors if in_memory else None
         self.guides: dict[str, Guide] = snap.guides
         self._chunk_guide = snap.chunk_guide
@@ -385,6 +386,11 @@ class HybridRetriever:
             per[t] = max(per.get(t, 0), n) if t != key else per.get(t, 0) + n
         total = sum(per.values())
         return {t for t, n in per.items() if n >= 2 and 2 * n >= total}
+
+    @property
+    def chunk_count(self) -> int:
+        """Chunks searched (from the tables: asking Chroma costs it memory)."""
+        return len(self._chunk_guide)
 
     @property
     def dense_backend(self) -> str:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the gateway needs on a fresh Debian/Ubuntu machine:
 # system packages (espeak-ng and sox for the voice channel; with --test also what
-# the test suite drives: Chromium, PostgreSQL, Redis, HAProxy), a virtual environment in .venv with the pinned
+# the test suite drives: Chromium, PostgreSQL, Redis, HAProxy, Dovecot's IMAP server), a virtual environment in .venv with the pinned
 # Python packages, and the project itself. Safe to run again: it skips what is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +10,7 @@ want_test=0
 [ "${1:-}" = "--test" ] && want_test=1
 
 apt_packages=(espeak-ng sox)
-[ "$want_test" = 1 ] && apt_packages+=(chromium postgresql redis-server haproxy)
+[ "$want_test" = 1 ] && apt_packages+=(chromium postgresql redis-server haproxy dovecot-imapd)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -361,3 +361,85 @@ class MunicipalGuideVersion(Base):
     reviewer: Mapped[str | None] = mapped_column(String(120))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class EmailMessage(Base):
+    """One mail of the e-mail channel, in or out (gateway/mail_channel.py): the thread
+    index (every Message-ID, ours too, points to its conversation), the dedup key of a
+    received mail (one turn per Message-ID, whatever process or restart), and the
+    outbox of replies (sent, retried with back-off, never lost).
+
+    The citizen's address (`address`) is kept only to answer them and is forgotten with
+    the conversation's text; `peer` (its SHA-256) counts replies for the loop guard.
+    Subjects are redacted; bodies are ours (replies); attachments are named, never kept.
+    """
+
+    __tablename__ = "email_messages"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # in:<hash> / out:<hash>
+    direction: Mapped[str] = mapped_column(String(3))  # in | out
+    message_id: Mapped[str] = mapped_column(String(500), unique=True)
+    conversation_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # citizen | robot | loop | empty | reply
+    # in: received (claimed, turn not yet taken) | handled | ignored
+    # out: pending | sent | failed
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    reason: Mapped[str | None] = mapped_column(String(40))  # why ignored / last outcome
+    municipality: Mapped[str | None] = mapped_column(String(4))
+    address: Mapped[str | None] = mapped_column(String(320))  # the citizen's
+    peer: Mapped[str] = mapped_column(String(64), index=True)  # sha256(address)
+    sender: Mapped[str | None] = mapped_column(String(320))  # our From (replies)
+    subject: Mapped[str] = mapped_column(Text)  # redacted
+    in_reply_to: Mapped[str | None] = mapped_column(String(500))
+    refs: Mapped[list[str] | None] = mapped_column(JSON)  # References header
+    body: Mapped[str | None] = mapped_column(Text)  # a reply's text
+    auth: Mapped[dict[str, str] | None] = mapped_column(JSON)  # spf/dkim/dmarc verdicts
+    attachments: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)  # names only
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Shift(Base):
+    """One seat of one DDH shift in a week's plan (handoff/shift_plan.py): a shift of
+    three seats is three rows, so that each seat can be owned, traded and staffed on
+    its own and the week's total is a plain count. `owner` is the municipality that
+    staffs it now (NULL: open on the marketplace); `base_owner` is what the
+    allocation key gave it (NULL: offered on the marketplace from the start). Trading
+    changes `owner` only: shifts are never created or deleted by a trade."""
+
+    __tablename__ = "shifts"
+    __table_args__ = (Index("ix_shifts_slot", "starts_at", "ends_at", "seat", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    week: Mapped[date] = mapped_column(Date, index=True)  # the Monday of the plan's week
+    day: Mapped[date] = mapped_column(Date)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    seat: Mapped[int] = mapped_column(Integer)  # 1..seats of this shift
+    owner: Mapped[str | None] = mapped_column(String(4), index=True)
+    base_owner: Mapped[str | None] = mapped_column(String(4))
+    jumpseat: Mapped[bool] = mapped_column(default=False)
+    agent: Mapped[str | None] = mapped_column(String(120), index=True)  # username
+    # The console's last jumpseat advice ("off" | "on") and since when: the hysteresis
+    # reads it, so that every gateway process gives the same advice.
+    advice: Mapped[str | None] = mapped_column(String(8))
+    advice_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class JumpseatLeg(Base):
+    """A stretch of a jumpseat shift its agent spent off the DDH line (back at their
+    municipal work), from hopping off until hopping on again (NULL: still off). The
+    saved hours are these stretches while the service level held (handoff/jumpseat.py)."""
+
+    __tablename__ = "jumpseat_legs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"), index=True)
+    agent: Mapped[str] = mapped_column(String(120))
+    off_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    on_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -28,6 +28,7 @@ from store.models import (
     Conversation,
     ConversationStateRow,
     Decision,
+    EmailMessage,
     HandoffPacket,
     Turn,
 )
@@ -60,6 +61,10 @@ def forget(s: Session, ids: list[str]) -> Forgotten:
     conn.execute(delete(ConversationStateRow).where(ConversationStateRow.id.in_(ids)))
     s.execute(update(Decision).where(Decision.conversation_id.in_(ids)).values(result=None)
               .execution_options(synchronize_session=False))
+    # the e-mail channel: the citizen's address, subjects and our replies' text
+    s.execute(update(EmailMessage).where(EmailMessage.conversation_id.in_(ids)).values(
+        address=None, subject="", body=None, attachments=None)
+        .execution_options(synchronize_session=False))
     for packet in s.scalars(select(HandoffPacket).where(
             HandoffPacket.conversation_id.in_(ids), HandoffPacket.summary != "")).all():
         packet.summary = ""

@@ -230,8 +230,9 @@ def build(work: Path) -> dict[str, Any]:
         try:
             _copy_chroma(INSTALL_CHROMA, settings.chroma_path)
             k = Knowledge.open(settings, registry, embedder)
+            keep = {k.index.collection.name, k.index.records.name}
             for c in k.index.client.list_collections():  # other engines' collections
-                if c.name != k.index.collection.name:
+                if c.name not in keep:
                     k.index.client.delete_collection(c.name)
             sync = k.refresh_index()
             check_index(k, _expected_chunks(settings, registry))

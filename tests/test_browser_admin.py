@@ -1,10 +1,11 @@
 """The quality dashboard in real headless Chromium after a simulated week: every chart
-has data, a screenshot is kept, and a municipality's manager sees no other one."""
+has data, a screenshot is kept, and a municipality's manager sees no other one; and
+the dashboard as managers read it (quick ranges, axes and legends, drill-down)."""
 
 from __future__ import annotations
 
 import shutil
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -109,3 +110,75 @@ def test_dashboard_after_a_simulated_week(knowledge, tmp_path):
         assert "agent" not in table.column_names  # no personal data
         browser.close()
     store.close()
+
+
+def test_dashboard_as_managers_read_it(knowledge, tmp_path):
+    """Issue 20 item 5 in Chromium, on the gateway's clock: a quick range changes the
+    figures, the trend has axis labels and a legend, a figure opens the conversations
+    behind it and one of them opens its redacted transcript (both audited)."""
+    from playwright.sync_api import sync_playwright
+
+    store = OutcomeStore(database_url(None, tmp_path))
+    accounts = Accounts(store)
+    accounts.add("ada", "Ada Admin", "admin", None, (), PASSWORD)
+    desk = Frontdesk(knowledge, store, handoffs=HandoffDesk(MemoryBackend()))
+    clock = datetime(2026, 11, 26, 15, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
+    TrafficSimulator(desk, seed=7).run(days=14, per_day=12, last_day=clock.date())
+    with serve_app(create_app(knowledge.settings, frontdesk=desk, clock=lambda: clock)) \
+            as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                     args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
+        page.goto(f"{url}/agent")
+        page.get_by_label("Brugernavn").fill("ada")
+        page.get_by_label("Adgangskode").fill(PASSWORD)
+        page.get_by_role("button", name="Log ind").click()
+        page.locator("#desk").wait_for()
+        page.goto(f"{url}/admin")
+
+        def contacts() -> str:
+            return page.locator('.card[data-figure="contacts"] .value').inner_text()
+
+        four_weeks = contacts()
+        page.get_by_role("link", name="I går", exact=True).click()
+        page.wait_for_url("**start=2026-11-25&end=2026-11-25**")
+        yesterday = contacts()
+        assert yesterday != four_weeks and int(yesterday.replace(".", "")) <= 12
+        assert page.locator(".range--current").inner_text() == "I går"
+        page.get_by_role("link", name="7 dage", exact=True).click()
+        page.wait_for_url("**start=2026-11-20**")
+        trend = page.locator('svg.trend[aria-label="Henvendelser pr. dag"]')
+        labels = trend.locator("text.title").all_text_contents()
+        assert "Henvendelser" in labels and "Dag" in labels  # axis titles
+        assert "25.11" in trend.locator("text.label").all_text_contents()  # a date tick
+        assert trend.locator(".legend text").all_text_contents() == ["Henvendelser",
+                                                                   "Løst af botten"]
+        assert page.locator('#bemanding svg.history circle.point').count() >= 7  # history
+        assert "(før:" in page.locator('.card[data-figure="straks_sag"]').inner_text()
+        page.locator('.card[data-figure="contacts"] a.value').click()
+        page.wait_for_url("**/admin/drill?**")
+        rows = page.locator("table.drill-list tbody tr[data-id]")
+        assert rows.count() >= 1
+        assert page.locator(".total").inner_text() == contacts_in(page.url, store)
+        rows.first.locator("a").click()
+        page.locator("ol.transcript li").first.wait_for()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "dashboard-transcript.png"), full_page=True)
+        browser.close()
+    actions = [e["action"] for e in accounts.audit_log()]
+    assert "view_drilldown" in actions and "view_transcript" in actions
+    store.close()
+
+
+def contacts_in(url: str, store: OutcomeStore) -> str:
+    """The contacts of the drill-down's period, counted by store/kpi.py (Danish)."""
+    from urllib.parse import parse_qs, urlparse
+
+    from gateway.formatting import da_number
+    from store import kpi
+
+    q = {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
+    tz = ZoneInfo("Europe/Copenhagen")
+    start = datetime.fromisoformat(q["start"]).replace(tzinfo=tz)
+    end = datetime.fromisoformat(q["end"]).replace(tzinfo=tz) + timedelta(days=1)
+    return da_number(kpi.headline(store, kpi.Filters(start, end))["contacts"])

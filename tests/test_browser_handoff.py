@@ -72,6 +72,9 @@ def test_citizen_to_agent_and_back(knowledge, tmp_path):
 
         citizen.get_by_text("Anne Agent fra Den Digitale Hotline er nu med i samtalen.") \
             .first.wait_for(timeout=10_000)
+        # a system message is shown (and announced by the live log) once, not also as status
+        assert citizen.get_by_text("Anne Agent fra Den Digitale Hotline er nu med i "
+                                   "samtalen.").count() == 1
         agent.get_by_label("Svar til borgeren").fill("Hej, jeg hjælper dig med Digital Post.")
         citizen.locator("#typing").wait_for(state="visible", timeout=10_000)  # agent writes
         agent.get_by_role("button", name="Send", exact=True).click()

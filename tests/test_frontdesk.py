@@ -173,3 +173,21 @@ def test_own_case_after_weeks_goes_to_the_municipality(desk):
     (r,) = talk(desk, "hvad er status på min sag? jeg har ikke hørt noget i 5 uger",
                 municipality="0813", at=at)
     assert (r.action, r.topic, r.handoff.target) == ("ticket", "sagsstatus", "0813")
+
+
+def test_a_mail_is_never_put_through_and_is_answered_by_mail(desk):
+    """The routing for e-mail lives in the frontdesk, not the channel: where a call or
+    chat would be transferred, the open municipality gets a ticket; a handoff joins the
+    queue without a place to tell; the reply says who answers by mail, and when."""
+    open_ = talk(desk, "hvad er status på min byggesag", municipality="0751",
+                 channel="email")[0]
+    assert (open_.action, open_.handoff.target) == ("ticket", "0751")
+    assert "sendt den videre" in open_.reply and "hurtigst muligt" in open_.reply
+    assert "Ring på" not in open_.reply and open_.awaiting is None  # no callback asked
+    closed = talk(desk, "hvad er status på min byggesag", municipality="0751", at=SAT,
+                  channel="email")[0]
+    assert closed.action == "ticket" and "når de har åbent igen" in closed.reply
+    person = talk(desk, "jeg vil gerne tale med en medarbejder om min MitID",
+                  municipality="0615", channel="email")[0]
+    assert person.action == "handoff" and "nummer" not in person.reply
+    assert "Den Digitale Hotline" in person.reply

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from bot import replies
 from bot.turn.decision import Decision
 from bot.turn.state import ConversationState
-from ddh.vocabulary import Action
+from ddh.vocabulary import Action, Channel
 from handoff.desk import HandoffDesk, QueueUnavailable
 from handoff.tickets import destinations
 from knowledge.registry import Registry
@@ -35,8 +35,9 @@ def act(registry: Registry, handoffs: HandoffDesk | None, state: ConversationSta
     if handoffs is not None and decision.action == Action.HANDOFF and packet is not None:
         entry = handoffs.offer(packet, state.id, state.channel)
         waiting_id = entry.id
-        place, wait = handoffs.place(entry.id)
-        reply = f"{reply} {replies.queue_place(place, wait, lang)}"
+        if state.channel != Channel.EMAIL:  # a mail is answered by mail, not in a queue
+            place, wait = handoffs.place(entry.id)
+            reply = f"{reply} {replies.queue_place(place, wait, lang)}"
     elif handoffs is not None and state.waiting_id is not None:
         if decision.action == Action.HANDOFF:  # already waiting: the live place
             try:

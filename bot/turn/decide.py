@@ -30,7 +30,9 @@ from knowledge.guide import NO_GUIDE_TOPIC
 
 def decide(sv: Services, state: ConversationState, heard: Heard, u: Understanding,
            at: datetime, lang: str, unheard: bool = False, hand_over: bool = False,
-           located: Located | None = None) -> Decision:
+           located: Located | None = None, ends: bool = False) -> Decision:
+    if ends:  # "Afslut samtalen": the citizen is done, said by the page, not in words
+        return _end(state, lang)
     if hand_over:  # the channel must end it now: to a person, said why
         return escalate.hand_over(sv, state, at, lang)
     if unheard:
@@ -109,9 +111,9 @@ def _answer_to_pending(sv: Services, state: ConversationState, heard: Heard, at:
     if ask == Ask.HELPED and not cues.needs_person and (cues.yes or cues.thanks or (
             cues.positive and not cues.continues and
             not sv.retriever.named_topics(heard.text))):
-        return _end(lang)
+        return _end(state, lang)
     if cues.thanks and not cues.needs_person and not cues.question:
-        return _end(lang)
+        return _end(state, lang)
     return None
 
 
@@ -299,7 +301,7 @@ def _while_waiting(state: ConversationState, cues: Cues, lang: str) -> Decision 
     packet = state.waiting_packet
     if cues.leaves or (cues.thanks and not cues.needs_person and not cues.question):
         left = replies.t("left_queue", lang) if cues.leaves else ""
-        d = _end(lang)
+        d = _end(state, lang)
         return replace(d, reply=f"{left} {d.reply}".strip(),
                        reason="the citizen left the queue")
     if cues.asks_wait or cues.needs_person or cues.greeting_only:  # "hallo?? er der nogen"
@@ -327,6 +329,18 @@ def _closes(cues: Cues) -> bool:
     return cues.thanks and not cues.yes
 
 
-def _end(lang: str) -> Decision:
+def rating_asked(state: ConversationState) -> bool:
+    """The rating question was asked in this conversation already: every `end`
+    before this turn asked it, or followed it (a score, a goodbye)."""
+    return Action.END in state.actions or state.satisfaction is not None
+
+
+def _end(state: ConversationState, lang: str) -> Decision:
+    """The citizen is done: the rating question, asked once per conversation (a
+    second goodbye, however it comes — typed, or the page's end button — gets a
+    goodbye only)."""
+    if rating_asked(state):
+        return Decision(Action.END, None, replies.t("goodbye", lang),
+                        "the citizen is done; the rating was asked before")
     return Decision(Action.END, None, replies.t("end", lang), "the citizen is done",
                     pending=Pending(Ask.SATISFACTION))

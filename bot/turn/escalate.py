@@ -11,13 +11,13 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot import replies
-from bot.policy import escalate
+from bot.policy import Escalation, escalate
 from bot.turn.decision import REASON_DA, Decision
 from bot.turn.services import Services
 from bot.turn.state import ConversationState
 from bot.turn.types import Ask, Need, Pending
 from bot.turn.understand import guide_for_topic
-from ddh.vocabulary import Action
+from ddh.vocabulary import Action, Channel
 from handoff.packet import build_packet
 from knowledge.retrieval import Hit
 
@@ -33,6 +33,11 @@ def to_person(sv: Services, state: ConversationState, topic: str, need: Need,
     """How a citizen who needs a person about `topic` is helped now. `question`: the
     citizen's need as known in this turn (the packet's "Henvendelse")."""
     esc = escalate(sv.registry, sv.schedule, topic, state.municipality, at)
+    if state.channel == Channel.EMAIL and esc.action == Action.TRANSFER and esc.target:
+        # A mail cannot be put through: the municipality, open now, gets it as a ticket
+        # and answers by mail.
+        esc = Escalation(Action.TICKET, esc.target, f"{esc.reason}; a mail is not put "
+                         "through: a ticket", sv.schedule.municipality(esc.target, at))
     found = tuple(hits or ())
     if esc.action == Action.REDIRECT:
         guide = found[0].guide if found else guide_for_topic(sv, topic)
@@ -69,7 +74,9 @@ def to_person(sv: Services, state: ConversationState, topic: str, need: Need,
         transcript=[(t.role, t.text) for t in state.transcript], at=at, next_open=next_open,
         reason_kind=Need(need))
     pending = None
-    if action == Action.HANDOFF:
+    if state.channel == Channel.EMAIL:  # the answer comes by mail: no queue, no callback
+        reply = replies.passed_on(sv.registry, target, action, esc.opening, at, lang)
+    elif action == Action.HANDOFF:
         reply = replies.t("handoff", lang)
     elif action == Action.TRANSFER:
         reply = replies.transfer(sv.registry, target if target != "ddh" else

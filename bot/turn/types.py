@@ -98,6 +98,10 @@ class TurnInput:
     # The channel must end the conversation now (the process is stopping): no citizen
     # words; the need goes to a person (a transfer or a ticket) and the citizen is told.
     hand_over: bool = False
+    # The citizen ended the conversation with the channel's own control (the chat
+    # page's "Afslut samtalen"): no citizen words; the rating is asked, unless it was
+    # asked before in this conversation (then a goodbye).
+    ends: bool = False
     # Speech: how sure the recogniser was, and its other hypotheses (None: typed, or
     # pressed on the keypad, which is certain).
     recognition: Recognition | None = None

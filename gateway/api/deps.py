@@ -29,6 +29,7 @@ from gateway.chat_log import ChatLogs
 from gateway.console import ConsoleHub
 from gateway.drain import Drain
 from gateway.floods import Floodgate
+from gateway.mail_channel import EmailChannel
 from handoff.accounts import Account, Accounts, SignedIn
 from handoff.guide_desk import SOURCE as EDITED_GUIDES
 from handoff.guide_desk import GuideDesk
@@ -349,6 +350,16 @@ async def get_webrtc(conn: HTTPConnection) -> WebRTC:
     return WebRTC(state.webrtc, state.webrtc_calls)
 
 
+def get_email_channel(conn: HTTPConnection) -> EmailChannel:
+    """The e-mail channel (gateway/mail_channel.py), opened with the frontdesk when
+    there is an outcome store (its dedup and outbox live there)."""
+    channel = getattr(conn.app.state, "email", None)
+    if channel is None:
+        get_frontdesk(conn)  # 503 while the frontdesk opens
+        raise HTTPException(status_code=503, detail="the e-mail channel needs the store")
+    return channel
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 KnowledgeDep = Annotated[Knowledge, Depends(get_knowledge)]
 LoadedKnowledgeDep = Annotated[Knowledge | None, Depends(loaded_knowledge)]
@@ -364,6 +375,7 @@ GuideSyncDep = Annotated[GuideSync | None, Depends(get_guide_sync)]
 ClockDep = Annotated[Clock | None, Depends(get_clock)]
 DrainDep = Annotated[Drain, Depends(get_drain)]
 FloodgateDep = Annotated[Floodgate, Depends(get_floodgate)]
+EmailChannelDep = Annotated[EmailChannel, Depends(get_email_channel)]
 ConsoleDep = Annotated[ConsoleHub | None, Depends(get_console)]
 ConsoleLookupDep = Annotated[Callable[[], ConsoleHub | None], Depends(console_lookup)]
 SignedInDep = Annotated[SignedIn, Depends(signed_in)]

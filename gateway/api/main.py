@@ -2,7 +2,17 @@
 
 from fastapi import APIRouter
 
-from gateway.api.routes import agent, chat, console, guides, knowledge, notices, quality, voice
+from gateway.api.routes import (
+    agent,
+    chat,
+    console,
+    email,
+    guides,
+    knowledge,
+    notices,
+    quality,
+    voice,
+)
 
 api_router = APIRouter()
 api_router.include_router(knowledge.router)
@@ -13,3 +23,4 @@ api_router.include_router(console.router)
 api_router.include_router(notices.router)
 api_router.include_router(guides.router)
 api_router.include_router(quality.router)  # /api/admin/agents, costs, wrong-calls
+api_router.include_router(email.router)  # /api/email/inbound (CONTRACT.md §5)

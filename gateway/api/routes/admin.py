@@ -22,9 +22,10 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from ddh.vocabulary import UNKNOWN_REASON_DA, HandoffReason
-from gateway import charts, quality_views
+from gateway import charts, dashboard_views, quality_views, shift_views
 from gateway.api.deps import (
     AccountsDep,
+    ClockDep,
     FrontdeskDep,
     GuideDeskDep,
     NoticesDep,
@@ -34,7 +35,7 @@ from gateway.api.deps import (
     ViewerDep,
     page_viewer,
 )
-from gateway.api.routes import gaps, notices, staffing
+from gateway.api.routes import gaps, notices, shifts, staffing
 from gateway.pages import templates
 from handoff.accounts import Account
 from store import kpi
@@ -42,20 +43,15 @@ from store.models import Conversation
 
 router = APIRouter(tags=["admin"])
 router.include_router(gaps.router)  # the knowledge-gap report (/admin/gaps, /api/admin/gaps)
+router.include_router(shifts.router)  # the shift plan and marketplace (/admin/shifts)
 TZ = ZoneInfo("Europe/Copenhagen")
-LABELS = {
-    "contacts": "Henvendelser", "straks_sag": "StraksSag", "bot_resolution": "Løst af botten",
-    "answer_rate": "Svarprocent", "transfer_rate": "Omstillet", "ticket_rate": "Sager",
-    "redirect_share": "Forkert sted", "satisfaction_mean": "Tilfredshed",
-    "queue_wait_median_s": "Ventetid, median (s)", "queue_wait_p90_s": "Ventetid, 90 % (s)",
-    "service_level": "Serviceniveau",
-}
 
 
 def filters(viewer: Account, start: date | None, end: date | None, channel: str | None,
-            municipality: str | None) -> kpi.Filters:
-    """Period in local days (end inclusive); a manager is held to their municipality."""
-    end = end or datetime.now(TZ).date()
+            municipality: str | None, today: date | None = None) -> kpi.Filters:
+    """Period in local days (end inclusive); a manager is held to their municipality.
+    Without an end: up to `today` (the gateway's clock, else the wall clock's day)."""
+    end = end or today or datetime.now(TZ).date()
     start = start or end - timedelta(days=27)
     if viewer.role == "manager":
         municipality = viewer.municipality
@@ -68,7 +64,7 @@ FilterArgs = dict[str, Any]
 
 
 def _args(start: date | None = Query(None), end: date | None = Query(None),
-          channel: str | None = Query(None, pattern="^(chat|voice)$"),
+          channel: str | None = Query(None, pattern="^(chat|voice|email)$"),
           municipality: str | None = Query(None, pattern=r"^\d{4}$")) -> FilterArgs:
     return {"start": start, "end": end, "channel": channel, "municipality": municipality}
 
@@ -82,8 +78,8 @@ def figures(store: Any, f: kpi.Filters, sl_target_s: float = 60.0) -> dict[str, 
 
 @router.get("/api/admin/figures")
 async def admin_figures(viewer: ViewerDep, args: Args, store: StoreDep,
-                        settings: SettingsDep) -> dict[str, Any]:
-    f = filters(viewer, **args)
+                        settings: SettingsDep, clock: ClockDep) -> dict[str, Any]:
+    f = filters(viewer, **args, today=dashboard_views.now_of(clock).date())
     return await run_in_threadpool(figures, store, f, settings.service_level_target_s)
 
 
@@ -101,9 +97,11 @@ async def admin_breakdown(viewer: ViewerDep, args: Args, store: StoreDep,
 
 @router.get("/api/admin/staffing")
 async def admin_staffing(viewer: ViewerDep, settings: SettingsDep,
-                         frontdesk: FrontdeskDep) -> dict[str, Any]:
-    """Today's forecast, the agents it needs and the live jumpseat signal (wallboards)."""
-    return await run_in_threadpool(staffing.view, settings, frontdesk, viewer)
+                         frontdesk: FrontdeskDep, clock: ClockDep) -> dict[str, Any]:
+    """Today's forecast, the agents it needs and the live jumpseat signal (wallboards);
+    "today" is the gateway's clock (`ddh serve --at`)."""
+    return await run_in_threadpool(staffing.view, settings, frontdesk, viewer,
+                                   dashboard_views.now_of(clock))
 
 
 EXPORT_COLUMNS = ("id", "channel", "municipality", "topic", "started_at", "ended_at",
@@ -160,17 +158,6 @@ async def export(name: str, fmt: str, viewer: ViewerDep, args: Args,
                     headers={"Content-Disposition": filename})
 
 
-def _pct(v: float | None) -> str:
-    return "–" if v is None else f"{v * 100:.0f} %"
-
-
-def _shown(key: str, value: Any) -> str:
-    """A headline figure as the card shows it: shares in per cent, the rest as is."""
-    if key.endswith(("rate", "share", "sag", "resolution", "level")):
-        return _pct(value)
-    return "–" if value is None else str(value)
-
-
 def reason_rows(reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The escalations per reason (kpi.escalation_reasons) with their Danish names."""
     rows = []
@@ -183,16 +170,20 @@ def reason_rows(reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @router.get("/admin", response_class=HTMLResponse, include_in_schema=False)
 async def dashboard(request: Request, args: Args, accounts: AccountsDep, store: StoreDep,
                     registry: RegistryDep, board: NoticesDep, settings: SettingsDep,
-                    frontdesk: FrontdeskDep, guide_desk: GuideDeskDep) -> Response:
+                    frontdesk: FrontdeskDep, guide_desk: GuideDeskDep,
+                    clock: ClockDep) -> Response:
     """The dashboard page (templates/admin.html); not signed in: to the console's
-    sign-in."""
+    sign-in. "Today" is the gateway's clock (tests, `ddh serve --at`)."""
     viewer = await page_viewer(request, accounts)
     if isinstance(viewer, RedirectResponse):
         return viewer
-    f = filters(viewer, **args)
+    now = dashboard_views.now_of(clock)
+    f = filters(viewer, **args, today=now.date())
     assert f.start is not None and f.end is not None  # filters() always sets the period
     data = await run_in_threadpool(figures, store, f, settings.service_level_target_s)
-    staff = await run_in_threadpool(staffing.view, settings, frontdesk, viewer)
+    before = await run_in_threadpool(kpi.headline, store, dashboard_views.previous(f),
+                                     settings.service_level_target_s, False)
+    staff = await run_in_threadpool(staffing.view, settings, frontdesk, viewer, now)
     volumes = await run_in_threadpool(board.volumes, viewer.municipality if
                                       viewer.role == "manager" else None)
 
@@ -211,7 +202,12 @@ async def dashboard(request: Request, args: Args, accounts: AccountsDep, store: 
         "viewer": viewer, "scope": scope, "query": str(request.url.query),
         "start": f.start.date(), "last": (f.end - timedelta(days=1)).date(),
         "channel": f.channel, "municipality": f.municipality or "",
-        "cards": [(label, _shown(k, headline[k])) for k, label in LABELS.items()],
+        # value, previous period, change, explanation, drill-down (gateway/dashboard_views.py)
+        "cards": dashboard_views.cards(headline, before, f),
+        "previous_range": dashboard_views.period_days(dashboard_views.previous(f)),
+        "ranges": dashboard_views.quick_ranges(
+            now.date(), f.start.date(), (f.end - timedelta(days=1)).date(),
+            {"channel": f.channel or "", "municipality": args["municipality"] or ""}),
         "municipalities": [{**r, "name": name(r["municipality"])}
                            for r in data["municipalities"]],
         "reasons": reason_rows(data["reasons"]),
@@ -219,9 +215,14 @@ async def dashboard(request: Request, args: Args, accounts: AccountsDep, store: 
         "charts": {
             "trend": charts.trend(data["daily"], "Henvendelser pr. dag"),
             "heat": charts.heat_map(heat, "Henvendelser pr. ugedag og time"),
-            "topics": charts.bars(topics, "De hyppigste emner"),
+            "topics": charts.bars(topics, "De hyppigste emner", names="Emne"),
             "scores": charts.bars([(str(k), v) for k, v in data["satisfaction"].items()],
-                                  "Tilfredshed", horizontal=False)},
+                                  "Tilfredshed", horizontal=False, axis="Svar",
+                                  names="Score (1–10)"),
+            "staff_history": charts.trend(staff["history"],
+                                          "Overdragelser til en medarbejder pr. dag",
+                                          (("handoffs", "Overdragelser"),), "history")},
+        "staff_day": f"i dag ({now.day}.{now.month}.{now.year})",
         "staff": staff, "staff_rows": staffing.rows(staff), "signals": staffing.SIGNALS,
         "notice_rows": notices.rows(volumes, names), "names_json": json.dumps(names),
         # agent quality, cost per contact, wrong calls (templates/_quality.html)
@@ -229,9 +230,13 @@ async def dashboard(request: Request, args: Args, accounts: AccountsDep, store: 
                                            viewer, f),
         # municipal guides past or near their review-by date (templates/_guide_alerts.html)
         "alerts": await run_in_threadpool(
-            guide_desk.due_for_review, datetime.now(TZ).date(), settings.guides_review_days,
+            guide_desk.due_for_review, now.date(), settings.guides_review_days,
             viewer.municipality if viewer.role == "manager" else None),
         "review_days": settings.guides_review_days,
+        # hours jumpseat agents saved, the last six weeks (templates/_staffing.html)
+        "jumpseat_saved": await run_in_threadpool(
+            shift_views.saved, settings, store, now, 6,
+            viewer.municipality if viewer.role == "manager" else None),
     }
     await run_in_threadpool(accounts.audit, viewer, "view_dashboard", scope)
     return templates.TemplateResponse(request, "admin.html", context)

@@ -3,6 +3,9 @@
 Protocol (JSON text frames), client → server:
   {"type": "message", "id": "<client message id>", "text": "..."}
   {"type": "resume", "since": <last seq seen>}
+  {"type": "end", "id": "<client id>"}  "Afslut samtalen": the conversation ends; the
+                                        reply asks the rating once (a goodbye when it
+                                        was asked before); no citizen message is logged
   {"type": "typing"}                    the citizen is writing (passed on to the agent
                                         who has the chat; ignored before that)
   {"type": "forget"}                    "Slet min samtale": the conversation ends and
@@ -13,7 +16,9 @@ server → client:
   {"type": "typing", "role": "agent", "name": ...}      the agent is writing
   {"type": "presence", "role": "agent", "online": b}   the agent's console came or went
   {"type": "delta", "reply_to": id, "text": "..."}      the reply, streamed in pieces
-  {"type": "message", "seq": n, "role": "bot"|"citizen", "text": ..., ...}  logged events
+  {"type": "message", "seq": n, "role": "bot"|"citizen", "text": ..., ...}  logged events;
+      a bot message may carry "quick_replies": ["Ja", "Nej"] (answers the page offers
+      as buttons; each is sent as an ordinary message)
   {"type": "error", "code": "...", "message": "..."}
 
 A message re-sent with the same id after a dropped connection is answered from the
@@ -28,6 +33,7 @@ import json
 import re
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import (
@@ -42,7 +48,9 @@ from fastapi import (
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from bot.availability import availability
 from bot.frontdesk import TurnInput
+from bot.schedule import TZ
 from ddh.logging import get_logger
 from ddh.vocabulary import Action, Channel
 from gateway.api.deps import (
@@ -56,6 +64,7 @@ from gateway.api.deps import (
     SettingsDep,
     origin_allowed,
 )
+from gateway.chat_replies import ENDED_WITH_AGENT, quick_replies
 from gateway.console import ConsoleHub, citizen_says, citizen_signal, forget_chat, store_of
 from gateway.floods import Floodgate
 
@@ -101,6 +110,18 @@ async def open_conversation(body: OpenRequest, request: Request, frontdesk: Fron
             "websocket": f"/api/chat/ws/{cid}"}
 
 
+@router.get("/availability")
+async def chat_availability(frontdesk: FrontdeskDep, clock: ClockDep,
+                            municipality: Annotated[str | None, Query(pattern=r"^\d{4}$")]
+                            = None) -> dict[str, Any]:
+    """Whether a person can help now, today's hours and what happens otherwise, for
+    the page to show before the citizen asks; from the routing policy itself."""
+    if municipality and municipality not in frontdesk.registry.municipalities:
+        raise HTTPException(status_code=422, detail=f"unknown kommunekode {municipality}")
+    at = clock() if clock else datetime.now(TZ)
+    return availability(frontdesk.registry, frontdesk.schedule, municipality, at).as_json()
+
+
 @router.get("/conversations/{conversation_id}/messages")
 async def messages(conversation_id: str, logs: ChatLogsDep,
                    since: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
@@ -120,6 +141,7 @@ def _reply_event(result: Any, reply_to: str) -> dict[str, Any]:
                    for g in result.guides[:3]] if result.action == Action.ANSWER else [],
         "handoff": {"kind": handoff.kind, "target": handoff.target} if handoff else None,
         "ask_rating": result.asks_rating,
+        "quick_replies": quick_replies(result.awaiting),
     }
 
 
@@ -158,8 +180,9 @@ async def chat_socket(ws: WebSocket, conversation_id: str, frontdesk: FrontdeskD
             try:
                 frame = json.loads(raw)
                 if not isinstance(frame, dict) or frame.get("type") not in (
-                        "message", "resume", "typing", "forget"):
-                    raise ValueError("expected a message, resume, typing or forget frame")
+                        "message", "resume", "typing", "forget", "end"):
+                    raise ValueError("expected a message, resume, typing, forget or end "
+                                     "frame")
             except ValueError as exc:
                 await ws.send_json({"type": "error", "code": "malformed", "message": str(exc)})
                 await ws.close(code=1003, reason="malformed frame")
@@ -195,11 +218,13 @@ async def chat_socket(ws: WebSocket, conversation_id: str, frontdesk: FrontdeskD
 async def _message(ws: WebSocket, frame: dict[str, Any], chat: Any, frontdesk: Any,
                    settings: Any, floods: Floodgate, clock: Clock | None,
                    console: Callable[[], ConsoleHub | None]) -> None:
-    text = frame.get("text")
+    ends = frame["type"] == "end"  # "Afslut samtalen": a turn without citizen words
+    text = "" if ends else frame.get("text")
     client_id = str(frame.get("id") or uuid.uuid4().hex)
-    if not isinstance(text, str) or not text.strip():
+    if not ends and (not isinstance(text, str) or not text.strip()):
         await ws.send_json({"type": "error", "code": "empty", "message": "Beskeden er tom."})
         return
+    assert isinstance(text, str)
     if len(text) > settings.chat_max_chars:
         await ws.send_json({"type": "error", "code": "too_long", "reply_to": client_id,
                             "message": f"Beskeden er for lang (højst {settings.chat_max_chars}"
@@ -217,6 +242,13 @@ async def _message(ws: WebSocket, frame: dict[str, Any], chat: Any, frontdesk: A
             await ws.send_json({"type": "error", "code": "rate_limited", "reply_to": client_id,
                                 "message": "Du skriver meget hurtigt. Vent et øjeblik."})
             return
+        if chat.agent is not None and ends:  # the agent wraps up; told the page closed
+            await citizen_signal(chat, {"type": "presence", "online": False}, console())
+            (event,) = await chat.append(
+                {"type": "message", "role": "bot", "reply_to": client_id, "action": "end",
+                 "text": ENDED_WITH_AGENT}, client_id=client_id)
+            await ws.send_json(event)
+            return
         if chat.agent is not None:  # a person has taken over: no bot turn
             # (the agent's console may be on another process: the link carries it)
             mine = await citizen_says(store_of(frontdesk), chat, client_id, text, console())
@@ -227,7 +259,7 @@ async def _message(ws: WebSocket, frame: dict[str, Any], chat: Any, frontdesk: A
             result = await run_in_threadpool(
                 frontdesk.handle, TurnInput(chat.id, text, Channel.CHAT, chat.municipality,
                                             at=clock() if clock else None,
-                                            message_id=client_id))
+                                            message_id=client_id, ends=ends))
         except Exception:
             log.exception("chat.turn_failed", conversation=chat.id)
             await ws.send_json({"type": "error", "code": "internal", "reply_to": client_id,
@@ -245,6 +277,11 @@ async def _message(ws: WebSocket, frame: dict[str, Any], chat: Any, frontdesk: A
             chat.redact_earlier(result.redacted_earlier)
         for piece in (p for p in _SENTENCE.split(result.reply) if p.strip()):
             await ws.send_json({"type": "delta", "reply_to": client_id, "text": piece})
+        if ends:  # no words from the citizen: only the reply is logged
+            (reply,) = await chat.append(_reply_event(result, client_id),
+                                         client_id=client_id)
+            await ws.send_json(reply)
+            return
         # the citizen's message and the reply: logged together, or not at all
         mine, reply = await chat.append(
             {"type": "message", "role": "citizen", "id": client_id,

@@ -10,7 +10,8 @@ serve it.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from bot.frontdesk import Frontdesk
 from ddh.settings import Settings
 from ddh.vocabulary import Action
+from gateway.formatting import da_number
 from handoff.accounts import Account
 from handoff.staffing import TZ, day_plan, forecast, jumpseat, slot_of
 from store.models import Conversation, HandoffPacket
@@ -37,10 +39,20 @@ def history(store: Any, since: datetime, municipality: str | None) -> list[datet
         return list(s.scalars(q))
 
 
+def per_day(times: list[datetime], first: date, today: date) -> list[dict[str, Any]]:
+    """The warm handoffs the forecast is made from, per local day from `first` up to
+    yesterday (zeros included): what the simulated or real history looked like."""
+    counts = Counter(t.astimezone(TZ).date() for t in times)
+    days = (first + timedelta(days=i) for i in range((today - first).days))
+    return [{"day": d.isoformat(), "handoffs": counts.get(d, 0)} for d in days]
+
+
 def view(settings: Settings, frontdesk: Frontdesk, viewer: Account,
          now: datetime | None = None) -> dict[str, Any]:
     """The staffing figures `viewer` may see (JSON for wallboards, and the dashboard's
-    section): the forecast per half hour, agents needed and on duty, the signal."""
+    section): the forecast per half hour, agents needed and on duty, the signal, and the
+    history per day. `now`: the gateway's clock (`ddh serve --at`), so a simulated
+    history (`ddh simulate`) is the one the forecast reads."""
     now = (now or datetime.now(UTC)).astimezone(TZ)
     scope = viewer.municipality if viewer.role == "manager" else None
     weeks = settings.staffing_history_weeks
@@ -48,8 +60,8 @@ def view(settings: Settings, frontdesk: Frontdesk, viewer: Account,
     first = today - timedelta(weeks=weeks)
     since = datetime(first.year, first.month, first.day, tzinfo=TZ)
     until = datetime(today.year, today.month, today.day, tzinfo=TZ)
-    fc = forecast([t for t in history(frontdesk.store, since, scope) if t < until],
-                  first, today - timedelta(days=1))
+    past = [t for t in history(frontdesk.store, since, scope) if t < until]
+    fc = forecast(past, first, today - timedelta(days=1))
     handle, target, goal = (settings.queue_handle_time_s, settings.service_level_target_s,
                             settings.service_level_goal)
     plan = day_plan(fc, today, handle, target, goal)
@@ -63,6 +75,7 @@ def view(settings: Settings, frontdesk: Frontdesk, viewer: Account,
     return {
         "queue": queue, "now": now.isoformat(), "history_weeks": weeks,
         "service_level": {"target_s": target, "goal": goal, "handle_time_s": handle},
+        "history": per_day(past, first, today),
         "intervals": [{"start": i.start.isoformat(), "contacts": round(i.contacts, 2),
                        "agents_needed": i.agents} for i in plan],
         "agents_on_duty": on_duty, "waiting": waiting,
@@ -78,7 +91,7 @@ def rows(v: dict[str, Any]) -> list[dict[str, Any]]:
     shown = []
     for i in v["intervals"]:
         start = datetime.fromisoformat(i["start"])
-        shown.append({"start": f"{start:%H:%M}", "contacts": f"{i['contacts']:.1f}",
+        shown.append({"start": f"{start:%H:%M}", "contacts": da_number(i["contacts"], 1),
                       "agents_needed": i["agents_needed"],
                       "current": start <= now < start + timedelta(minutes=30)})
     return shown
