@@ -276,6 +276,10 @@ class Settings(BaseSettings):
         default=30, ge=0,
         description="A guide within this many days of its review-by date is flagged",
     )
+    guides_reminder_addresses: dict[str, str] = Field(
+        default_factory=dict, description="JSON object kommunekode → the mailbox that gets "
+        "the daily freshness reminder for that municipality's guides (default: its ticket "
+        "mailbox from the routing data; none: no mail)")
 
     # Telephony carrier (Twilio) and SMS. Unset: transfers are logged, SMS go to an outbox.
     twilio_account_sid: str | None = None

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, Response
@@ -172,7 +173,35 @@ def _open_email(app: FastAPI) -> list[asyncio.Task]:
             loop.call_soon_threadsafe(console.to_agent_of, conversation, text)
 
     app.state.email.to_agent = show
-    return mail_transport.start(app.state.email, app.state.settings, app.state.clock)
+    return [*mail_transport.start(app.state.email, app.state.settings, app.state.clock),
+            asyncio.create_task(_guide_reminders(app))]
+
+
+async def _guide_reminders(app: FastAPI, every_s: float = 3600.0) -> None:
+    """Once a day per municipality, whichever process is first: the guides due for
+    review, by mail (handoff/guide_reminders.py; the e-mail outbox sends them)."""
+    from handoff import guide_reminders
+    from handoff.guide_desk import GuideDesk
+    from store.guides import GuideStore
+
+    settings: Settings = app.state.settings
+    registry = app.state.frontdesk.registry
+    desk = GuideDesk(GuideStore(app.state.frontdesk.store.sessions), registry,
+                     lambda guide_id: False)  # read only: no new ids are made here
+    while True:
+        try:
+            now = app.state.clock() if app.state.clock else datetime.now(UTC)
+            today = now.astimezone(ZoneInfo("Europe/Copenhagen")).date()
+            found = await asyncio.to_thread(
+                guide_reminders.reminders, desk, registry, today,
+                settings.guides_review_days, settings.guides_reminder_addresses)
+            sender = settings.email_from or settings.smtp_from
+            if found and sender:
+                await asyncio.to_thread(guide_reminders.queue, app.state.email.store, found,
+                                        sender, today)
+        except Exception as exc:  # the store may be briefly unavailable: next round
+            log.error("guides.reminders_failed", error=str(exc)[:200])
+        await asyncio.sleep(every_s)
 
 
 async def _hand_over_calls(app: FastAPI) -> None:

@@ -137,6 +137,23 @@ class EmailStore:
         except IntegrityError:  # answered before (another process, an earlier try)
             self.mark(key, "handled")
 
+    def notice(self, key: str, *, message_id: str, sender: str, to: str, subject: str,
+               body: str, municipality: str | None) -> bool:
+        """A mail of our own (not a reply) joins the outbox once per `key`: False when a
+        process queued it before (the key is the row's, so no second one)."""
+        now = self.clock()
+        try:
+            with self.sessions.begin() as s:
+                s.add(EmailMessage(
+                    id=f"out:{hashlib.sha256(key.encode()).hexdigest()[:60]}", direction="out",
+                    message_id=message_id, conversation_id=None, kind="notice",
+                    status="pending", municipality=municipality, address=to,
+                    peer=peer_of(to), sender=sender, subject=subject, in_reply_to=None,
+                    refs=[], body=body, attempts=0, next_attempt_at=now, created_at=now))
+        except IntegrityError:
+            return False
+        return True
+
     def reply_in_thread(self, conversation: str, body: str) -> str | None:
         """A further reply in an e-mail conversation's thread — an agent's message after
         a handoff — to the citizen's newest mail, from the address our last reply came
