@@ -26,6 +26,7 @@ means a full build from the index, logged, never an error.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import dataclasses
 import hashlib
 import importlib.metadata
@@ -273,6 +274,15 @@ def save(snap: Snapshot, cache_dir: Path) -> None:
         log.warning("retrieval.cache_not_saved", path=str(cache_dir), error=str(exc)[:200])
 
 
+def release_memory() -> None:
+    """Hand freed heap memory back to the OS (glibc's `malloc_trim`). Reading thousands
+    of records through Chroma and rebuilding the tables frees tens of MB that glibc
+    otherwise keeps, so a serving process grew with every guide edit (40×: from 540 to
+    700 MB after eight). A no-op where there is no glibc."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 def current(index: GuideIndex, prev: Snapshot | None, dense: bool,
             memory_limit: int) -> Snapshot:
     """The snapshot of the index as it is now: from `prev` (this process's last one)
@@ -296,4 +306,6 @@ def current(index: GuideIndex, prev: Snapshot | None, dense: bool,
             updated(prev, index, with_vectors, token, entries)
     if index.cache_dir is not None and not snap.saved:
         save(snap, index.cache_dir)
+    if snap is not prev:
+        release_memory()
     return snap
