@@ -5,6 +5,7 @@ agents (and the rule's reports about them); an agent their own figures only."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime
 
 import httpx
@@ -137,3 +138,28 @@ def test_the_dashboard_shows_the_panels_to_the_manager(gateway):
     mads = signed_in(url, "mads").get("/admin", params={"start": "2026-11-02",
                                                         "end": "2026-11-30"}).text
     assert 'data-agent="a"' in mads and 'data-agent="e"' not in mads
+
+
+@pytest.mark.skipif(not (shutil.which("chromium") or shutil.which("chromium-browser")),
+                    reason="Debian's chromium is not installed")
+def test_an_agent_sees_their_own_figures_in_the_console(gateway):
+    """In Chromium: the agent signs in to the console and "Vis mine tal" shows their own
+    months (November: 4 contacts, StraksSag 0 %), in Danish number format."""
+    from playwright.sync_api import sync_playwright
+    url, _ = gateway
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, headless=True,
+                                     args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
+        page.goto(f"{url}/agent")
+        page.get_by_label("Brugernavn").fill("e")
+        page.get_by_label("Adgangskode").fill(PASSWORD)
+        page.get_by_role("button", name="Log ind").click()
+        page.locator("#desk").wait_for()
+        page.get_by_role("button", name="Vis mine tal").click()
+        row = page.locator("#mine tbody tr", has_text="2026-11")
+        row.wait_for(timeout=10_000)
+        cells = row.locator("td").all_text_contents()
+        assert cells[:3] == ["2026-11", "4", "0 %"], cells
+        browser.close()
