@@ -184,6 +184,7 @@ class HybridRetriever:
         # The catch-all topics (areas without a guide, out of scope) gather dozens of
         # unrelated subjects, so their uses are counted per entry (see `_names`).
         self._topic_terms: dict[str, Counter[str]] = {}  # stem → naming key → uses
+        by_form: set[str] = set()  # short stems counted only for a longer word form
         self._forms: dict[tuple[str, str], set[str]] = {}  # (stem, topic) → words
         for g in self.guides.values():
             if not g.national:
@@ -193,13 +194,23 @@ class HybridRetriever:
             phrases = [g.title] * 3 + [kw for kw in g.keywords if not _ENGLISH.search(kw)]
             for phrase in phrases:
                 pairs = words_and_stems(phrase)
-                for tok in {stem for _, stem in pairs}:
+                # a short stem counts when the title has it, or when the phrase writes it
+                # as a word of four letters or more ("gule" → "gul"; never "pas" alone)
+                longest = {}
+                for word, stem in pairs:
+                    longest[stem] = max(longest.get(stem, 0), len(word))
+                for tok in longest:
                     if tok not in _GENERIC and not tok.isdigit() and (
-                            len(tok) >= 4 or tok in titled):
+                            len(tok) >= 4 or tok in titled or longest[tok] >= 4):
                         self._topic_terms.setdefault(tok, Counter())[key] += 1
+                        if len(tok) < 4 and tok not in titled:
+                            by_form.add(tok)
                 for word, stem in pairs:
                     self._forms.setdefault((stem, g.topic), set()).add(word)
-        self._term_set = frozenset(self._topic_terms)
+        # compounds are split into parts the phrases use as stems of their own: a short
+        # stem counted only for its longer word form ("num" of "nummer") is no part
+        self._term_set = frozenset(t for t in self._topic_terms if t not in by_form)
+        self._by_form = frozenset(by_form)
         self._named_cache: dict[str, frozenset[str]] = {}
         self._spotter: TopicSpotter | None = None
         self._letters: dict[str, str] = {}
@@ -385,7 +396,9 @@ class HybridRetriever:
             t = _topic(key)
             per[t] = max(per.get(t, 0), n) if t != key else per.get(t, 0) + n
         total = sum(per.values())
-        return {t for t, n in per.items() if n >= 2 and 2 * n >= total}
+        # a short stem counted for its longer form needs more uses ("gule" kort: 9 uses)
+        least = 4 if stem in self._by_form else 2
+        return {t for t, n in per.items() if n >= least and 2 * n >= total}
 
     @property
     def chunk_count(self) -> int:

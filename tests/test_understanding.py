@@ -379,3 +379,13 @@ def test_a_town_of_several_municipalities_settled_later_in_the_turn(registry):
     d = MunicipalityDetector(registry)
     assert d.from_text("Galten, det hører under Skanderborg Kommune").code == "0746"
     assert d.from_text("Galten").code is None
+
+
+def test_a_short_stem_names_by_its_longer_form_only_when_used_often(knowledge):
+    """ "det gule kort" (the phrases write "gule" often) names the health card; a stem
+    counted only for its longer form is never a compound's part ("postnummer" is not
+    "post" + "num") and a rarely used one names nothing ("en almen bolig")."""
+    named = knowledge.retriever.named_topics
+    assert "sundhedskort" in named("hvad så med det gule kort, skal vi aflevere det?")
+    assert not named("mit postnummer er 9000")
+    assert "boligstoette" not in named("er det en almen bolig fra boligforeningen?")
