@@ -260,6 +260,24 @@ async def test_stt_timeout_becomes_not_understood(recognizer):
     assert isinstance(out[0], SpeechNotUnderstoodFrame) and out[0].reason == "timeout"
 
 
+async def test_a_turn_queued_behind_busy_workers_is_still_transcribed(recognizer):
+    """Under load a turn waits for a free worker: that wait is not the engine's time
+    limit, so a clear question queued behind other calls is transcribed, not dropped."""
+    import asyncio
+    import time
+
+    pcm = (synthesize("Jeg har mistet mit pas.", rate=16000) * 32767).astype(np.int16).tobytes()
+    t0 = time.monotonic()
+    await recognizer.transcribe_async(pcm, 30)  # warm, and how long one turn takes here
+    alone = time.monotonic() - t0
+    loop = asyncio.get_running_loop()
+    busy = [loop.run_in_executor(recognizer._pool, time.sleep, alone * 3 + 0.5)
+            for _ in range(recognizer._pool._max_workers)]
+    result = await recognizer.transcribe_async(pcm, alone * 2 + 0.5)
+    await asyncio.gather(*busy)
+    assert "pas" in result.text.lower()
+
+
 # --- text to speech ---------------------------------------------------------------------
 
 

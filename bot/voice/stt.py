@@ -17,7 +17,8 @@ process-wide `SpeechRecognizer`:
   (`bot/voice/vocabulary.py`), which helps the small default model with names; a
   transcript that is the prompt written back (`bot.voice.echo`) is decoded again
   without it and counts as unsure;
-- a time limit: a transcription slower than `DDH_STT_TIMEOUT_S`, or one that fails,
+- a time limit: a transcription slower than `DDH_STT_TIMEOUT_S` once a worker has
+  started on it (the wait for a free worker is bounded apart), or one that fails,
   becomes a `SpeechNotUnderstoodFrame`, so the frontdesk stage apologises and offers
   a person instead of leaving the caller in silence.
 """
@@ -51,6 +52,7 @@ NO_SPEECH = 0.6  # with a low score too: Whisper judges the audio as silence
 SILENT_LOGPROB = -1.0
 HYPOTHESES = 3  # the best and two alternatives
 WINDOW = 3000  # feature frames Whisper's encoder takes (30 s)
+QUEUE_WAIT_FACTOR = 3.0  # a turn may wait this many time limits for a free worker
 
 
 @dataclass
@@ -208,11 +210,24 @@ class SpeechRecognizer:
             loop.run_in_executor(self._pool, self.choose, pcm16, phrases), timeout_s)
 
     async def transcribe_async(self, pcm16: bytes, timeout_s: float) -> Transcript:
+        """The transcript, or `TimeoutError` when the engine took longer than
+        `timeout_s` once it had started on this turn. The wait for a free worker
+        counts separately (up to `QUEUE_WAIT_FACTOR` × `timeout_s`): under load the
+        turn is queued behind other calls' turns, and giving it up after it has waited
+        its time in line made an empty transcript of a clear question."""
         loop = asyncio.get_running_loop()
-        fut = loop.run_in_executor(self._pool, self.transcribe, pcm16)
+        started = asyncio.Event()
+
+        def job() -> Transcript:
+            loop.call_soon_threadsafe(started.set)
+            return self.transcribe(pcm16)
+
+        fut = loop.run_in_executor(self._pool, job)
         try:
+            await asyncio.wait_for(started.wait(), timeout_s * QUEUE_WAIT_FACTOR)
             return await asyncio.wait_for(fut, timeout_s)
         except BaseException:
+            fut.cancel()  # not started yet: it never runs; running: its result is dropped
             with self._lock:
                 self.failures += 1
             raise
