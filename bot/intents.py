@@ -76,7 +76,8 @@ NOT_HELPED = _rx(
 THANKS = _rx(r"tak", r"tusind tak", r"mange tak", r"tak for hjælpen", r"thanks?", r"thank you",
              r"super", r"perfekt", r"fint", r"godt", r"det hjalp", r"det var det", r"farvel",
              r"hej hej", r"bye", r"goodbye", r"det var alt", r"ikke mere", r"nej tak", r"great",
-             r"det er fint", r"så er jeg klar", r"that'?s all", r"that helped", r"vi ses",
+             r"det (?:er|var) (?:helt |rigtig |meget )?(?:fint|godt|fedt|perfekt|dejligt|"
+             r"super|flot|nemt)", r"så er jeg klar", r"that'?s all", r"that helped", r"vi ses",
              r"for hjælpen", r"for svaret", r"for det", r"skal du have", r"skal de have",
              r"for your help",
              r"det var (?:lige )?(?:det|hvad) jeg (?:skulle bruge|manglede|ledte efter|søgte)",
@@ -184,9 +185,27 @@ EMERGENCY = _rx(
     r"(?:fire|smoke) alarm is (?:going|ringing|beeping)",
     # breathing oddly, not responding, fallen and cannot get up
     r"(?:trækker|tager|får) vejret (?:\w+ )?(?:mærkeligt|underligt|tungt|besværet|hivende|"
-    r"uregelmæssigt|sært)", r"(?:reagerer|responderer) ikke", r"svarer ikke (?:rigtigt|"
-    r"ordentligt) (?:og|men)", r"(?:er )?faldet (?:\w+ ){0,3}og kan ikke (?:komme|rejse sig)",
+    r"uregelmæssigt|sært)",
+    r"(?:han|hun|de|den|min \w+|mit \w+|vores \w+|my \w+|naboen|barnet|personen|manden|"
+    r"kvinden|drengen|pigen|hunden|katten|patienten) (?:\w+ )?(?:reagerer|responderer) "
+    r"(?:ikke|slet ikke)(?! på (?:mine|min|vores|henvendelse|mails?|breve?))",
+    r"svarer ikke (?:rigtigt|ordentligt) (?:og|men)",
+    r"(?:er )?faldet (?:\w+ ){0,3}og kan ikke (?:komme|rejse sig)",
     r"is bleeding", r"overfalder", r"bliver overfaldet",
+    # the same kinds in English: overdoses and poisoning, not waking, not responding,
+    # seizures, choking, drowning, someone hurt or attacked now
+    r"(?:took|taken|swallowed|ate|had) (?:a lot of|lots of|loads of|too many|all (?:of )?"
+    r"(?:her|his|my|the|their|our)|a (?:whole|full) (?:bottle|box|pack|packet) of|"
+    r"a handful of|\d+|some of (?:my|her|his|the)) (?:\w+ )?(?:pills|tablets|medicine|"
+    r"medication|painkillers|sleeping pills)", r"(?:swallowed|drank|drunk) (?:\w+ ){0,2}"
+    r"(?:pills|tablets|bleach|poison|drain cleaner|cleaning fluid)", r"overdosed?",
+    r"(?:can'?t|cannot|can not|won'?t|will not) (?:\w+ )?wake (?:\w+ )?up",
+    r"(?:is|isn'?t|is not) (?:waking up|breathing|responding)",
+    r"unresponsive", r"passed out", r"(?:having|had) a (?:seizure|fit|stroke)", r"seizure",
+    r"choking", r"drowning", r"(?:is|are|being) (?:attacked|stabbed|shot|beaten)",
+    r"(?:bleeding|blood) (?:a lot|badly|heavily|everywhere)", r"poisoned",
+    r"(?:hit|run over) by a (?:car|bus|truck|lorry)", r"(?:fell|has fallen) and (?:can'?t|"
+    r"cannot) get up", r"(?:allergic|anaphylactic) (?:reaction|shock)",
 )
 # Thoughts of suicide: 112, and Livslinien as well.
 DESPAIR = _rx(r"selvmord(?:stanker)?", r"slå mig selv ihjel", r"tage mit (?:eget )?liv",
@@ -283,6 +302,7 @@ class Cues:
     how_to: bool = False  # asks how something is done ("hvordan klager jeg")
     starts_no: bool = False  # "nej, min bank siger noget helt andet": a no first
     new_subject: bool = False  # "et helt andet spørgsmål": not about the last answer
+    farewell: bool = False  # says what they will do now ("så venter jeg på opkaldet")
 
     @property
     def needs_person(self) -> bool:
@@ -332,13 +352,16 @@ def detect(text: str) -> Cues:
         how_to=how_to,
         starts_no=bool(_NO_FIRST.match(text)),
         new_subject=bool(NEW_SUBJECT.search(text)),
+        farewell=farewell,
     )
 
 
 # Where a second question starts: "…, og skal jeg så også …", "… og hvordan …",
 # "…? og …", "… and also …". Split only where a question word or a modal follows.
 _NEXT_QUESTION = re.compile(
-    r"(?:[?.!]+\s+|\s*[,–—-]?\s+)(?:og|samt|and)\s+(?:så\s+)?(?:også\s+|also\s+)?"
+    r"(?:[?.!]+\s+|\s*[,–—-]?\s+)(?:og|samt|and)\s+"
+    r"(?:(?:så|bagefter|derefter|dernæst|desuden|derudover|samtidig|i øvrigt|til sidst|"
+    r"then|afterwards|besides)\s+){0,2}(?:også\s+|also\s+)?"
     r"(?:om\s+|et spørgsmål om\s+|spørge om\s+)?"
     r"(?=(?:hvordan|hvad|hvornår|hvor|hvem|hvilke[nt]?|om|skal|kan|må|vil|"
     r"får|er|how|what|when|where|which|who|can|do|does|is|should)\b)"

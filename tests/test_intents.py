@@ -66,6 +66,15 @@ def test_that_was_all_with_fillers_is_a_goodbye(fillers, what):
     assert detect(text).thanks, text
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["det var", "det er", "det var helt", "det er rigtig"]),
+       st.sampled_from(["fint", "godt", "perfekt", "dejligt", "super"]),
+       st.sampled_from(THANKS))
+def test_approving_the_answer_then_thanks_is_a_goodbye(det, how, thanks):
+    text = f"{det} {how}, {thanks}"
+    assert detect(text).thanks, text
+
+
 def test_a_closing_that_is_negated_or_goes_on_does_not_close():
     for text in ("det gør jeg ikke", "jeg prøver det ikke", "det lyder godt, men hvad koster det",
                  "forstået, men kan jeg også få et pas?"):

@@ -167,9 +167,53 @@ def test_the_second_of_two_is_taken_with_a_yes_that_names_it(desk, registry, pai
     assert r[1].topic == tb and r[1].action in (Action.ANSWER, Action.REDIRECT), r[1].reason
 
 
+@SLOW
+@given(glue=st.sampled_from(["{a}, og bagefter {b}", "{a}, og derefter {b}",
+                             "{a} og desuden {b}", "{a}, and then {b}"]),
+       pair=st.sampled_from(PAIRS))
+def test_a_connective_adverb_before_the_second_question_still_splits(glue, pair):
+    a, b, _, _ = pair
+    assert len(questions(glue.format(a=a, b=b))) == 2
+
+
+# two things of two topics in one question, each by its own noun
+THINGS = [("sundhedskortet", "sundhedskort"), ("kørekortet", "koerekort"),
+          ("mit pas", "pas"), ("det gule kort", "sundhedskort"), ("mit kørekort", "koerekort")]
+
+
+@SLOW
+@given(pair=st.sampled_from([(x, y) for x, y in itertools.permutations(THINGS, 2)
+                             if x[1] != y[1]]),
+       frame=st.sampled_from(["jeg har mistet {x} og {y}, hvad gør jeg?",
+                              "hvordan får jeg nyt {x} og {y}",
+                              "min pung er væk med {x} og {y} i"]))
+def test_two_things_joined_by_og_are_taken_in_the_order_named(desk, pair, frame):
+    (x, tx), (y, ty) = pair
+    r = talk(desk, frame.format(x=x, y=y), "ja", municipality="0479")
+    assert r[0].topic == tx, (r[0].topic, r[0].reason)
+    assert r[1].topic == ty and r[1].action == Action.ANSWER, (r[1].topic, r[1].reason)
+
+
 def test_one_question_with_og_stays_one():
     for text in ("min søn og datter skal have pas", "jeg er flyttet og har brug for boligstøtte"):
         assert questions(text) == [text]
+
+
+@SLOW
+@given(opener=st.sampled_from(["okay tak", "fint, tak", "tak for det", "mange tak"]),
+       then=st.sampled_from(["så venter jeg på at blive ringet op", "så venter jeg på opkaldet",
+                             "så venter jeg på at de ringer"]))
+def test_waiting_for_the_promised_callback_is_a_goodbye(desk, opener, then):
+    """After a ticket with a callback, "okay tak, så venter jeg på at blive ringet op"
+    accepts what was promised: the conversation ends, no second ticket."""
+    friday = datetime(2026, 11, 27, 16, 30, tzinfo=ZoneInfo("Europe/Copenhagen"))
+    conversation = uuid.uuid4().hex
+    r = [desk.handle(TurnInput(conversation, text, Channel.CHAT,
+                               municipality="0773" if i == 0 else None, at=friday))
+         for i, text in enumerate(["jeg vil gerne tale med en medarbejder", "22 33 44 55",
+                                   f"{opener}, {then}"])]
+    assert r[0].action == Action.TICKET, r[0].reason
+    assert r[2].action == Action.END, r[2].reason
 
 
 # --- the queue -------------------------------------------------------------------
@@ -230,6 +274,24 @@ def test_it_does_not_work_is_a_problem_before_any_guide(desk):
                              "har slugt et par hovedpinepiller"]))
 def test_emergencies_however_phrased(who, what):
     assert detect(f"hjælp {who} {what}").emergency
+
+
+@given(who=st.sampled_from(["my friend", "my mother", "he", "my neighbour"]),
+       what=st.sampled_from(["took a lot of pills", "swallowed some tablets",
+                             "has overdosed", "is not breathing", "passed out",
+                             "is unresponsive", "is having a seizure", "is choking"]),
+       then=st.sampled_from(["", " and I can't wake her up", ", please help"]))
+def test_english_emergencies_however_phrased(who, what, then):
+    assert detect(f"{who} {what}{then}").emergency
+
+
+@given(text=st.sampled_from([
+    "kommunen reagerer ikke på mine mails", "min sagsbehandler reagerer ikke på min henvendelse",
+    "the municipality doesn't respond to my emails", "my case isn't moving",
+    "jeg har fået nye piller af lægen, skal jeg søge tilskud", "my application is not moving",
+    "I took my old medicine to the pharmacy"]))
+def test_slow_answers_and_medicine_errands_are_no_emergencies(text):
+    assert not detect(text).emergency
 
 
 # --- the answerability suite itself -----------------------------------------------

@@ -23,7 +23,7 @@ from bot.turn.escalate import ask_municipality, to_person
 from bot.turn.services import Services
 from bot.turn.state import ConversationState
 from bot.turn.types import Ask, Heard, Located, Need, Pending
-from bot.turn.understand import Understanding, in_context, search
+from bot.turn.understand import Understanding, in_context, search, two_subjects
 from ddh.vocabulary import Action
 from knowledge.guide import NO_GUIDE_TOPIC
 
@@ -114,6 +114,11 @@ def _answer_to_pending(sv: Services, state: ConversationState, heard: Heard, at:
         return _end(state, lang)
     if cues.thanks and not cues.needs_person and not cues.question:
         return _end(state, lang)
+    if cues.farewell and cues.thanks and state.last_ticket is not None and \
+            not cues.question and not cues.complaint:
+        # "okay tak, så venter jeg på at blive ringet op": the ticket is made, the
+        # callback it promised is what they wait for, not a new request
+        return _end(state, lang)
     return None
 
 
@@ -167,6 +172,8 @@ def _on_question(sv: Services, state: ConversationState, u: Understanding, at: d
         # only where the citizen lives: the topic goes on, or the question is asked for
         return _same_topic_here(sv, state, lang) if u.follows else _noted(sv, state, lang)
     parts = questions(u.query) if not u.follows else [u.query]
+    if len(parts) == 1 and not u.follows and not u.need:
+        parts = two_subjects(sv, u.query) or parts
     asked = questions(u.text) if u.need and not u.follows else []
     if len(asked) == 2:
         # the person is needed for the part that asks for one (else the first)

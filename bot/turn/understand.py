@@ -9,6 +9,7 @@ Searching is left to the decide stage, which needs it only when no earlier rule
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -140,8 +141,12 @@ def search(sv: Services, state: ConversationState, text: str,
         if top is not None and top.guide.topic not in names:
             # a subject the residue names a little lower goes first ("fuldmagt til min
             # digitale post" names Digital Post)
+            # (whatever its score when it is the one subject and called by its name:
+            # "mit MitID … en person")
+            subjects = names - GENERIC_TOPICS - {NO_GUIDE_TOPIC}
+            by_name = len(subjects) == 1 and says_name(sv, text, next(iter(subjects)))
             other = next((h for h in hits[1:] if h.guide.topic in names and
-                          h.score >= top.score - c.named_margin), None)
+                          (by_name or h.score >= top.score - c.named_margin)), None)
             if other is not None:
                 hits = [other] + [h for h in hits if h is not other]
                 top = other
@@ -261,3 +266,45 @@ def consented_number(state: ConversationState, heard: Heard) -> str | None:
     if heard.phones and (state.awaits(Ask.CALLBACK) or heard.cues.callback):
         return heard.phones[-1]
     return None
+
+
+_WORD = re.compile(r"[\wæøåÆØÅ]+(?:-[\wæøåÆØÅ]+)*")
+_JOINED = re.compile(r"(?<![\wæøå])(?:og|samt|and|plus|eller|or)(?![\wæøå])", re.IGNORECASE)
+# topics a question may name beside its subject without being a second question
+_NOT_SUBJECTS = {*GENERIC_TOPICS, NO_GUIDE_TOPIC, "uden-for-omraade"}
+
+
+def two_subjects(sv: Services, text: str) -> list[str] | None:
+    """One question about two things joined by "og": "jeg har mistet min pung med
+    sundhedskortet og kørekortet i, hvad gør jeg?" — as two questions, in the order
+    the citizen named them, each with the rest of the sentence ("… mistet min pung med
+    sundhedskortet i, hvad gør jeg?"). Only when each thing is named by a word of its
+    own topic and the two are joined closely (a few words apart), so a topic word
+    mentioned in passing is no second question."""
+    retriever = sv.retriever
+    named = retriever.named_topics(text) - _NOT_SUBJECTS
+    if not 2 <= len(named) <= 3:  # a third may be named by a word in passing ("pung")
+        return None
+    # the words that name one of the two (a word naming both, "pung", names neither)
+    spots = [(m, found) for m in _WORD.finditer(text)
+             if len(found := retriever.named_topics(m.group(0)) & named) == 1]
+    pair = next(((a, b) for (a, ta), (b, tb) in itertools.pairwise(spots)
+                 if ta != tb and _JOINED.search(text[a.end():b.start()]) and
+                 len(text[a.end():b.start()].split()) <= 4), None)
+    if pair is None:
+        return None
+    a, b = pair
+    return [f"{text[:a.end()]}{text[b.end():]}".strip(),
+            f"{text[:a.start()]}{text[b.start():]}".strip()]
+
+
+def says_name(sv: Services, text: str, topic: str) -> bool:
+    """The text calls the topic by its own name ("MitID", "sundhedskortet", "mit
+    pas"), inflected as a noun, not only by a word its guides use."""
+    t = sv.registry.topics.get(topic)
+    if t is None:
+        return False
+    head = re.split(r"\s*(?:\(|,|\bog\b)", t.name, maxsplit=1)[0].strip()
+    return bool(head) and re.search(
+        rf"(?<![\wæøå]){re.escape(head)}(?:en|et|er|erne|ene|s|ets|ens)?(?![\wæøå])",
+        text, re.IGNORECASE) is not None
