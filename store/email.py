@@ -138,21 +138,35 @@ class EmailStore:
             self.mark(key, "handled")
 
     def notice(self, key: str, *, message_id: str, sender: str, to: str, subject: str,
-               body: str, municipality: str | None) -> bool:
+               body: str, municipality: str | None, conversation: str | None = None,
+               kind: str = "notice") -> bool:
         """A mail of our own (not a reply) joins the outbox once per `key`: False when a
-        process queued it before (the key is the row's, so no second one)."""
+        process queued it before (the key is the row's, so no second one). With a
+        `conversation`, its address and text are forgotten with that conversation."""
         now = self.clock()
         try:
             with self.sessions.begin() as s:
                 s.add(EmailMessage(
-                    id=f"out:{hashlib.sha256(key.encode()).hexdigest()[:60]}", direction="out",
-                    message_id=message_id, conversation_id=None, kind="notice",
+                    id=_notice_id(key), direction="out",
+                    message_id=message_id, conversation_id=conversation, kind=kind,
                     status="pending", municipality=municipality, address=to,
                     peer=peer_of(to), sender=sender, subject=subject, in_reply_to=None,
                     refs=[], body=body, attempts=0, next_attempt_at=now, created_at=now))
         except IntegrityError:
             return False
         return True
+
+    def queued(self, key: str) -> bool:
+        """A mail of our own with this key is in the outbox (or was sent)."""
+        with self.sessions() as s:
+            return s.get(EmailMessage, _notice_id(key)) is not None
+
+    def copies_of(self, conversation: str, kind: str = "transcript") -> int:
+        """Mails of this kind queued for a conversation (the copies a citizen asked)."""
+        with self.sessions() as s:
+            return s.scalar(select(func.count()).select_from(EmailMessage).where(
+                EmailMessage.conversation_id == conversation, EmailMessage.kind == kind,
+                EmailMessage.direction == "out")) or 0
 
     def reply_in_thread(self, conversation: str, body: str) -> str | None:
         """A further reply in an e-mail conversation's thread — an agent's message after
@@ -295,6 +309,10 @@ class EmailStore:
                 EmailMessage.status.in_(("handled", "ignored", "sent", "failed")))
                 .values(address=None, subject="", body=None, attachments=None))
             return getattr(done, "rowcount", 0)
+
+
+def _notice_id(key: str) -> str:
+    return f"out:{hashlib.sha256(key.encode()).hexdigest()[:60]}"
 
 
 def _inbound(row: EmailMessage) -> Inbound:

@@ -251,6 +251,7 @@
       box.classList.toggle("is-open", !!a.person_now);
       box.dataset.personNow = String(!!a.person_now);
       box.hidden = false;
+      $("mail-open").hidden = !a.transcript_email;
       tell("availability", { person_now: !!a.person_now, headline: a.headline });
     } catch { /* the chat works without it */ }
   }
@@ -292,6 +293,33 @@
     if (confirm("Vil du slette samtalen? Den bliver afsluttet, og teksten slettes nu.")) {
       ws.send(JSON.stringify({ type: "forget" }));
     }
+  });
+  // "Send samtalen til min e-mail": the copy is made from the stored (redacted) text.
+  $("mail-open").addEventListener("click", () => {
+    const box = $("mail-form");
+    box.hidden = !box.hidden;
+    $("mail-open").setAttribute("aria-expanded", String(!box.hidden));
+    if (!box.hidden) $("mail-to").focus();
+  });
+  $("mail-form").addEventListener("submit", async e => {
+    e.preventDefault();
+    const out = $("mail-status");
+    if (!conv) return;
+    out.textContent = "Sender …";
+    try {
+      const r = await request(`/api/chat/conversations/${conv.id}/transcript`, {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ email: $("mail-to").value.trim() }),
+      });
+      if (r.status === 202) {
+        out.textContent = "Samtalen er sendt til din e-mail. Den kan tage et par minutter.";
+        $("mail-to").value = "";
+      } else {
+        const body = await r.json().catch(() => ({}));
+        out.textContent = typeof body.detail === "string" && r.status !== 503 ?
+          body.detail : "Det lykkedes ikke at sende samtalen. Prøv igen senere.";
+      }
+    } catch { out.textContent = "Det lykkedes ikke at sende samtalen. Prøv igen senere."; }
   });
   availability();
   start(false);

@@ -53,6 +53,7 @@ from bot.frontdesk import TurnInput
 from bot.schedule import TZ
 from ddh.logging import get_logger
 from ddh.vocabulary import Action, Channel
+from gateway import transcript_mail
 from gateway.api.deps import (
     ChatLogsDep,
     Clock,
@@ -67,6 +68,7 @@ from gateway.api.deps import (
 from gateway.chat_replies import ENDED_WITH_AGENT, quick_replies
 from gateway.console import ConsoleHub, citizen_says, citizen_signal, forget_chat, store_of
 from gateway.floods import Floodgate
+from store.email import EmailStore
 
 router = APIRouter(prefix="/chat", tags=["chat"])
 RESTARTING = 1012  # WebSocket "service restart": the page reconnects at once
@@ -111,15 +113,50 @@ async def open_conversation(body: OpenRequest, request: Request, frontdesk: Fron
 
 
 @router.get("/availability")
-async def chat_availability(frontdesk: FrontdeskDep, clock: ClockDep,
+async def chat_availability(frontdesk: FrontdeskDep, clock: ClockDep, settings: SettingsDep,
                             municipality: Annotated[str | None, Query(pattern=r"^\d{4}$")]
                             = None) -> dict[str, Any]:
     """Whether a person can help now, today's hours and what happens otherwise, for
-    the page to show before the citizen asks; from the routing policy itself."""
+    the page to show before the citizen asks; from the routing policy itself. Also
+    whether the citizen can have the conversation by e-mail here (`transcript_email`:
+    only where mail can be sent)."""
     if municipality and municipality not in frontdesk.registry.municipalities:
         raise HTTPException(status_code=422, detail=f"unknown kommunekode {municipality}")
     at = clock() if clock else datetime.now(TZ)
-    return availability(frontdesk.registry, frontdesk.schedule, municipality, at).as_json()
+    return {**availability(frontdesk.registry, frontdesk.schedule, municipality, at).as_json(),
+            "transcript_email": bool(settings.smtp_host and frontdesk.store is not None)}
+
+
+class TranscriptRequest(BaseModel):
+    email: str = Field(min_length=3, max_length=320, description="Where the copy goes")
+
+
+@router.post("/conversations/{conversation_id}/transcript",
+             status_code=status.HTTP_202_ACCEPTED)
+async def transcript_by_email(conversation_id: str, body: TranscriptRequest,
+                              frontdesk: FrontdeskDep, settings: SettingsDep) -> dict[str, str]:
+    """"Send samtalen til min e-mail": the conversation as stored (redacted) is queued
+    in the e-mail outbox for that address (gateway/transcript_mail.py). 202 with
+    `status` "queued" (or "duplicate" for the same request again); 404 for an unknown
+    conversation; 422 for a bad address or nothing to send; 429 after three copies;
+    503 where no mail can be sent."""
+    store = frontdesk.store
+    if store is None or not settings.smtp_host:
+        raise HTTPException(status_code=503, detail="e-mail is not set up here")
+    conv = await run_in_threadpool(store.conversation, conversation_id)
+    if conv is None or conv["channel"] != Channel.CHAT:
+        raise HTTPException(status_code=404, detail="no such conversation")
+    place = frontdesk.registry.municipalities.get(conv["municipality"] or "")
+    try:
+        new = await run_in_threadpool(
+            transcript_mail.queue_copy, EmailStore(store.sessions), conv, body.email,
+            place.name if place else None, settings.email_from or settings.smtp_from)
+    except transcript_mail.TooManyCopies as exc:
+        raise HTTPException(status_code=429, detail=str(exc)) from exc
+    except transcript_mail.TranscriptError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from exc
+    log.info("chat.transcript_queued", conversation=conversation_id, new=new)
+    return {"status": "queued" if new else "duplicate"}
 
 
 @router.get("/conversations/{conversation_id}/messages")
