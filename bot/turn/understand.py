@@ -155,8 +155,11 @@ def search(sv: Services, state: ConversationState, text: str,
             top.lexical >= c.min_lexical / 2
         # else a word of the residue must be one of the topic's own, not only
         # everyday words the topic's keywords also use ("kan jeg ikke bare få lov at")
+        # (a one-word residue, "trappelift", is far from every guide in meaning: a clear
+        # lexical match on a word of the guide's own will do instead)
         ok = named or (top is not None and top.lexical >= c.min_lexical / 2 and (
-            not retriever.has_dense or top.dense >= c.min_similarity - 0.04) and (
+            not retriever.has_dense or top.dense >= c.min_similarity - 0.04 or
+            top.lexical >= c.min_lexical) and (
             intent is None or intent.lexical <= top.lexical) and
             retriever.uses_term_of(text, top.guide))
         return hits, ok
