@@ -26,6 +26,7 @@ from bot.turn.types import Ask, Heard, Located, Need, Pending
 from bot.turn.understand import Understanding, in_context, search, two_subjects
 from ddh.vocabulary import Action
 from knowledge.guide import NO_GUIDE_TOPIC
+from knowledge.retrieval import Hit
 
 
 def decide(sv: Services, state: ConversationState, heard: Heard, u: Understanding,
@@ -172,8 +173,14 @@ def _on_question(sv: Services, state: ConversationState, u: Understanding, at: d
         # only where the citizen lives: the topic goes on, or the question is asked for
         return _same_topic_here(sv, state, lang) if u.follows else _noted(sv, state, lang)
     parts = questions(u.query) if not u.follows else [u.query]
+    subjects: list[str] = []
     if len(parts) == 1 and not u.follows and not u.need:
-        parts = two_subjects(sv, u.query) or parts
+        split = two_subjects(sv, u.query)
+        # only when the whole turn is about one of the two ("mit betalingskort er
+        # spærret og banken …" is about a bank, whatever "spærret" names)
+        whole = search(sv, state, u.query)[0] if split is not None else []
+        if split is not None and whole and whole[0].guide.topic in {t for _, t in split}:
+            parts, subjects = [p for p, _ in split], [t for _, t in split]
     asked = questions(u.text) if u.need and not u.follows else []
     if len(asked) == 2:
         # the person is needed for the part that asks for one (else the first)
@@ -181,7 +188,7 @@ def _on_question(sv: Services, state: ConversationState, u: Understanding, at: d
         u = replace(u, query=subject_text(asking[0] if len(asking) == 1 else asked[0]))
         parts = [u.query]
     if len(parts) == 2 and not u.need:
-        both = _two_questions(sv, state, parts, lang)
+        both = _two_questions(sv, state, parts, lang, subjects)
         if both is not None:
             return both
     if len(parts) == 2 and u.need:
@@ -240,11 +247,14 @@ def _on_question(sv: Services, state: ConversationState, u: Understanding, at: d
 
 
 def _two_questions(sv: Services, state: ConversationState, parts: list[str],
-                   lang: str) -> Decision | None:
+                   lang: str, subjects: list[str] | None = None) -> Decision | None:
     """Two questions in one turn about two topics: answer the first, say that the
-    second is next, and take it when the citizen says yes (or asks it again)."""
+    second is next, and take it when the citizen says yes (or asks it again).
+    `subjects`: the topic each part is about, when the split was made by them."""
     first, first_ok = search(sv, state, parts[0])
     second, second_ok = search(sv, state, parts[1])
+    if subjects:
+        first, second = _led_by(first, subjects[0]), _led_by(second, subjects[1])
     if not (first_ok and second_ok):
         return None
     a, b = first[0].guide.topic, second[0].guide.topic
@@ -255,6 +265,12 @@ def _two_questions(sv: Services, state: ConversationState, parts: list[str],
                      if lang == "da" else sv.registry.topics[b].name)
     return replace(d, reply=f"{d.reply} {also}", reason=f"{d.reason}; second question: {b}",
                    pending=Pending(Ask.HELPED, question=parts[1]))
+
+
+def _led_by(hits: list[Hit], topic: str) -> list[Hit]:
+    """The hits with the best of the topic's first (kept as they are without one)."""
+    best = next((h for h in hits if h.guide.topic == topic), None)
+    return hits if best is None else [best] + [h for h in hits if h is not best]
 
 
 def _noted(sv: Services, state: ConversationState, lang: str) -> Decision:

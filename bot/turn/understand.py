@@ -273,17 +273,35 @@ def consented_number(state: ConversationState, heard: Heard) -> str | None:
 
 _WORD = re.compile(r"[\wæøåÆØÅ]+(?:-[\wæøåÆØÅ]+)*")
 _JOINED = re.compile(r"(?<![\wæøå])(?:og|samt|and|plus|eller|or)(?![\wæøå])", re.IGNORECASE)
+# what may stand between two coordinated things: "sundhedskortet og kørekortet", "mit pas
+# og mit kørekort", "my passport and my licence" — a conjunction, articles, possessives
+_BETWEEN = frozenset({"og", "samt", "and", "plus", "eller", "or", "også", "min", "mit",
+                      "mine", "din", "dit", "dine", "vores", "hans", "hendes", "deres", "det",
+                      "den", "de", "et", "en", "nyt", "ny", "nye", "the", "my", "a", "an",
+                      "his", "her", "our", "their", "new", "also"})
+
+
+def _coordinated(between: str) -> bool:
+    """Two things joined: a conjunction, and around it only articles and possessives —
+    and before it at most the first thing's own noun ("det gule kort og kørekortet")."""
+    m = _JOINED.search(between)
+    if m is None:
+        return False
+    before = re.findall(r"[\wæøå]+", between[:m.start()].lower())
+    after = re.findall(r"[\wæøå]+", between[m.end():].lower())
+    return len(before) + len(after) <= 4 and set(after) <= _BETWEEN and \
+        len(set(before) - _BETWEEN) <= 1
 # topics a question may name beside its subject without being a second question
 _NOT_SUBJECTS = {*GENERIC_TOPICS, NO_GUIDE_TOPIC, "uden-for-omraade"}
 
 
-def two_subjects(sv: Services, text: str) -> list[str] | None:
+def two_subjects(sv: Services, text: str) -> list[tuple[str, str]] | None:
     """One question about two things joined by "og": "jeg har mistet min pung med
     sundhedskortet og kørekortet i, hvad gør jeg?" — as two questions, in the order
     the citizen named them, each with the rest of the sentence ("… mistet min pung med
-    sundhedskortet i, hvad gør jeg?"). Only when each thing is named by a word of its
-    own topic and the two are joined closely (a few words apart), so a topic word
-    mentioned in passing is no second question."""
+    sundhedskortet i, hvad gør jeg?") and the topic that names it. Only when each
+    thing is named by a word of its own topic and the two are joined closely (a few
+    words apart), so a topic word mentioned in passing is no second question."""
     retriever = sv.retriever
     named = retriever.named_topics(text) - _NOT_SUBJECTS
     if not 2 <= len(named) <= 3:  # a third may be named by a word in passing ("pung")
@@ -291,14 +309,14 @@ def two_subjects(sv: Services, text: str) -> list[str] | None:
     # the words that name one of the two (a word naming both, "pung", names neither)
     spots = [(m, found) for m in _WORD.finditer(text)
              if len(found := retriever.named_topics(m.group(0)) & named) == 1]
-    pair = next(((a, b) for (a, ta), (b, tb) in itertools.pairwise(spots)
-                 if ta != tb and _JOINED.search(text[a.end():b.start()]) and
-                 len(text[a.end():b.start()].split()) <= 4), None)
+    pair = next((((a, next(iter(ta))), (b, next(iter(tb))))
+                 for (a, ta), (b, tb) in itertools.pairwise(spots)
+                 if ta != tb and _coordinated(text[a.end():b.start()])), None)
     if pair is None:
         return None
-    a, b = pair
-    return [f"{text[:a.end()]}{text[b.end():]}".strip(),
-            f"{text[:a.start()]}{text[b.start():]}".strip()]
+    (a, ta), (b, tb) = pair
+    return [(f"{text[:a.end()]}{text[b.end():]}".strip(), ta),
+            (f"{text[:a.start()]}{text[b.start():]}".strip(), tb)]
 
 
 def says_name(sv: Services, text: str, topic: str) -> bool:
