@@ -214,11 +214,25 @@ DESPAIR = _rx(r"selvmord(?:stanker)?", r"slå mig selv ihjel", r"tage mit (?:ege
               r"kill myself", r"end my life", r"suicid(?:e|al)")
 # A turn that goes on from the previous one: it starts by adding to it ("og til et
 # barn?", "what about my son") or leans on it with a pronoun ("hvad koster det").
+# A condition on the last answer, with the thing it lacks: "hvad hvis jeg ikke har et
+# pas?", "kan jeg gøre det uden pas?", "what if I don't have a passport?". The thing
+# named there is part of the same errand, not a new subject.
+_LACKED = r"(?: (?:et|en|mit|min|mine|dit|din|noget|nogen|a|an|my|the|any)(?![\w'-]))?" \
+    r"(?: [\w'-]+)?"
+CONDITION = re.compile(
+    r"(?<![\wæøå])(?:(?:hvad|hva|og) (?:så )?)?hvis (?:jeg|man|vi|han|hun|de|du|min \w+) "
+    r"(?:ikke|ingen) (?:har|ejer|kan finde|kan få|har fået)" + _LACKED +
+    r"|(?<![\wæøå])uden" + _LACKED +
+    r"|(?<![\w])what if (?:i|we|he|she|you|my \w+) (?:do not|don'?t|dont|have no|can'?t "
+    r"find|did not get|didn'?t get)(?: have)?" + _LACKED + r"|(?<![\w])without" + _LACKED,
+    re.IGNORECASE)
 CONTINUES = re.compile(
     r"^\W*(?:(?:og|men|også|så|nå|okay|ok|ja|and|but|also|so)\b\W*)*"
     r"(?:og|også|hvad med|hvad så med|hva med|hva så med|hvordan med|gælder det|samme|and|also|"
     r"what about|"
-    r"how about|same|is it the same|does that)\b", re.IGNORECASE)
+    r"how about|same|is it the same|does that|"
+    # a condition on the last answer: "hvad hvis jeg ikke har …", "what if I don't …"
+    r"hvad (?:så )?hvis|hva (?:så )?hvis|what if)\b", re.IGNORECASE)
 # "må man også …", "gælder det også …", "that too?": the same subject, widened.
 ALSO = _rx(r"også", r"too", r"as well", r"samtidig")
 ANAPHOR = _rx(r"det", r"den", r"dem", r"dér", r"sådan (?:en|et|nogle)", r"han", r"hun", r"de",

@@ -216,6 +216,28 @@ def test_waiting_for_the_promised_callback_is_a_goodbye(desk, opener, then):
     assert r[2].action == Action.END, r[2].reason
 
 
+@SLOW
+@given(first=st.sampled_from([("hvordan flytter jeg mitid til en ny telefon", "mitid"),
+                              ("hvordan fornyer jeg mit kørekort", "koerekort"),
+                              ("how do I move my MitID to a new phone", "mitid")]),
+       lack=st.sampled_from(["og hvad hvis jeg ikke har et pas?", "kan jeg gøre det uden pas?",
+                             "hvad så hvis jeg ikke har mit sundhedskort?",
+                             "and what if I don't have a passport?",
+                             "what if I dont have my health card?"]))
+def test_a_thing_the_citizen_lacks_is_a_condition_not_a_new_subject(desk, first, lack):
+    """"Og hvad hvis jeg ikke har et pas?" after the MitID answer asks about MitID
+    without a passport: the topic stays; "og hvad med mit pas?" would switch."""
+    text, topic = first
+    r = talk(desk, text, lack, municipality="0751")
+    assert r[0].topic == topic and r[1].topic == topic, (r[1].topic, r[1].reason)
+
+
+def test_asking_about_another_thing_still_switches(desk):
+    r = talk(desk, "hvordan flytter jeg mitid til en ny telefon", "og hvad med mit pas?",
+             municipality="0751")
+    assert r[1].topic == "pas", r[1].reason
+
+
 # --- the queue -------------------------------------------------------------------
 
 def test_a_waiting_citizen_is_never_queued_twice_and_can_leave(knowledge, tmp_path):

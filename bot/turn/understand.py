@@ -13,7 +13,7 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from bot.intents import Cues, detect, subject_text
+from bot.intents import CONDITION, Cues, detect, subject_text
 from bot.turn.decision import GENERIC_TOPICS
 from bot.turn.services import Services
 from bot.turn.state import ConversationState
@@ -125,8 +125,12 @@ def search(sv: Services, state: ConversationState, text: str,
     answer's topic, which holds unless the turn itself names another topic clearly."""
     retriever = sv.retriever
     text = strip_labels(text)
+    # a thing the citizen lacks is a condition on the same errand ("og hvad hvis jeg
+    # ikke har et pas?" after MitID), not a new subject: named without it
+    lacking = CONDITION.sub(" ", text)
     if state.language == "en":  # the guides' Danish terms for the English words
         text = f"{text} {danish_terms(text)}".strip()
+        lacking = f"{lacking} {danish_terms(lacking)}".strip()
     hits = retriever.search(text, state.municipality, k=5)
     if subject:
         intent = hits[0] if hits and hits[0].guide.topic in GENERIC_TOPICS else None
@@ -178,7 +182,7 @@ def search(sv: Services, state: ConversationState, text: str,
     if follows and state.last_topic:
         # A new subject needs a word of its own: "ja og så kørekortet" after the
         # passport answer names driving licences; "og til et barn?" names nothing.
-        named = retriever.named_topics(text, besides=state.last_topic) - {NO_GUIDE_TOPIC}
+        named = retriever.named_topics(lacking, besides=state.last_topic) - {NO_GUIDE_TOPIC}
         if state.last_topic not in named:
             # the named topic's best guide, wherever the turn alone ranked it
             other = next((h for h in hits if h.guide.topic in named), None)
