@@ -46,6 +46,20 @@ PERSON = _rx(
     r"(?:kan|vil|må) (?:der|i|du|nogen|en) (?:ringe|kontakte) (?:mig |en )?op",
     r"ringe (?:mig|en) op",
     r"hvem (?:kan|skal|må) (?:jeg|vi|man) (?:tale|snakke|chatte) med",
+    # put through, in any form: "kan du ikke bare stille mig om"
+    r"stil(?:le|ler)? (?:mig|os) (?:videre|om)",
+    # a department or a role of the municipality by name: "snakke med pladsanvisningen",
+    # "tale med visitator", "skoleafdelingen"
+    r"(?:tale|snakke|chatte|tal|snak|taler|snakker) med (?:en |et |nogen (?:fra|i|på) )?"
+    r"(?:\w+(?:afdeling|afdelingen|anvisning|anvisningen|kontoret|forvaltningen)|"
+    r"visitator(?:en)?|visitationen|sagsbehandleren|rådgiver(?:en)?|konsulent(?:en)?|"
+    r"borgerservice|jobcentret|hjemmeplejen)",
+    # someone on the phone: "få en visitator i telefonen", "få en af jer til at …"
+    r"(?:få|have) (?:en|nogen|fat i en) (?:\w+ )?i (?:telefonen|røret)",
+    r"(?:få|have) (?:en|nogen) af jer",
+    r"kan (?:i|du|nogen) (?:ikke )?(?:se|kigge) på (?:det|den|sagen)",
+    r"(?:someone|somebody|anyone|anybody)(?: \w+){0,4} (?:call|ring|phone|contact) (?:me|us)",
+    r"(?:can|could) (?:someone|somebody|anyone|anybody) (?:explain|go through|look at|help)",
 )
 OWN_CASE = _rx(
     r"(?:min|vores) sag", r"(?:mine|vores) sager", r"status på",
@@ -61,6 +75,15 @@ OWN_CASE = _rx(
     r"my case", r"my application", r"status of my",
     r"(?:har|havde) en sag (?:kørende|i gang|liggende|hos jer)",
     r"hvor langt (?:den|det|sagen|ansøgningen) er",
+    # a decision about the citizen, questioned: "hvorfor har de skåret fredagen væk i min
+    # hjemmehjælp", "de stoppe mine penge?", a letter from the municipality about them
+    r"hvorfor (?:(?:har|er) (?:de|i|kommunen|man|jobcentret)|(?:de|i|kommunen|man|"
+    r"jobcentret) (?:har|er)) (?:\w+ ){0,3}(?:skåret|stoppet|frataget|fjernet|sat|"
+    r"nedsat|sænket|halveret|ændret|lukket|trukket)",
+    r"(?:stoppe[tr]?|stopper|standset|skåret ned i|nedsat|trukket i) (?:\w+ )?(?:mine|min|mit) "
+    r"(?:penge|ydelse|hjælp|hjemmehjælp|kontanthjælp|pension|støtte|dagpenge|sygedagpenge)",
+    r"brev fra (?:kommunen|kommune|jer|jobcentret|borgerservice) om (?:min|mit|mine)",
+    r"(?:a |the )?letter (?:from|about) (?:the municipality|the jobcentre|my)",
 )
 # Own-case cues that also name the subject: they count, but stay in the subject text.
 OWN_CASE_NAMED = _rx(r"min (?:byggesag|bevilling|ansøgning om \w+)", r"vores byggesag")
@@ -72,12 +95,20 @@ NOT_HELPED = _rx(
     r"det kan jeg ikke bruge",
     r"kom ikke videre", r"didn'?t help", r"does(?:n'?t| not) help", r"not what i asked",
     r"virkede ikke", r"nej(?: tak)?,? det hjalp ikke",
+    # it was tried already and still fails: "det har jeg prøvet, det virker stadigvæk ikke"
+    r"(?:det |dét )?(?:har|havde) jeg (?:allerede |også )?prøvet",
+    r"(?:jeg )?har (?:allerede |også )?prøvet (?:det|alt|dét)", r"virker (?:stadigvæk|fortsat) ikke",
+    r"(?:it|that|this) (?:did not|didn'?t|does not|doesn'?t) (?:help|work)",
+    r"still (?:does not|doesn'?t|did not|didn'?t) work", r"(?:already )?tried that",
+    r"(?:jeg )?ikke forstår", r"(?:i )?(?:don'?t|do not) understand",
 )
 THANKS = _rx(r"tak", r"tusind tak", r"mange tak", r"tak for hjælpen", r"thanks?", r"thank you",
              r"super", r"perfekt", r"fint", r"godt", r"det hjalp", r"det var det", r"farvel",
              r"hej hej", r"bye", r"goodbye", r"det var alt", r"ikke mere", r"nej tak", r"great",
              r"det (?:er|var) (?:helt |rigtig |meget )?(?:fint|godt|fedt|perfekt|dejligt|"
-             r"super|flot|nemt)", r"så er jeg klar", r"that'?s all", r"that helped", r"vi ses",
+             r"super|flot|nemt)", r"så er jeg klar", r"det var nok",
+             r"tak for (?:begge dele|det hele|alt|ingenting|ingen ting|intet)",
+             r"(?:okay |ok )?fair(?: nok| enough)?", r"that'?s all", r"that helped", r"vi ses",
              r"for hjælpen", r"for svaret", r"for det", r"skal du have", r"skal de have",
              r"for your help",
              r"det var (?:lige )?(?:det|hvad) jeg (?:skulle bruge|manglede|ledte efter|søgte)",

@@ -124,3 +124,60 @@ def test_who_can_i_talk_to_is_a_request_for_a_person():
 def test_a_farewell_inside_a_question_is_a_question():
     cues = detect("jeg vil gerne sige farvel til min gamle adresse, hvordan melder jeg flytning")
     assert cues.question and not cues.thanks
+
+
+# --- a person, a case, a failed answer: by kind, not by phrase ---------------------
+
+@settings(max_examples=80, deadline=None)
+@given(st.sampled_from(["", "kan du ikke bare ", "kan I ", "vil du ", "jeg vil gerne have at du "]),
+       st.sampled_from(["stille mig om", "stil mig videre", "stille os om til kommunen"]))
+def test_being_put_through_is_asking_for_a_person(opener, ask):
+    assert detect(f"{opener}{ask}").wants_person
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.sampled_from(["jeg vil gerne snakke med", "kan jeg tale med", "må jeg snakke med"]),
+       st.sampled_from(["pladsanvisningen", "skoleafdelingen", "byggeafdelingen",
+                        "visitator", "visitationen", "min sagsbehandler", "borgerservice",
+                        "ældreafdelingen", "jobcentret", "en rådgiver"]))
+def test_a_department_or_role_by_name_is_asking_for_a_person(ask, whom):
+    assert detect(f"{ask} {whom}").wants_person, whom
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["someone", "somebody", "anyone"]),
+       st.sampled_from(["call us", "from the town hall call me", "call me back",
+                        "explain it to me", "help me with it"]))
+def test_english_someone_to_call_or_explain_is_asking_for_a_person(who, what):
+    text = f"Could {who} {what}?"
+    assert detect(text).wants_person, text
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["det har jeg prøvet", "jeg har allerede prøvet det", "har prøvet det",
+                        "it did not help", "that didn't work", "I already tried that"]),
+       st.sampled_from(["", ", det virker stadigvæk ikke", ", still doesn't work"]))
+def test_tried_already_is_not_helped(tried, still):
+    assert detect(f"{tried}{still}").not_helped
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["hvorfor har de", "hvorfor de har", "hvorfor har kommunen"]),
+       st.sampled_from(["skåret fredagen væk i min hjemmehjælp", "stoppet min kontanthjælp",
+                        "sat min støtte ned", "frataget mig min pension"]))
+def test_questioning_a_decision_about_me_is_my_own_case(why, what):
+    assert detect(f"{why} {what}").own_case
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["", "ok, ", "okay ", "ja "]),
+       st.sampled_from(["tak for begge dele", "tak for ingenting", "det var nok, tak",
+                        "fair, tak", "fair nok, tak for det"]))
+def test_more_goodbyes(opener, bye):
+    assert detect(f"{opener}{bye}").thanks
+
+
+def test_questions_to_a_department_stay_questions():
+    for text in ("hvad laver skoleafdelingen", "hvor ligger borgerservice",
+                 "hvornår har jobcentret åbent"):
+        assert not detect(text).wants_person, text
