@@ -47,7 +47,7 @@ PERSON = _rx(
     r"ringe (?:mig|en) op",
     r"hvem (?:kan|skal|må) (?:jeg|vi|man) (?:tale|snakke|chatte) med",
     # put through, in any form: "kan du ikke bare stille mig om"
-    r"stil(?:le|ler)? (?:mig|os) (?:videre|om)",
+    r"stil(?:le|ler)? (?:mig|os) (?:videre|om)", r"(?:vil|kan|må) (?:gerne )?ringes op",
     # a department or a role of the municipality by name: "snakke med pladsanvisningen",
     # "tale med visitator", "skoleafdelingen"
     r"(?:tale|snakke|chatte|tal|snak|taler|snakker) med (?:en |et |nogen (?:fra|i|på) )?"
@@ -97,7 +97,8 @@ NOT_HELPED = _rx(
     r"virkede ikke", r"nej(?: tak)?,? det hjalp ikke",
     # it was tried already and still fails: "det har jeg prøvet, det virker stadigvæk ikke"
     r"(?:det |dét )?(?:har|havde) jeg (?:allerede |også )?prøvet",
-    r"(?:jeg )?har (?:allerede |også )?prøvet (?:det|alt|dét)", r"virker (?:stadigvæk|fortsat) ikke",
+    r"(?:jeg )?har (?:allerede |også )?prøvet (?:det|alt|dét)",
+    r"virker (?:stadigvæk|fortsat) ikke",
     r"(?:it|that|this) (?:did not|didn'?t|does not|doesn'?t) (?:help|work)",
     r"still (?:does not|doesn'?t|did not|didn'?t) work", r"(?:already )?tried that",
     r"(?:jeg )?ikke forstår", r"(?:i )?(?:don'?t|do not) understand",
@@ -373,7 +374,7 @@ def detect(text: str) -> Cues:
         and not QUESTION_WORDS.search(CLOSING.sub(" ", text)) and (
             bool(THANKS.search(text)) or _leftover(text, CLOSING, YES, GREETING) <= 3)
     return Cues(
-        wants_person=bool(PERSON.search(text)),
+        wants_person=bool(PERSON.search(text)) and not WHEN_TO_CALL.search(text),
         own_case=bool(OWN_CASE.search(text) or OWN_CASE_NAMED.search(text)) and not how_to,
         complaint=bool(COMPLAINT.search(text)) and not how_to,
         not_helped=bool(NOT_HELPED.search(text)),
@@ -399,6 +400,14 @@ def detect(text: str) -> Cues:
         new_subject=bool(NEW_SUBJECT.search(text)),
         farewell=farewell,
     )
+
+
+# Asking when one can call or come is asking for the hours, not for a person now:
+# "hvornår kan man ringe til jer i dag?", "what time can I call you?"
+WHEN_TO_CALL = _rx(
+    r"hvornår (?:kan|må|skal) (?:jeg|man|vi) (?:\w+ )?(?:ringe|komme|få fat|henvende|"
+    r"kontakte)",
+    r"(?:when|what time) (?:can|may|should) (?:i|we|one) (?:call|ring|reach|come|contact)")
 
 
 # Where a second question starts: "…, og skal jeg så også …", "… og hvordan …",

@@ -258,7 +258,9 @@ def _two_questions(sv: Services, state: ConversationState, parts: list[str],
     if not (first_ok and second_ok):
         return None
     a, b = first[0].guide.topic, second[0].guide.topic
-    if a == b or NO_GUIDE_TOPIC in (a, b):
+    if a == b or NO_GUIDE_TOPIC in (a, b) or b in GENERIC_TOPICS:
+        # "… hvem skal jeg kontakte?" after a question asks where to go with that
+        # question, not a second one
         return None
     d = answer(sv, state, first, lang)
     also = replies.t("also_asked", lang, topic=sv.registry.topics[b].name.lower()

@@ -13,7 +13,7 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from bot.intents import CONDITION, Cues, detect, subject_text
+from bot.intents import CONDITION, WHEN_TO_CALL, Cues, detect, subject_text
 from bot.turn.decision import GENERIC_TOPICS
 from bot.turn.services import Services
 from bot.turn.state import ConversationState
@@ -131,6 +131,8 @@ def search(sv: Services, state: ConversationState, text: str,
     if state.language == "en":  # the guides' Danish terms for the English words
         text = f"{text} {danish_terms(text)}".strip()
         lacking = f"{lacking} {danish_terms(lacking)}".strip()
+    if WHEN_TO_CALL.search(text):  # "hvornår kan man ringe til jer?" asks the hours
+        text = f"{text} åbningstider hvornår har borgerservice åbent"
     hits = retriever.search(text, state.municipality, k=5)
     if subject:
         intent = hits[0] if hits and hits[0].guide.topic in GENERIC_TOPICS else None
