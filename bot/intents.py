@@ -47,7 +47,10 @@ PERSON = _rx(
     r"ringe (?:mig|en) op",
     r"hvem (?:kan|skal|må) (?:jeg|vi|man) (?:tale|snakke|chatte) med",
     # put through, in any form: "kan du ikke bare stille mig om"
-    r"stil(?:le|ler)? (?:mig|os) (?:videre|om)", r"(?:vil|kan|må) (?:gerne )?ringes op",
+    r"stil(?:le|ler)? (?:mig|os) (?:videre|om)",
+    r"(?:få fat i|fat på|tale med|snakke med|ringe til|kontakte) (?:min|mit|vores) "
+    r"(?:sagsbehandler|rådgiver|kontaktperson|jobkonsulent|visitator|hjemmehjælper)",
+    r"(?:vil|kan|må) (?:gerne )?ringes op",
     # a department or a role of the municipality by name: "snakke med pladsanvisningen",
     # "tale med visitator", "skoleafdelingen"
     r"(?:tale|snakke|chatte|tal|snak|taler|snakker) med (?:en |et |nogen (?:fra|i|på) )?"
@@ -83,6 +86,10 @@ OWN_CASE = _rx(
     r"(?:stoppe[tr]?|stopper|standset|skåret ned i|nedsat|trukket i) (?:\w+ )?(?:mine|min|mit) "
     r"(?:penge|ydelse|hjælp|hjemmehjælp|kontanthjælp|pension|støtte|dagpenge|sygedagpenge)",
     r"brev fra (?:kommunen|kommune|jer|jobcentret|borgerservice) om (?:min|mit|mine)",
+    r"(?:har )?(?:stadig |endnu |stadigvæk )?ikke fået (?:mine|min|mit) (?:\w+ )?(?:penge|"
+    r"\w*dagpenge|\w*hjælp|\w*ydelse|\w*pension|\w*støtte|\w*tilskud|bevilling|svar)",
+    r"hvor langt (?:\w+ ){0,3}(?:nede|fremme|oppe|henne) på (?:listen|ventelisten)",
+    r"(?:sendte|sendt|indsendt) en ansøgning",
     r"(?:a |the )?letter (?:from|about) (?:the municipality|the jobcentre|my)",
 )
 # Own-case cues that also name the subject: they count, but stay in the subject text.
@@ -98,6 +105,8 @@ NOT_HELPED = _rx(
     # it was tried already and still fails: "det har jeg prøvet, det virker stadigvæk ikke"
     r"(?:det |dét )?(?:har|havde) jeg (?:allerede |også )?prøvet",
     r"(?:jeg )?har (?:allerede |også )?prøvet (?:det|alt|dét)",
+    r"(?:har|havde) (?:gjort|prøvet|fulgt) (?:det|alt|hvad|trinnene|vejledningen)"
+    r"(?: (?:du|i|den|de) (?:skriver|siger|skrev|sagde|beskriver))?",
     r"virker (?:stadigvæk|fortsat) ikke",
     r"(?:it|that|this) (?:did not|didn'?t|does not|doesn'?t) (?:help|work)",
     r"still (?:does not|doesn'?t|did not|didn'?t) work", r"(?:already )?tried that",
@@ -147,6 +156,8 @@ _NO_FIRST = re.compile(r"^\W*(?:nej|nope|no)(?![\wæøå])", re.IGNORECASE)
 # jeg til dem", "det var det hele", "never mind, I'll call tomorrow"): with thanks or a
 # farewell and no new request, it closes the conversation however many words it has.
 CLOSING = _rx(
+    r"(?:hav|ha'?) (?:en )?(?:rigtig )?god (?:dag|aften|weekend|jul)",
+    r"(?:så )?har jeg (?:det|hvad) jeg (?:skal|skulle) bruge",
     r"det var det hele", r"det var alt(?: for nu)?", r"så ved jeg det", r"nu ved jeg det",
     r"så (?:ringer|skriver|kontakter|prøver|kigger|går|tager|spørger|venter|gør) (?:jeg|vi)",
     # what the citizen will do now: "det gør jeg", "jeg prøver det", "I'll do that"
@@ -363,7 +374,12 @@ def _leftover(text: str, *patterns: re.Pattern[str]) -> int:
     return len([w for w in FILLER.split(rest) if w])
 
 
+_IKKE = re.compile(r"(?<![\wæøå])ik(?:k|ke)?(?![\wæøå'])", re.IGNORECASE)
+
+
 def detect(text: str) -> Cues:
+    # "det virker stadig ikk", "har ik hørt noget": spoken "ikke" as typed
+    text = _IKKE.sub("ikke", text)
     words = len([w for w in FILLER.split(text) if w])
     # asking how to complain or follow a case, without wanting a person: a guide answers
     how_to = bool(HOW_TO.search(text)) and not PERSON.search(text) and \
@@ -493,4 +509,9 @@ def subject_text(text: str) -> str:
         rest = p.sub(" ", rest)
     rest = re.sub(r"(?<![\wæøå])(jeg vil gerne|jeg vil|kan jeg|vil gerne|gerne|om|angående|"
                   r"vedrørende|omkring|i forbindelse med)(?![\wæøå])", " ", rest, flags=re.I)
+    # who the person is to be ("en fra kommunen", "someone from the municipality
+    # please") says where, not what about
+    rest = re.sub(r"(?<![\wæøå])(?:(?:fra|hos|i|ved) (?:kommunen|kommune)|"
+                  r"(?:from|at|in) the (?:municipality|council)|please)(?![\wæøå])",
+                  " ", rest, flags=re.I)
     return " ".join(rest.split())

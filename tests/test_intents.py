@@ -181,3 +181,40 @@ def test_questions_to_a_department_stay_questions():
     for text in ("hvad laver skoleafdelingen", "hvor ligger borgerservice",
                  "hvornår har jobcentret åbent"):
         assert not detect(text).wants_person, text
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["det virker stadig {n}", "har {n} hørt noget", "det hjalp {n}"]),
+       st.sampled_from(["ikk", "ik", "ikke"]))
+def test_spoken_ikke_reads_as_ikke(frame, n):
+    cues = detect(frame.format(n=n))
+    assert cues.not_helped or cues.own_case, frame.format(n=n)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["kan jeg få fat i", "jeg vil gerne tale med", "kan jeg ringe til"]),
+       st.sampled_from(["min sagsbehandler", "min rådgiver", "min kontaktperson",
+                        "min jobkonsulent"]))
+def test_my_own_caseworker_by_role_is_asking_for_a_person(ask, whom):
+    assert detect(f"{ask} {whom}").wants_person
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["jeg har stadig ikke fået mine", "har endnu ikke fået min",
+                        "jeg har STADIG ikke fået min"]),
+       st.sampled_from(["sygedagpenge", "boligstøtte", "penge", "kontanthjælp", "bevilling"]))
+def test_not_receiving_what_is_due_is_my_own_case(start, what):
+    text = f"{start} {what}"
+    assert detect(text).own_case, text
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["perfekt", "fint", "super", "okay"]),
+       st.sampled_from(["så har jeg hvad jeg skal bruge", "hav en god dag",
+                        "ha' en rigtig god weekend"]))
+def test_a_good_day_wish_closes(opener, bye):
+    assert detect(f"{opener}, {bye}").thanks
+
+
+def test_a_wish_for_a_good_day_with_a_question_does_not_close():
+    assert not detect("hav en god dag, men hvad koster et pas?").thanks
