@@ -41,6 +41,8 @@ def users_add(
                                         help="read the password from standard input"),
     sso: bool = typer.Option(False, "--sso", help="no password: signs in by single sign-on"),
     phone: str | None = typer.Option(None, help="agent's phone (SIP) for voice handoffs"),
+    capacity: int | None = typer.Option(None, help="conversations the agent has at once "
+                                        "(default: DDH_AGENT_CAPACITY)"),
 ) -> None:
     """Add a console user (the password is asked for unless --sso)."""
     from handoff.accounts import AccountError
@@ -55,7 +57,7 @@ def users_add(
     try:
         account = _accounts().add(username, name or username, role, municipality,
                                   tuple(x.strip() for x in skills.split(",") if x.strip()),
-                                  password, phone)
+                                  password, phone, capacity)
     except AccountError as exc:
         raise CLIError(str(exc)) from None
     typer.echo(f"added {account.username} ({account.role})")

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -160,6 +160,23 @@ class Settings(BaseSettings):
     queue_handle_time_s: float = Field(
         default=300.0, gt=0, description="Average handling time, for expected waits"
     )
+    # The desk (handoff/offers.py): capacity, offers pushed to agents, SLA, reassignment.
+    agent_capacity: int = Field(
+        default=2, ge=1, description="Conversations an agent has at once, unless their "
+        "account says (`ddh users add --capacity`)")
+    agent_wrapup_s: float = Field(
+        default=30.0, ge=0, description="Wrap-up after a conversation, then available again")
+    queue_offer_timeout_s: float = Field(
+        default=20.0, gt=0, description="An offer not accepted within this moves on")
+    queue_missed_offer_away: bool = Field(
+        default=True, description="An agent who lets an offer time out is set away")
+    queue_reassign_after_s: float = Field(
+        default=180.0, gt=0, description="A taken chat whose citizen waits this long on "
+        "the agent, or whose agent's console is gone this long, goes to another agent")
+    queue_sla_s: float = Field(
+        default=120.0, gt=0, description="Target wait of a queue entry (SLA)")
+    queue_sla_overrides: str = Field(
+        default="", description="Per-queue SLA targets: `ddh=90,0751=180`")
     service_level_target_s: float = Field(
         default=60.0, gt=0, description="Service level: answered within this many seconds"
     )
@@ -332,6 +349,12 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(default=4.0, gt=0, description="Per-request timeout")
     llm_max_tokens: int = Field(default=400, ge=1, description="Completion token limit")
 
+    @field_validator("queue_sla_overrides")
+    @classmethod
+    def _sla_overrides(cls, value: str) -> str:
+        parse_sla_overrides(value)  # a typo fails at start, not at the first offer
+        return value
+
     @property
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"
@@ -346,6 +369,23 @@ class Settings(BaseSettings):
     def model_cache(self) -> Path:
         """Built models (the ONNX embedder, the assembled Whisper) are kept here."""
         return self.models_dir or self.data_dir / "models"
+
+
+def parse_sla_overrides(text: str) -> tuple[tuple[str, float], ...]:
+    """`DDH_QUEUE_SLA_OVERRIDES`: `"ddh=90,0751=180"` → (("ddh", 90.0), ("0751", 180.0));
+    ValueError when malformed."""
+    pairs: list[tuple[str, float]] = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        queue, eq, seconds = (x.strip() for x in part.partition("="))
+        if not eq or not (queue == "ddh" or (queue.isdigit() and len(queue) == 4)):
+            raise ValueError(f"expected queue=seconds (ddh or a kommunekode), got {part!r}")
+        value = float(seconds)
+        if not value > 0:
+            raise ValueError(f"the SLA of {queue} must be positive")
+        pairs.append((queue, value))
+    return tuple(pairs)
 
 
 @lru_cache(maxsize=1)

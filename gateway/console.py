@@ -25,11 +25,12 @@ from ddh.logging import get_logger
 from ddh.redaction import redact
 from ddh.vocabulary import Action, Channel, HandoffReason, Outcome
 from gateway.chat_log import ChatLogs, ConversationLog
+from gateway.desk_dispatch import DeskDispatch
 from handoff.accounts import Account, Accounts
 from handoff.assist import suggest
 from handoff.desk import HandoffDesk
 from handoff.packet import build_packet
-from handoff.queues import Agent, Waiting, order
+from handoff.queues import Agent, Waiting
 from handoff.tickets import destinations
 from store.email import EmailStore
 from store.outcomes import OutcomeStore
@@ -73,6 +74,7 @@ class ConsoleHub:
         # Time alone changes who may take what (skill wait, overflow), and other gateway
         # processes change a shared Redis queue: refresh every console now and then.
         self._ticker = self._loop.create_task(self._tick(refresh_s))
+        self.dispatch = DeskDispatch(self)  # offers, wrap-up, reassignment
 
     @property
     def store(self) -> OutcomeStore:
@@ -91,6 +93,7 @@ class ConsoleHub:
     def _refresh_all(self) -> None:
         self.version += 1
         self._views.clear()
+        self.dispatch.kick()
         for queues in self.sockets.values():
             for queue in queues:
                 queue.put_nowait(REFRESH)
@@ -103,6 +106,7 @@ class ConsoleHub:
 
     def close(self) -> None:
         self._ticker.cancel()
+        self.dispatch.close()
 
     def _watcher(self, conversation: str) -> Callable[[dict[str, Any], dict[str, Any]],
                                                        Awaitable[None]]:
@@ -135,7 +139,8 @@ class ConsoleHub:
             known = self.desk.agent(account.username)
             self.desk.register(Agent(account.username, account.name, account.queues,
                                      account.skills, known.state if known else "available",
-                                     time.time()))
+                                     time.time(), account.capacity or self.desk.policy.capacity,
+                                     takes_calls=bool(account.phone)))
             self.notify()
             # chats this agent took before a restart, or on another process: theirs here
             self._later(self._restore(account))
@@ -151,6 +156,7 @@ class ConsoleHub:
             mine = await run_in_threadpool(self.store.taken_by_agent, account.username)
             for conversation in mine:
                 await self.mine(account, conversation)
+            await run_in_threadpool(self.desk.hold, account.username, mine)
             await self._agent_presence(account.username, True)
         except Exception as exc:  # the store is down: restored on their next action
             log.warning("console.restore_failed", error=str(exc)[:200])
@@ -174,13 +180,15 @@ class ConsoleHub:
         citizens; administrators: everyone waiting."""
         now = time.time()
         entries = self.desk.visible_to(account.username) if account.role == "agent" else \
-            order(self.desk.backend.waiting())
+            self.desk.in_order()
         return {"type": "queue", "entries": [
             {"id": w.id, "conversation": w.conversation, "queue": w.queue, "topic": w.topic,
              "municipality": w.municipality, "channel": w.channel, "summary": w.summary,
              "priority": w.priority, "waiting_s": round(now - w.enqueued_at, 1),
-             "reason_kind": w.reason_kind, "reason": reason_da(w.reason_kind)}
-            for w in entries if account.may_read(w.municipality)]}
+             "reason_kind": w.reason_kind, "reason": reason_da(w.reason_kind),
+             "sla": self.desk.sla(w)}
+            for w in entries if account.may_read(w.municipality)],
+            "elsewhere": self.dispatch.elsewhere(account)}
 
     # --- taking over -----------------------------------------------------------------
 
@@ -190,7 +198,8 @@ class ConsoleHub:
         entry = await run_in_threadpool(self.desk.accept, account.username, entry_id,
                                         bool(account.phone))
         if entry is None:
-            return None
+            return await self.dispatch.refused(account)  # None: another was quicker
+        self.dispatch.accepted(entry.conversation)
         if entry.channel == "voice":
             call = self.live_calls().get(entry.conversation)
             if call is not None:  # the caller hears who it is, then rings the agent
@@ -222,6 +231,7 @@ class ConsoleHub:
         """A citizen's message, to the agent who has the conversation on this process."""
         taken = self.taken.get(conversation)
         if taken is not None:
+            self.dispatch.citizen_wrote(conversation)
             self._to_agent(taken.agent, {"type": "message", "conversation": conversation,
                                          "role": "citizen", "text": text})
 
@@ -264,11 +274,16 @@ class ConsoleHub:
             await chat.signal({"type": "forgotten", "role": "agent",
                                "message": "Din samtale er slettet."})
         await forget_chat(self.frontdesk, self.logs, conversation, account.username, None)
-        self.taken.pop(conversation, None)
+        self.let_go(conversation)
+        await run_in_threadpool(self.desk.release, account.username, conversation)
+        return True
+
+    def let_go(self, conversation: str) -> Taken | None:
+        """This process no longer carries the conversation (wrapped up, deleted,
+        reassigned to another agent)."""
         self.logs.link.unwatch(conversation, self._watcher(conversation))
         self._watchers.pop(conversation, None)
-        await run_in_threadpool(self.desk.set_state, account.username, "wrap-up")
-        return True
+        return self.taken.pop(conversation, None)
 
     async def _agent_presence(self, username: str, online: bool) -> None:
         """Tell the citizens of this agent's taken chats that their agent's console
@@ -310,6 +325,7 @@ class ConsoleHub:
         if taken is None or taken.agent != account.username:
             return False
         redacted = redact(text).text
+        self.dispatch.agent_replied(conversation)
         await run_in_threadpool(self.store.record_message, conversation, "agent",
                                 redacted)
         chat = await self.logs.get(conversation)
@@ -334,14 +350,12 @@ class ConsoleHub:
         await run_in_threadpool(self.accounts.audit, account, "wrap_up",
                                 f"conversation:{conversation}",
                                 f"{outcome}: {redact(note).text}"[:1000])
-        self.taken.pop(conversation, None)
-        self.logs.link.unwatch(conversation, self._watcher(conversation))
-        self._watchers.pop(conversation, None)  # the conversation is over here
+        self.let_go(conversation)  # the conversation is over here
         chat = await self.logs.get(conversation)
         if chat is not None:
             await chat.publish({"type": "agent_left", "name": account.name,
                           "text": LEFT.format(name=account.name)})
-        await run_in_threadpool(self.desk.set_state, account.username, "wrap-up")
+        await run_in_threadpool(self.desk.release, account.username, conversation)
         return True
 
     async def make_ticket(self, account: Account, conversation: str, target: str,

@@ -49,6 +49,7 @@ class Account:
     skills: tuple[str, ...]
     disabled: bool
     phone: str | None = None  # a voice handoff is put through to this number
+    capacity: int | None = None  # conversations at once (None: DDH_AGENT_CAPACITY)
 
     def may_read(self, municipality: str | None) -> bool:
         """Role scoping for conversations, figures and live views."""
@@ -74,7 +75,7 @@ class SignedIn:
 
 def _account(u: User) -> Account:
     return Account(u.id, u.username, u.name, u.role, u.municipality,
-                   tuple(u.skills or ()), u.disabled, u.phone)
+                   tuple(u.skills or ()), u.disabled, u.phone, u.capacity)
 
 
 def _token_hash(token: str) -> str:
@@ -89,9 +90,11 @@ class Accounts:
 
     def add(self, username: str, name: str, role: str, municipality: str | None = None,
             skills: tuple[str, ...] = (), password: str | None = None,
-            phone: str | None = None) -> Account:
+            phone: str | None = None, capacity: int | None = None) -> Account:
         if role not in ROLES:
             raise AccountError(f"role must be one of {ROLES}")
+        if capacity is not None and capacity < 1:
+            raise AccountError("capacity: at least one conversation")
         if role == "manager" and not municipality:
             raise AccountError("a manager needs the municipality they manage")
         if role == "editor" and not municipality:
@@ -103,7 +106,7 @@ class Accounts:
                 raise AccountError(f"user {username!r} exists")
             user = User(username=username, name=name, role=role, municipality=municipality,
                         skills=list(skills), disabled=False, created_at=datetime.now(UTC),
-                        phone=phone,
+                        phone=phone, capacity=capacity,
                         password_hash=_HASHER.hash(password) if password else None)
             s.add(user)
             s.flush()

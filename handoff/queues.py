@@ -53,7 +53,11 @@ class Agent:
     queues: tuple[str, ...] = ("ddh",)  # "ddh" and/or their own municipality's code
     skills: tuple[str, ...] = ()  # topic slugs, e.g. ("pas", "koerekort", "mitid")
     state: str = "away"
-    since: float = 0.0
+    since: float = 0.0  # when the state last changed
+    capacity: int = 1  # conversations at once (handoff/offers.py)
+    conversations: tuple[str, ...] = ()  # the conversations they have now
+    taken_at: float = 0.0  # when they last took one (who is idle longest)
+    takes_calls: bool = True  # has a phone a call can be put through to
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)
@@ -61,7 +65,8 @@ class Agent:
     @classmethod
     def from_json(cls, raw: str | bytes) -> Agent:
         data = json.loads(raw)
-        return cls(**{**data, "queues": tuple(data["queues"]), "skills": tuple(data["skills"])})
+        return cls(**{**data, "queues": tuple(data["queues"]), "skills": tuple(data["skills"]),
+                      "conversations": tuple(data.get("conversations") or ())})
 
 
 @dataclass(frozen=True)

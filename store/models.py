@@ -166,6 +166,7 @@ class User(Base):
     skills: Mapped[list[str] | None] = mapped_column(JSON)
     password_hash: Mapped[str | None] = mapped_column(String(200))  # None: single sign-on
     phone: Mapped[str | None] = mapped_column(String(64))  # where voice handoffs ring
+    capacity: Mapped[int | None] = mapped_column(Integer)  # None: DDH_AGENT_CAPACITY
     disabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -443,3 +444,35 @@ class JumpseatLeg(Base):
     agent: Mapped[str] = mapped_column(String(120))
     off_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     on_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ConversationNote(Base):
+    """An agent's internal note on a conversation (store/notes.py): never shown to the
+    citizen, kept with the conversation when it is handed to a colleague, redacted like
+    every text here and forgotten with the conversation's text."""
+
+    __tablename__ = "conversation_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    agent: Mapped[str] = mapped_column(String(120))  # username
+    name: Mapped[str] = mapped_column(String(200))  # as colleagues read it
+    text: Mapped[str] = mapped_column(Text)  # redacted
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CannedReply(Base):
+    """A shared reply agents insert with "/" and its shortcut (store/canned.py): one set
+    per queue ("ddh" or a kommunekode), kept by managers and administrators."""
+
+    __tablename__ = "canned_replies"
+    __table_args__ = (Index("ix_canned_replies_queue_shortcut", "queue", "shortcut",
+                            unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    queue: Mapped[str] = mapped_column(String(4))
+    shortcut: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(120))
+    text: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(120))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, event, select
+from sqlalchemy import Engine, create_engine, delete, event, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -398,6 +398,22 @@ class OutcomeStore:
             conv = s.get(Conversation, packet.conversation_id)
             if conv is not None:
                 conv.agent, conv.queue_wait_s = agent, waited_s
+
+    def release_handoff(self, handoff_id: str, agent: str) -> bool:
+        """The handoff goes back to the queue (reassigned): open again, nobody's. False
+        when it was not this agent's (wrapped up, ended, taken back already): one
+        conditional update, so of two processes releasing it one does."""
+        with self.sessions.begin() as s:
+            conv_id = s.scalar(select(HandoffPacket.conversation_id).where(
+                HandoffPacket.id == handoff_id, HandoffPacket.status == "taken"))
+            released = s.execute(update(Conversation).where(
+                Conversation.id == conv_id, Conversation.agent == agent,
+                Conversation.ended_at.is_(None)).values(agent=None, queue_wait_s=None))
+            if not getattr(released, "rowcount", 0):
+                return False
+            s.execute(update(HandoffPacket).where(HandoffPacket.id == handoff_id)
+                      .values(status="open"))
+            return True
 
     def taken_by_agent(self, agent: str) -> list[str]:
         """The conversations an agent has taken and not wrapped up."""

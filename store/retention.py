@@ -26,6 +26,7 @@ from store.models import (
     CallbackContact,
     ChatEvent,
     Conversation,
+    ConversationNote,
     ConversationStateRow,
     Decision,
     EmailMessage,
@@ -58,6 +59,9 @@ def forget(s: Session, ids: list[str]) -> Forgotten:
         CallbackContact.handoff_id.in_(handoffs))).rowcount
     lines = conn.execute(delete(Turn).where(Turn.conversation_id.in_(ids))).rowcount
     lines += conn.execute(delete(ChatEvent).where(ChatEvent.conversation_id.in_(ids))).rowcount
+    # agents' internal notes (store/notes.py) are about the citizen too
+    lines += conn.execute(delete(ConversationNote).where(
+        ConversationNote.conversation_id.in_(ids))).rowcount
     conn.execute(delete(ConversationStateRow).where(ConversationStateRow.id.in_(ids)))
     s.execute(update(Decision).where(Decision.conversation_id.in_(ids)).values(result=None)
               .execution_options(synchronize_session=False))
@@ -78,6 +82,7 @@ def due(s: Session, before: datetime) -> list[str]:
     c = Conversation
     holds = or_(exists().where(Turn.conversation_id == c.id),
                 exists().where(ChatEvent.conversation_id == c.id),
+                exists().where(ConversationNote.conversation_id == c.id),
                 exists().where(HandoffPacket.conversation_id == c.id,
                                HandoffPacket.summary != ""))
     return list(s.scalars(select(c.id).where(c.started_at < before, holds)

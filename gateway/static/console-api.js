@@ -33,4 +33,6 @@
   }
 
   window.ddhConsole = { send };
+  // another person may sign in on this page (agent.js): their session, their token
+  document.addEventListener("ddh:signed-out", () => { csrf = null; });
 })();

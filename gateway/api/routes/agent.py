@@ -23,6 +23,7 @@ from gateway.api.deps import (
     StoreDep,
 )
 from handoff.accounts import SignedIn
+from store.notes import notes_of
 
 router = APIRouter(tags=["agent"])
 
@@ -81,10 +82,13 @@ async def me(who: SignedInDep) -> dict[str, Any]:
 @router.get("/conversations/{conversation_id}")
 async def conversation(conversation_id: str, who: SignedInDep, accounts: AccountsDep,
                        store: StoreDep) -> dict[str, Any]:
-    """A conversation with its redacted transcript; the view is audited."""
+    """A conversation with its redacted transcript and the agents' internal notes
+    (`notes`); the view is audited."""
     conv = await run_in_threadpool(store.conversation, conversation_id)
     if conv is None or not who.account.may_read(conv["municipality"]):
         raise HTTPException(status_code=404, detail="no such conversation")
     await run_in_threadpool(accounts.audit, who.account, "view_transcript",
                             f"conversation:{conversation_id}")
-    return conv
+    # agents' internal notes (never the citizen's), for colleagues and managers
+    return {**conv, "notes": await run_in_threadpool(notes_of, store.sessions,
+                                                     conversation_id)}

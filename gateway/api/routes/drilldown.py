@@ -12,6 +12,7 @@ transcript view is written to the audit log, as the API's conversation view is
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -23,6 +24,7 @@ from gateway.api.deps import AccountsDep, ClockDep, RegistryDep, StoreDep, page_
 from gateway.api.routes.admin import Args, filters
 from gateway.pages import templates
 from store import drilldown
+from store.notes import notes_of
 
 router = APIRouter(tags=["admin"])
 PER_PAGE = 25
@@ -79,5 +81,7 @@ async def transcript(conversation_id: str, request: Request, accounts: AccountsD
     await run_in_threadpool(accounts.audit, viewer, "view_transcript",
                             f"conversation:{conversation_id}", "dashboard")
     conv = {**conv, "started_at": conv["started_at"].astimezone(dashboard_views.TZ)}
+    notes = [{**n, "at": datetime.fromisoformat(n["at"]).astimezone(dashboard_views.TZ)}
+             for n in await run_in_threadpool(notes_of, store.sessions, conversation_id)]
     return templates.TemplateResponse(request, "conversation.html",
-                                      {"viewer": viewer, "c": conv})
+                                      {"viewer": viewer, "c": conv, "notes": notes})

@@ -1,0 +1,92 @@
+// The agent console gets attention when a citizen needs it: for a new offer or a new
+// citizen in the queue, a short beep (Web Audio, no sound file) and — only while the tab
+// is hidden — a desktop notification when the agent allowed them (asked on their first
+// click or key press after signing in, as browsers require a user gesture). The tab's
+// title counts what waits: citizens in the agent's queue and unread messages in their
+// conversations, "(2) Agentkonsol – Den Digitale Hotline".
+(() => {
+  "use strict";
+  const TITLE = document.title;
+  const seen = window.ddhNotify = { beeps: 0, notifications: [] };  // for tests
+  const known = new Set();  // queue entries and offers already announced
+  let first = true;  // the queue as it was at sign-in is no news
+  let waiting = 0;
+  let audio = null;
+  let asked = false;
+
+  function beep() {
+    seen.beeps += 1;
+    try {
+      const Ctx = window.AudioContext || window.webkitAudioContext;
+      if (!Ctx) return;
+      audio = audio || new Ctx();
+      if (audio.state === "suspended") audio.resume();
+      const osc = audio.createOscillator();
+      const gain = audio.createGain();
+      osc.type = "sine";
+      osc.frequency.value = 660;
+      gain.gain.setValueAtTime(0.1, audio.currentTime);
+      gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.25);
+      osc.connect(gain).connect(audio.destination);
+      osc.start();
+      osc.stop(audio.currentTime + 0.25);
+    } catch (err) { /* no sound: the title still counts */ }
+  }
+
+  function desktop(title, body, tag) {
+    if (!document.hidden || !("Notification" in window) || Notification.permission !== "granted") return;
+    try {
+      const n = new Notification(title, { body, tag, lang: "da" });
+      n.onclick = () => { window.focus(); n.close(); };
+      seen.notifications.push({ title, body, tag });
+    } catch (err) { /* some browsers allow them only from a service worker */ }
+  }
+
+  function alert(id, title, body) {
+    if (known.has(id)) return;
+    known.add(id);
+    beep();
+    desktop(title, body, `ddh-${id}`);
+  }
+
+  function count() {
+    const agent = window.ddhAgent;
+    const n = agent && agent.me() ? waiting + agent.unread() : 0;
+    document.title = n ? `(${n}) ${TITLE}` : TITLE;
+  }
+
+  function onFrame(m) {
+    const ev = JSON.parse(m.data);
+    if (ev.type === "offer") {
+      alert(ev.id, "Ny samtale til dig", `${ev.topic || "andet"} · ${ev.channel}: ${ev.summary || ""}`.slice(0, 180));
+    } else if (ev.type === "queue") {
+      waiting = ev.entries.length;
+      for (const e of ev.entries) {
+        if (first) known.add(e.id);
+        else alert(e.id, "Ny borger i køen", `${e.topic || "andet"} · ${e.channel}: ${e.summary || ""}`.slice(0, 180));
+      }
+      first = false;
+      count();
+    }
+  }
+
+  // the browser asks the agent once, on a gesture of theirs
+  function ask() {
+    if (asked || !("Notification" in window) || Notification.permission !== "default") return;
+    asked = true;
+    Notification.requestPermission().catch(() => null);
+  }
+
+  document.addEventListener("ddh:socket", (e) => e.detail.addEventListener("message", onFrame));
+  document.addEventListener("ddh:changed", count);
+  document.addEventListener("ddh:signed-in", () => {
+    first = true;
+    document.addEventListener("pointerdown", ask, { once: true, capture: true });
+    document.addEventListener("keydown", ask, { once: true, capture: true });
+  });
+  document.addEventListener("ddh:signed-out", () => {
+    waiting = 0;
+    known.clear();
+    count();
+  });
+})();
