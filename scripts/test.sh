@@ -12,8 +12,9 @@ export OPENBLAS_NUM_THREADS=1
 .venv/bin/lint-imports
 .venv/bin/pyright
 .venv/bin/ddh knowledge check
-# Four workers, each taking whole files (their module fixtures are set up once): the
-# voice tests wait on real-time audio most of the time, so four share two cores well.
-.venv/bin/python -m pytest -q -n "${DDH_TEST_WORKERS:-4}" --dist loadfile "$@"
+# Three workers, each taking whole files (their module fixtures are set up once): the
+# voice tests wait on real-time audio most of the time, so three share two cores; with
+# four, the browser tests of several agents and citizens starved the real-time calls.
+.venv/bin/python -m pytest -q -n "${DDH_TEST_WORKERS:-3}" --dist loadfile "$@"
 # Without files, `ddh eval run` runs the fast suites: all but voice (cli/evals.py FAST_SUITES).
 .venv/bin/ddh eval run --mode grounded --report test-artifacts/eval

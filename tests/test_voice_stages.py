@@ -272,9 +272,11 @@ async def test_a_turn_queued_behind_busy_workers_is_still_transcribed(recognizer
     await recognizer.transcribe_async(pcm, 30)  # warm, and how long one turn takes here
     alone = time.monotonic() - t0
     loop = asyncio.get_running_loop()
-    busy = [loop.run_in_executor(recognizer._pool, time.sleep, alone * 3 + 0.5)
+    limit = alone * 3 + 1.0
+    # every worker busy for most of the limit: waiting plus transcribing exceeds it
+    busy = [loop.run_in_executor(recognizer._pool, time.sleep, limit * 0.8)
             for _ in range(recognizer._pool._max_workers)]
-    result = await recognizer.transcribe_async(pcm, alone * 2 + 0.5)
+    result = await recognizer.transcribe_async(pcm, limit)
     await asyncio.gather(*busy)
     assert "mitid" in result.text.lower()
 

@@ -52,7 +52,7 @@ NO_SPEECH = 0.6  # with a low score too: Whisper judges the audio as silence
 SILENT_LOGPROB = -1.0
 HYPOTHESES = 3  # the best and two alternatives
 WINDOW = 3000  # feature frames Whisper's encoder takes (30 s)
-QUEUE_WAIT_FACTOR = 3.0  # a turn may wait this many time limits for a free worker
+QUEUE_WAIT_FACTOR = 1.0  # a turn may wait one time limit for a free worker, then is heard
 
 
 @dataclass
@@ -214,7 +214,8 @@ class SpeechRecognizer:
         `timeout_s` once it had started on this turn. The wait for a free worker
         counts separately (up to `QUEUE_WAIT_FACTOR` × `timeout_s`): under load the
         turn is queued behind other calls' turns, and giving it up after it has waited
-        its time in line made an empty transcript of a clear question."""
+        its time in line made an empty transcript of a clear question. Bounded, so a
+        caller never waits in silence for long: past it, the apology and a person."""
         loop = asyncio.get_running_loop()
         started = asyncio.Event()
 
