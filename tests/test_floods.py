@@ -82,7 +82,9 @@ def test_a_flood_of_new_chats_is_refused_and_live_ones_go_on(knowledge, tmp_path
         live = httpx.post(f"{base}/api/chat/conversations", json={}).json()["id"]
 
         async def flood() -> list[int]:
-            async with httpx.AsyncClient() as http:
+            # refusals are what is tested, not speed: on a loaded machine 300 requests
+            # at once may wait longer than httpx's default 5 s for a pooled connection
+            async with httpx.AsyncClient(timeout=60.0) as http:
                 rs = await asyncio.gather(*(http.post(f"{base}/api/chat/conversations",
                                                       json={}) for _ in range(300)))
                 return [r.status_code for r in rs]
