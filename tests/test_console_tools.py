@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,11 +28,10 @@ from handoff.accounts import Accounts
 from handoff.desk import HandoffDesk
 from store.models import CallbackContact, Conversation, HandoffPacket, Turn
 from store.outcomes import OutcomeStore, database_url
+from tests.console_sockets import PASSWORD, Socket, citizen, console, kind, signed_in, until
 from tests.servers import serve_app
 
-PASSWORD = "korrekt-hest-batteri"
 MORNING = datetime(2026, 11, 24, 11, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
-ASK = "jeg vil gerne tale med en medarbejder om min digitale post"
 
 
 @contextlib.contextmanager
@@ -52,61 +51,6 @@ def gateway(knowledge, tmp_path) -> Iterator[tuple[str, OutcomeStore, Any]]:
     with serve_app(app) as url:
         yield url, store, app
     store.close()
-
-
-def signed_in(url: str, username: str) -> httpx.Client:
-    client = httpx.Client(base_url=url)
-    r = client.post("/api/agent/login", json={"username": username, "password": PASSWORD})
-    r.raise_for_status()
-    client.headers["X-CSRF-Token"] = r.json()["csrf"]
-    return client
-
-
-class Socket:
-    def __init__(self, ws) -> None:
-        self.ws = ws
-        self.kept: list[dict] = []
-
-    async def send(self, frame: dict) -> None:
-        await self.ws.send(json.dumps(frame))
-
-
-async def until(sock: Socket, match: Callable[[dict], bool], within_s: float = 20.0) -> dict:
-    for i, event in enumerate(sock.kept):
-        if match(event):
-            return sock.kept.pop(i)
-    async with asyncio.timeout(within_s):
-        while True:
-            event = json.loads(await sock.ws.recv())
-            if match(event):
-                return event
-            if event.get("type") != "queue":
-                sock.kept.append(event)
-
-
-def kind(name: str, **fields: Any) -> Callable[[dict], bool]:
-    return lambda e: e.get("type") == name and all(e.get(k) == v for k, v in fields.items())
-
-
-async def console(url: str, username: str) -> Socket:
-    async with httpx.AsyncClient() as http:
-        r = await http.post(f"{url}/api/agent/login",
-                            json={"username": username, "password": PASSWORD})
-        r.raise_for_status()
-    return Socket(await websockets.connect(
-        url.replace("http", "ws") + "/api/agent/ws",
-        additional_headers={"Cookie": f"ddh_session={r.cookies['ddh_session']}"}))
-
-
-async def citizen(url: str) -> tuple[str, Socket]:
-    async with httpx.AsyncClient() as http:
-        conv = (await http.post(f"{url}/api/chat/conversations",
-                                json={"municipality": "0849"})).json()
-    ws = Socket(await websockets.connect(url.replace("http", "ws") + conv["websocket"]))
-    await ws.send({"type": "message", "id": "m1", "text": ASK})
-    queued = await until(ws, lambda e: e.get("role") == "bot")
-    assert queued["action"] == "handoff", queued
-    return conv["id"], ws
 
 
 async def take(sock: Socket, conversation: str) -> dict:

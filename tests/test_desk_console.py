@@ -12,14 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
-
-import httpx
-import websockets
 
 from bot.frontdesk import Frontdesk
 from ddh.vocabulary import Action
@@ -29,11 +25,10 @@ from handoff.accounts import Accounts
 from handoff.desk import HandoffDesk
 from store.outcomes import OutcomeStore, database_url
 from store.records import HandoffPacket
+from tests.console_sockets import PASSWORD, citizen, console, kind, until
 from tests.servers import redis_server, serve_app
 
-PASSWORD = "korrekt-hest-batteri"
 MORNING = datetime(2026, 11, 24, 11, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
-ASK = "jeg vil gerne tale med en medarbejder om min digitale post"
 
 
 @contextlib.contextmanager
@@ -51,62 +46,6 @@ def gateway(knowledge, tmp_path, agents: dict[str, int], **desk: Any) -> Iterato
     with serve_app(app) as url:
         yield url, store, app
     store.close()
-
-
-class Socket:
-    """A socket whose events are awaited by kind: one that comes before it is awaited
-    (an offer pushed before the `accepted` that made room for it) is kept for later;
-    queue views, snapshots that come every two seconds, are not."""
-
-    def __init__(self, ws) -> None:
-        self.ws = ws
-        self.kept: list[dict] = []
-
-    async def send(self, frame: dict) -> None:
-        await self.ws.send(json.dumps(frame))
-
-    async def close(self) -> None:
-        await self.ws.close()
-
-
-async def until(sock: Socket, match: Callable[[dict], bool], per_event_s: float = 20.0) -> dict:
-    """The first event that matches, kept or new, within `per_event_s` in all."""
-    for i, event in enumerate(sock.kept):
-        if match(event):
-            return sock.kept.pop(i)
-    async with asyncio.timeout(per_event_s):
-        while True:
-            event = json.loads(await sock.ws.recv())
-            if match(event):
-                return event
-            if event.get("type") != "queue":
-                sock.kept.append(event)
-
-
-def kind(name: str, **fields: Any) -> Callable[[dict], bool]:
-    return lambda e: e.get("type") == name and all(e.get(k) == v for k, v in fields.items())
-
-
-async def console(url: str, username: str):
-    async with httpx.AsyncClient() as http:
-        r = await http.post(f"{url}/api/agent/login",
-                            json={"username": username, "password": PASSWORD})
-        r.raise_for_status()
-    return Socket(await websockets.connect(
-        url.replace("http", "ws") + "/api/agent/ws",
-        additional_headers={"Cookie": f"ddh_session={r.cookies['ddh_session']}"}))
-
-
-async def citizen(url: str, municipality: str = "0849") -> tuple[str, Socket]:
-    """A citizen who asks for a person and is queued: (conversation, their socket)."""
-    async with httpx.AsyncClient() as http:
-        conv = (await http.post(f"{url}/api/chat/conversations",
-                                json={"municipality": municipality})).json()
-    ws = Socket(await websockets.connect(url.replace("http", "ws") + conv["websocket"]))
-    await ws.send({"type": "message", "id": "m1", "text": ASK})
-    queued = await until(ws, lambda e: e.get("role") == "bot")
-    assert queued["action"] == "handoff", queued
-    return conv["id"], ws
 
 
 def test_offers_oldest_first_decline_timeout_capacity_and_wrap_up(knowledge, tmp_path):
@@ -182,7 +121,7 @@ def test_a_silent_agents_chat_goes_to_another_agent(knowledge, tmp_path):
             await until(chat, kind("agent_joined"))
             later, _ = await citizen(url)  # queued after: the reassigned chat goes first
             await chat.send({"type": "message", "id": "m2", "text": "hallo?"})
-            moved = await until(ida, kind("reassigned"), per_event_s=10)
+            moved = await until(ida, kind("reassigned"), within_s=10)
             assert moved == {"type": "reassigned", "conversation": conv, "reason": "silent"}
             told = await until(chat, kind("agent_left"))
             assert told["text"] == REASSIGNED

@@ -22,7 +22,6 @@
   let ws = null;
   let current = null;  // {id, deadline}
   let ticker = null;
-  let audio = null;
   const breached = new Set();
 
   // --- the page's parts (made here: agent.html only loads this file) -----------------
@@ -98,20 +97,8 @@
 
   // --- the queue: SLA colours, a sound on a new breach, citizens waiting elsewhere ----
   function beep() {
-    seen.beeps += 1;
-    try {
-      const Ctx = window.AudioContext || window.webkitAudioContext;
-      if (!Ctx) return;
-      audio = audio || new Ctx();
-      if (audio.state === "suspended") audio.resume();
-      const osc = audio.createOscillator();
-      const gain = audio.createGain();
-      osc.frequency.value = 880;
-      gain.gain.value = 0.08;
-      osc.connect(gain).connect(audio.destination);
-      osc.start();
-      osc.stop(audio.currentTime + 0.15);
-    } catch (err) { /* no sound: the colour still shows */ }
+    seen.beeps += 1;  // counted even where the browser plays no sound: the colour still shows
+    window.ddhSound.beep({ frequency: 880, seconds: 0.15, volume: 0.08 });
   }
 
   function mark(entries) {

@@ -11,26 +11,11 @@
   const known = new Set();  // queue entries and offers already announced
   let first = true;  // the queue as it was at sign-in is no news
   let waiting = 0;
-  let audio = null;
   let asked = false;
 
   function beep() {
-    seen.beeps += 1;
-    try {
-      const Ctx = window.AudioContext || window.webkitAudioContext;
-      if (!Ctx) return;
-      audio = audio || new Ctx();
-      if (audio.state === "suspended") audio.resume();
-      const osc = audio.createOscillator();
-      const gain = audio.createGain();
-      osc.type = "sine";
-      osc.frequency.value = 660;
-      gain.gain.setValueAtTime(0.1, audio.currentTime);
-      gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.25);
-      osc.connect(gain).connect(audio.destination);
-      osc.start();
-      osc.stop(audio.currentTime + 0.25);
-    } catch (err) { /* no sound: the title still counts */ }
+    seen.beeps += 1;  // counted even where the browser plays no sound: the title still counts
+    window.ddhSound.beep({ frequency: 660, seconds: 0.25, volume: 0.1 });
   }
 
   function desktop(title, body, tag) {
