@@ -9,7 +9,9 @@ open chats and ask for a person, spread over `--over` seconds; nobody accepts, s
 queue grows to M waiting conversations. For each citizen we measure from sending the
 message (the decision follows within the turn) to the first queue view, on any agent's
 screen, that contains the conversation — and to the moment it is on the screens of all
-agents who may take it. Target: p95 <= 200 ms (first screen).
+agents who may take it. The desk's capacity logic is on (each agent's capacity, offers
+pushed to the free agent idle longest): an offer pushed to an agent counts as on that
+agent's screen as well as the queue view. Target: p95 <= 100 ms (first screen).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from tests.servers import ddh_serve  # noqa: E402
 
 PASSWORD = "bench-password-123"
 QUESTION = "jeg vil gerne tale med en medarbejder om min digitale post"
+TARGET_MS = 100  # issue 20: with the desk's capacity logic on
 MUNICIPALITY = "0849"  # Jammerbugt: a DDH member whose topic goes to DDH at 11:00
 
 
@@ -66,6 +69,8 @@ async def agent(url: str, name: str, seen: dict[str, dict[str, float]],
             if event.get("type") == "queue":
                 for entry in event["entries"]:
                     seen.setdefault(entry["conversation"], {}).setdefault(name, now)
+            elif event.get("type") == "offer":
+                seen.setdefault(event["conversation"], {}).setdefault(name, now)
 
 
 async def citizen(url: str, sent: dict[str, float], errors: list[str]) -> None:
@@ -149,8 +154,9 @@ def main() -> int:
     print(f"  message sent → on all {len(skilled)} skilled agents' screens: "
           f"p50 {pct(everyone, 50):.0f} ms, p95 {pct(everyone, 95):.0f} ms "
           f"({len(everyone)} conversations)")
-    ok = not errors and not missing and pct(first, 95) <= 200
-    print(f"\ntarget (no errors, first screen p95 <= 200 ms): {'met' if ok else 'NOT met'}")
+    ok = not errors and not missing and pct(first, 95) <= TARGET_MS
+    print(f"\ntarget (no errors, first screen p95 <= {TARGET_MS} ms): "
+          f"{'met' if ok else 'NOT met'}")
     return 0 if ok else 1
 
 
