@@ -233,6 +233,19 @@ EMERGENCY = _rx(
     r"kvinden|drengen|pigen|hunden|katten|patienten) (?:\w+ )?(?:reagerer|responderer) "
     r"(?:ikke|slet ikke)(?! på (?:mine|min|vores|henvendelse|mails?|breve?))",
     r"svarer ikke (?:rigtigt|ordentligt) (?:og|men)",
+    # someone on the floor or not answering when spoken to: "min mor ligger på gulvet og
+    # svarer ikke når jeg snakker til hende", "han vil ikke vågne"
+    r"(?:han|hun|min \w+|mit \w+|vores \w+|naboen|barnet|personen|manden|kvinden) "
+    r"(?:ligger|sidder) (?:\w+ ){0,2}(?:på (?:\w*gulvet|jorden|fortovet|trappen)|"
+    r"i (?:sengen|badet|haven)) og (?:svarer|reagerer|bevæger sig|rører sig) ikke",
+    r"(?:han|hun|min \w+|mit \w+|vores \w+|naboen|barnet|personen|manden|kvinden) "
+    r"ligger (?:\w+ ){0,2}på (?:\w*gulvet|jorden|fortovet|trappen)"
+    r"(?! og (?:leger|spiller|sover|hviler))",
+    r"svarer (?:\w+ )?ikke (?:\w+ ){0,2}(?:når|selvom|selv om|uanset hvad) (?:jeg|vi|man) "
+    r"(?:snakker|taler|råber|kalder|rusker|prikker|siger)",
+    r"kan ikke vækkes", r"(?:vil|kan) ikke komme til sig selv",
+    r"(?:is|lies|lying) on the (?:floor|ground) and (?:is not|isn'?t|won'?t|does not|doesn'?t)"
+    r" (?:respond|answer|move|responding|answering|moving)",
     r"(?:er )?faldet (?:\w+ ){0,3}og kan ikke (?:komme|rejse sig)",
     r"is bleeding", r"overfalder", r"bliver overfaldet",
     # the same kinds in English: overdoses and poisoning, not waking, not responding,
@@ -327,6 +340,15 @@ QUESTION_WORDS = _rx(r"hvordan", r"hvad", r"hvor", r"hvornår", r"hvem", r"hvilk
                      r"can i", r"do i", r"hvorfor", r"why", r"hva", r"(?:kan|skal|må) (?:man|vi)",
                      r"gælder det", r"which", r"is it", r"are there", r"do you")
 VAGUE = _rx(r"kan (?:du|i) hjælpe mig", r"jeg har brug for hjælp", r"jeg har et spørgsmål",
+            # asking leave to ask, with nothing asked yet: "kan du hjælpe mig med noget?",
+            # "må jeg spørge dig om en ting", "could you help me with something"
+            r"(?:kan|vil|må|gider) (?:du|i|de) (?:godt |lige )?(?:hjælpe|svare) (?:mig )?"
+            r"(?:med|på) (?:noget|en ting|et spørgsmål|lidt|et par spørgsmål|nogle spørgsmål)",
+            r"(?:må|kan) jeg (?:godt |lige )?spørge (?:dig |jer )?om (?:noget|en ting|et par ting)",
+            r"(?:jeg )?(?:har|havde) (?:lige )?(?:et|en|et par|nogle) (?:lille |kort |hurtigt )?"
+            r"(?:spørgsmål|problem|ting|spørgsmål til dig)",
+            r"(?:can|could) you help me(?: with (?:something|a question|a thing))?",
+            r"(?:can|may) i ask (?:you )?(?:something|a question)",
              r"hvad kan du(?: hjælpe med)?", r"jeg har et problem", r"jeg skal bruge hjælp",
              r"i need help", r"can you help(?: me)?", r"i have a question", r"hjælp")
 # Fillers, and a "så" that ends the turn ("jamen tak så").
@@ -495,6 +517,17 @@ def words(text: str) -> int:
     return len([w for w in FILLER.split(text) if w])
 
 
+# How the citizen tried to reach the municipality is not what they ask about: "der er
+# ingen der tager telefonen", "I svarer aldrig på mine mails", "jeg har ringet tre gange".
+UNREACHED = _rx(
+    r"(?:der er )?(?:ingen|ikke nogen|ingen af jer|i|de|man|kommunen)(?: \w+)? (?:der |som )?"
+    r"(?:tager|tog|svarer|svarede|besvarer|ringer|ringede)(?: (?:aldrig|ikke|nogensinde))?"
+    r"(?: (?:på|på mine|på min|på vores))? ?(?:telefonen|telefon|røret|mails?|e-mails?|"
+    r"breve?|beskeder|henvendelser|mine \w+|tilbage)?",
+    r"(?:jeg|vi) har (?:ringet|skrevet|mailet|sendt (?:en )?mail)(?: \w+){0,3} gange",
+    r"(?:kan|kunne) ikke komme igennem(?: på telefonen)?",
+    r"(?:no one|nobody) (?:answers|picks up)(?: the phone)?",
+)
 # How long a citizen has waited ("i 5 uger", "tre dage") is not what they ask about.
 SPAN = re.compile(r"(?<![\wæøå])(?:i |for |over )?(?:\d+|en|et|to|tre|fire|fem|seks|syv|otte|"
                   r"ni|ti|flere|mange|nogle|snart|over) (?:uger?|ugers|dage?|dages|måneder?|"
@@ -505,7 +538,7 @@ def subject_text(text: str) -> str:
     """The text without the request for a person, case or complaint phrases, and without
     how long the citizen has waited: its subject."""
     rest = strip_labels(text)
-    for p in (PERSON, OWN_CASE, NOT_HELPED, COMPLAINT, GREETING, THANKS, SPAN):
+    for p in (PERSON, OWN_CASE, NOT_HELPED, COMPLAINT, GREETING, THANKS, SPAN, UNREACHED):
         rest = p.sub(" ", rest)
     rest = re.sub(r"(?<![\wæøå])(jeg vil gerne|jeg vil|kan jeg|vil gerne|gerne|om|angående|"
                   r"vedrørende|omkring|i forbindelse med)(?![\wæøå])", " ", rest, flags=re.I)

@@ -51,6 +51,9 @@ _LONG_ENDINGS = _NOUN_ENDINGS | {"er", "erne", "e"}
 # Stems of everyday verbs and adjectives that keywords use but that name no subject
 # ("hvor ligger", "han sidder", "ledige", "få fat i", "komme forbi"), and aspects that
 # every topic has ("hvad koster sådan et" names no topic: the price of what was asked).
+# A word used by a topic's phrases speaks for it when at least this part of its uses
+# are that topic's.
+TERM_SHARE = 0.25
 _GENERIC = frozenset(analyse(
     "ligger sidder ledige fat forbi køre kører kommer komme går gå står stå tage tager "
     "giver give gør gøre godt god gode ny nyt nye gammel gamle stor store lille små lang "
@@ -378,11 +381,21 @@ class HybridRetriever:
 
     def uses_term_of(self, text: str, guide: Guide) -> bool:
         """The text has a word (not an everyday one) that the guide's topic's phrases,
-        or the guide's own title and keywords, use."""
+        or the guide's own title and keywords, use — and that is not mostly another
+        topic's: "telefonen" is said by MitID, driving licence and health-card phrases
+        alike, so "ingen tager telefonen" is about none of them."""
         own = self._guide_terms.get(guide.id, frozenset())
-        return any(any(_topic(k) == guide.topic for k in self._topic_terms.get(stem, ())) or
+        return any(self._share(stem, guide.topic) >= TERM_SHARE or
                    (stem in own and stem not in _GENERIC)
                    for _, stem in words_and_stems(text))
+
+    def _share(self, stem: str, topic: str) -> float:
+        """The part of the word's uses in topics' phrases that is the topic's."""
+        uses = self._topic_terms.get(stem)
+        if not uses:
+            return 0.0
+        mine = sum(n for k, n in uses.items() if _topic(k) == topic)
+        return mine / sum(uses.values())
 
     def _names(self, stem: str) -> set[str]:
         """A catch-all topic weighs in with its entry that uses the word most: "vej"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.intents import detect
+from bot.intents import detect, subject_text
 
 THANKS = ["tak", "mange tak", "tusind tak", "tak skal du have", "tak skal De have",
           "thanks", "thank you", "farvel", "bye", "hej hej", "vi snakkes", "godnat",
@@ -218,3 +218,69 @@ def test_a_good_day_wish_closes(opener, bye):
 
 def test_a_wish_for_a_good_day_with_a_question_does_not_close():
     assert not detect("hav en god dag, men hvad koster et pas?").thanks
+
+
+# Someone who does not respond, built from who, where and how it shows: 112.
+WHO_DOWN = ["min mor", "min far", "min mand", "hun", "han", "naboen", "vores søn",
+            "min bedstemor"]
+WHERE_DOWN = ["ligger på gulvet", "ligger på badeværelsesgulvet", "ligger på køkkengulvet",
+              "ligger på jorden", "ligger i sengen", "sidder i haven"]
+HOW_DOWN = ["og svarer ikke", "og reagerer ikke", "og bevæger sig ikke",
+            "og svarer ikke når jeg snakker til hende", "og rører sig ikke"]
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.sampled_from(WHO_DOWN), st.sampled_from(WHERE_DOWN), st.sampled_from(HOW_DOWN),
+       st.sampled_from(["", "hjælp ", "undskyld men "]),
+       st.sampled_from(["", ", og hjemmeplejen er ikke kommet", "!!", " hvad gør jeg"]))
+def test_someone_not_responding_is_an_emergency(who, where, how, opener, tail):
+    text = f"{opener}{who} {where} {how}{tail}"
+    assert detect(text).emergency, text
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(WHO_DOWN), st.sampled_from(["snakker til", "råber på", "kalder på"]))
+def test_not_answering_when_spoken_to_is_an_emergency(who, spoken):
+    text = f"{who} svarer ikke når jeg {spoken} {'hende' if 'mor' in who else 'ham'}"
+    assert detect(text).emergency, text
+
+
+def test_not_answering_the_phone_or_letters_is_no_emergency():
+    for text in ("kommunen svarer ikke når jeg ringer", "min sagsbehandler svarer ikke på "
+                 "mine mails", "de svarer ikke selvom jeg har skrevet tre gange",
+                 "mit barn ligger på gulvet og leger med klodser, hvornår åbner i?",
+                 "min søn vil ikke vågne om morgenen til skole, kan han få skolebus?",
+                 "jeg vil klage, min far lå på gulvet i 4 timer før naboen fandt ham"):
+        assert not detect(text).emergency, text
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.sampled_from(["", "god morgen, ", "hej ", "goddag. ", "hallo, "]),
+       st.sampled_from(["kan du hjælpe mig med noget", "må jeg spørge om en ting",
+                        "jeg har lige et spørgsmål", "kan I hjælpe mig med et spørgsmål",
+                        "jeg har et lille problem", "could you help me with something",
+                        "can I ask you something"]),
+       st.sampled_from(["", "?", "??", " :)"]))
+def test_asking_leave_to_ask_is_vague(greeting, ask, end):
+    text = f"{greeting}{ask}{end}"
+    cues = detect(text)
+    assert cues.vague and not cues.needs_person, text
+
+
+def test_a_question_after_leave_to_ask_is_not_vague():
+    for text in ("kan du hjælpe mig med noget: hvad koster et pas?",
+                 "jeg har et spørgsmål om mit sundhedskort",
+                 "kan du hjælpe mig med at bestille et nyt sundhedskort"):
+        assert not detect(text).vague, text
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.sampled_from(["der er ingen der tager telefonen", "I svarer aldrig på mine mails",
+                        "ingen ringer tilbage", "jeg har ringet tre gange",
+                        "kommunen svarer ikke på mails", "jeg kan ikke komme igennem"]),
+       st.sampled_from(["mit pas", "min boligstøtte", "mit sundhedskort", "min byggesag"]))
+def test_how_the_citizen_tried_to_reach_us_is_not_the_subject(unreached, subject):
+    text = f"hvor langt er sagen om {subject}, {unreached}"
+    rest = subject_text(text)
+    assert subject.split()[-1] in rest and not any(
+        w in rest for w in ("telefon", "mails", "ringet", "igennem", "tilbage")), rest

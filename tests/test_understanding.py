@@ -473,3 +473,25 @@ def test_a_short_stem_names_by_its_longer_form_only_when_used_often(knowledge):
     assert "sundhedskort" in named("hvad så med det gule kort, skal vi aflevere det?")
     assert not named("mit postnummer er 9000")
     assert "boligstoette" not in named("er det en almen bolig fra boligforeningen?")
+
+
+def test_a_word_many_topics_say_is_no_topic_of_its_own(knowledge):
+    """A word the phrases of several topics use ("telefonen": MitID, driving licence,
+    health card …) does not make its residue about one of them; a word mostly one
+    topic's does."""
+    r = knowledge.retriever
+    card = r.guides["sundhedskort-bestil-nyt"]
+    assert not r.uses_term_of("der er ingen der tager telefonen", card)
+    assert r.uses_term_of("mit sundhedskort", card)
+
+
+@SLOW
+@given(ask=st.sampled_from(["Hvornår får jeg svar på min sag?", "hvor langt er min sag",
+                            "jeg har stadig ikke fået svar på min ansøgning"]),
+       why=st.sampled_from(["der er ingen der tager telefonen", "I svarer aldrig på mails",
+                            "ingen ringer tilbage", "jeg har ringet tre gange"]),
+       waited=st.sampled_from(["", "Jeg har ventet i over 6 uger nu og "]))
+def test_my_own_case_without_a_subject_is_case_status(desk, ask, why, waited):
+    r = talk(desk, f"{ask} {waited}{why}", municipality="0751")
+    assert r[0].topic == "sagsstatus" and r[0].action == Action.TRANSFER, (r[0].reason,
+                                                                           r[0].topic)
