@@ -28,7 +28,7 @@ PERSON = _rx(
     r"(?:tale|snakke|chatte|tal|snak|taler|snakker) med (?:et |en |min |vores )?"
     r"(?:rigtig |rigtigt |levende )?"
     r"(?:menneske|person|medarbejder|sagsbehandler|ansat|nogen|dig selv|en fra kommunen)",
-    r"(?:tale|snakke|chatte|få fat i|komme i kontakt med) med "
+    r"(?:tale|snakke|chatte|snak|snakk|tal|få fat i|komme i kontakt med) med "
     r"(?:en i borgerservice|en fra borgerservice|en fra kommunen|borgerservice|kommunen|"
     r"nogen|jer|en(?=\s*(?:$|[,.?!]|om |fra |af |der |som |hos |i |ang)))",
     r"(?:få fat i|komme i kontakt med|ringe til) (?:en|nogen|borgerservice|kommunen|jer)",
@@ -304,6 +304,12 @@ WAIT_SHORT = _rx(r"hvor (?:lang|længe|mange)", r"ventetid(?:en)?", r"kø(?:en)?
 WAIT = _rx(r"hvor (?:lang tid|længe) (?:skal|må|vil) (?:jeg|vi) (?:vente|sidde)",
            r"hvor (?:lang tid|længe) (?:\w+ ){0,5}(?:vente|venter|ventetid|holde)",
            r"hvor (?:lang tid|længe) går der", r"hvor lang er ventetiden",
+           # "hvor længe tror du der går før der er nogen?": the guess asked for is the wait
+           r"hvor (?:lang tid|længe) (?:tror|regner|gætter|vil|skønner) (?:du|i) (?:\w+ ){0,2}"
+           r"(?:går (?:der|det)|tager det|varer det|skal (?:jeg|vi) vente)",
+           r"(?:før|inden|til) (?:der (?:er|kommer|bliver) (?:nogen|en (?:medarbejder|person))|"
+           r"(?:det (?:er|bliver) )?(?:min|vores) tur|(?:jeg|vi) (?:får|kommer til at) "
+           r"(?:tale|snakke|fat))",
            r"hvor (?:lang tid|længe) (?:er|bliver|tager) (?:der |det )?(?:ventetid(?:en)?|at vente|"
            r"før)", r"hvor lang(?:t)? er (?:der )?ventetid(?:en)?", r"hvad er ventetiden",
            r"hvornår (?:er det|bliver det|kommer) (?:min tur|der nogen|en medarbejder)",

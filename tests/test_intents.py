@@ -284,3 +284,19 @@ def test_how_the_citizen_tried_to_reach_us_is_not_the_subject(unreached, subject
     rest = subject_text(text)
     assert subject.split()[-1] in rest and not any(
         w in rest for w in ("telefon", "mails", "ringet", "igennem", "tilbage")), rest
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["hvor længe tror du", "hvor lang tid regner du med", "hvor længe vil du"
+                        " tro"]),
+       st.sampled_from(["der går", "det tager", "det varer"]),
+       st.sampled_from(["", " før der er nogen", " før det er min tur", "?"]))
+def test_a_guess_at_the_wait_is_about_the_wait(how, goes, until):
+    text = f"{how} {goes}{until}"
+    assert detect(text).asks_wait, text
+
+
+@given(st.sampled_from(["ka a it snak med en", "ka jeg snak med en", "kan a tal med en",
+                        "må a snakk med en?"]))
+def test_spoken_and_dialect_asks_for_a_person(ask):
+    assert detect(ask).wants_person, ask

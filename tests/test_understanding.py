@@ -88,6 +88,31 @@ def test_a_follow_up_goes_on_with_the_topic(desk, first, follow, n):
     assert r[1].topic == topic, (follow, r[1].reason)
 
 
+@SLOW
+@given(first=st.sampled_from(FIRST), lean=st.sampled_from([
+    "hvordan bestiller jeg det så", "kan man gøre det online", "hvad koster den",
+    "skal jeg selv hente det", "kan min søn også få det"]), tail=st.sampled_from([
+    ", vi er 2 voksne og 3 børn og vi skal af sted om tre uger",
+    ", min mand har ikke tid i denne uge og jeg arbejder til sent hver dag",
+    ". vi bor ude på landet og har ikke bil"]))
+def test_a_pronoun_in_a_short_first_clause_goes_on_however_long_the_turn(desk, first, lean,
+                                                                          tail):
+    question, topic = first
+    r = talk(desk, question, lean + tail, municipality="0751")
+    assert r[1].topic == topic, (lean + tail, r[1].reason)
+
+
+@SLOW
+@given(follow=st.sampled_from([
+    "hvorfor kan kommunen ikke bare tjekke det, det er jo jer der har min adresse",
+    "kan I ikke se på det alligevel", "og hvad så med det, jeg har jo boet her i 20 år"]))
+def test_a_follow_up_after_a_redirect_stays_with_its_authority(desk, follow):
+    r = talk(desk, "Jeg søgte boligstøtte for 2 måneder siden og har ikke hørt noget. "
+             "Kan I se hvor langt min sag er?", follow, municipality="0316")
+    assert r[0].action == Action.REDIRECT and r[0].topic == "boligstoette"
+    assert r[1].topic == "boligstoette", (follow, r[1].reason)
+
+
 @pytest.mark.parametrize(("follow", "topic"), [
     ("ja og så kørekortet", "koerekort"), ("og hvad med mit sundhedskort", "sundhedskort"),
     ("og så skal jeg også melde flytning", "flytning")])

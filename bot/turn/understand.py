@@ -20,6 +20,7 @@ from bot.turn.state import ConversationState
 from bot.turn.types import Ask, Heard, Located, Need
 from ddh.numbers import without_numbers
 from ddh.redaction import strip_labels
+from ddh.vocabulary import Action
 from knowledge.glossary import danish_terms
 from knowledge.guide import NO_GUIDE_TOPIC, Guide
 from knowledge.retrieval import Hit
@@ -95,16 +96,36 @@ def read(sv: Services, state: ConversationState, heard: Heard,
         query = _LIVES_IN.sub(" ", query)
     place_only = found is not None and found.code is not None and \
         state.municipality_turn == state.turns and not analyse(_PLACE_WORDS.sub(" ", query))
-    answered = state.last_topic is not None and bool(state.last_guides) and \
-        state.last_topic not in GENERIC_TOPICS
+    # an answer, or a redirect to the authority the topic belongs to ("hvorfor kan
+    # kommunen ikke bare tjekke det" after boligstøtte was sent to Udbetaling Danmark)
+    answered = state.last_topic is not None and state.last_topic not in GENERIC_TOPICS and (
+        bool(state.last_guides) or (bool(state.actions) and state.actions[-1] == Action.REDIRECT))
     # a short question that names no topic of its own leans on the last answer too
     # ("skal vi selv have vidner med?" after the wedding guide)
     short = cues.question and cues.content_words <= SHORT_WORDS and \
         not sv.retriever.named_topics(query)
     follows = answered and not cues.new_subject and (place_only or cues.continues or short or (
-        cues.refers and cues.content_words <= FOLLOW_UP_WORDS))
+        cues.refers and cues.content_words <= FOLLOW_UP_WORDS) or leans_first(text))
     return Understanding(text, cues, need, query, follows, place_only,
                          heard.alternatives, heard.unsure)
+
+
+# A first clause that points back to the last answer with a pronoun, however long the
+# rest: "hvordan bestiller jeg det så til hele familien, vi er 2 voksne og 3 børn",
+# "kan I ikke bare aflyse den for mig, …". Not "det er/var …" that opens a new statement.
+_FIRST_CLAUSE = re.compile(r"^[^,.;:!?]+")
+_POINTS_BACK = re.compile(r"(?<![\wæøå])(?:det|den|dem|dét|it|that)(?![\wæøå])", re.IGNORECASE)
+_EXPLETIVE = re.compile(r"(?<![\wæøå])(?:det|dét|it|that) (?:er|var|bliver|blev|drejer|handler|"
+                        r"gælder|sker|is|was)(?![\wæøå])", re.IGNORECASE)
+FIRST_CLAUSE_WORDS = 8
+
+
+def leans_first(text: str) -> bool:
+    """The turn's first clause is short and points back with a pronoun."""
+    m = _FIRST_CLAUSE.match(text.strip())
+    clause = m.group(0) if m else ""
+    return len(clause.split()) <= FIRST_CLAUSE_WORDS and \
+        bool(_POINTS_BACK.search(_EXPLETIVE.sub(" ", clause)))
 
 
 # "jeg bor i …" around a place named in the turn: not part of the question.
@@ -249,8 +270,12 @@ def in_context(sv: Services, state: ConversationState, text: str) -> list[Hit] |
     about children's passports): the best of that topic first, in the citizen's scope
     (a local guide of the topic wins once the municipality is known)."""
     retriever = sv.retriever
-    last = retriever.guides.get(state.last_guides[-1]) if state.last_guides else None
-    if last is None or state.last_topic is None:
+    if state.last_topic is None:
+        return None
+    # after a redirect no guide was given: the topic's own national guide stands in
+    last = retriever.guides.get(state.last_guides[-1]) if state.last_guides else \
+        guide_for_topic(sv, state.last_topic)
+    if last is None:
         return None
     query = f"{last.title}. {strip_labels(text)}"
     hits = retriever.search(query, state.municipality, k=8)
