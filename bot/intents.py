@@ -91,6 +91,15 @@ OWN_CASE = _rx(
     r"hvor langt (?:\w+ ){0,3}(?:nede|fremme|oppe|henne) på (?:listen|ventelisten)",
     r"(?:sendte|sendt|indsendt) en ansøgning",
     r"(?:a |the )?letter (?:from|about) (?:the municipality|the jobcentre|my)",
+    # a meeting or appointment of mine to be moved or cancelled by them: "kan min samtale
+    # flyttes?", "kan I ikke bare aflyse den for mig"
+    r"(?:kan|må) (?:jeg få )?(?:min|mit|vores) (?:\w+ )?(?:samtale|møde|tid|aftale|besøg|"
+    r"indkaldelse)(?:n|en|et)? (?:\w+ ){0,3}(?:flyttes|aflyses|ændres|rykkes|udskydes)",
+    r"(?:kan|vil|må) (?:i|du|de|kommunen|jobcentret|borgerservice) (?:ikke )?(?:bare |lige |"
+    r"godt )?(?:flytte|aflyse|ændre|rykke|udskyde) (?:min|mit|vores|den|det)(?: \w+)? "
+    r"(?:for (?:mig|os))",
+    r"(?:can|could) (?:you|they) (?:move|cancel|reschedule|change) (?:my|the|it|that)"
+    r"(?: \w+)? for me",
 )
 # Own-case cues that also name the subject: they count, but stay in the subject text.
 OWN_CASE_NAMED = _rx(r"min (?:byggesag|bevilling|ansøgning om \w+)", r"vores byggesag")
@@ -534,6 +543,9 @@ UNREACHED = _rx(
     r"(?:kan|kunne) ikke komme igennem(?: på telefonen)?",
     r"(?:no one|nobody) (?:answers|picks up)(?: the phone)?",
 )
+# Why the citizen will not do it themselves is not the subject either: "jeg orker ikke
+# logge ind", "gider ikke sidde i telefonkø".
+RELUCTANT = _rx(r"(?:jeg |vi )?(?:orker|gider|magter) (?:slet )?ikke (?:at )?(?:\w+ ){0,2}\w+")
 # How long a citizen has waited ("i 5 uger", "tre dage") is not what they ask about.
 SPAN = re.compile(r"(?<![\wæøå])(?:i |for |over )?(?:\d+|en|et|to|tre|fire|fem|seks|syv|otte|"
                   r"ni|ti|flere|mange|nogle|snart|over) (?:uger?|ugers|dage?|dages|måneder?|"
@@ -544,7 +556,8 @@ def subject_text(text: str) -> str:
     """The text without the request for a person, case or complaint phrases, and without
     how long the citizen has waited: its subject."""
     rest = strip_labels(text)
-    for p in (PERSON, OWN_CASE, NOT_HELPED, COMPLAINT, GREETING, THANKS, SPAN, UNREACHED):
+    for p in (PERSON, OWN_CASE, NOT_HELPED, COMPLAINT, GREETING, THANKS, SPAN, UNREACHED,
+              RELUCTANT):
         rest = p.sub(" ", rest)
     rest = re.sub(r"(?<![\wæøå])(jeg vil gerne|jeg vil|kan jeg|vil gerne|gerne|om|angående|"
                   r"vedrørende|omkring|i forbindelse med)(?![\wæøå])", " ", rest, flags=re.I)

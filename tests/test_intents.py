@@ -300,3 +300,37 @@ def test_a_guess_at_the_wait_is_about_the_wait(how, goes, until):
                         "må a snakk med en?"]))
 def test_spoken_and_dialect_asks_for_a_person(ask):
     assert detect(ask).wants_person, ask
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(["kan min samtale", "kan mit møde på jobcentret", "må min tid",
+                        "kan vores aftale", "kan min indkaldelse"]),
+       st.sampled_from(["flyttes", "aflyses", "rykkes til næste uge", "udskydes"]),
+       st.sampled_from(["", "?", ", jeg er syg"]))
+def test_my_appointment_moved_by_them_is_my_own_case(mine, moved, tail):
+    verb, _, rest = moved.partition(" ")
+    text = f"{mine} {verb}{' ' + rest if rest else ''}{tail}"
+    assert detect(text).own_case, text
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["kan I ikke bare", "vil du ikke lige", "kan I", "kan kommunen ikke"]),
+       st.sampled_from(["aflyse", "flytte", "rykke", "ændre"]),
+       st.sampled_from(["den", "min tid", "mit møde", "det"]))
+def test_asking_them_to_move_it_for_me_is_my_own_case(ask, verb, what):
+    text = f"{ask} {verb} {what} for mig"
+    cues = detect(text)
+    assert cues.own_case, text
+
+
+def test_asking_how_to_move_it_myself_is_a_question():
+    for text in ("hvordan aflyser jeg min tid", "kan jeg selv flytte min tid på nettet",
+                 "hvordan flytter jeg min tid i borgerservice"):
+        assert not detect(text).own_case, text
+
+
+@given(st.sampled_from(["jeg orker ikke logge ind", "gider ikke sidde i telefonkø",
+                        "jeg magter slet ikke at ringe rundt"]))
+def test_why_not_myself_is_not_the_subject(reluctant):
+    rest = subject_text(f"kan I ikke bare aflyse min tid, {reluctant}")
+    assert not any(w in rest for w in ("logge", "telefonkø", "ringe")), rest
