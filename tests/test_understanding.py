@@ -520,3 +520,25 @@ def test_my_own_case_without_a_subject_is_case_status(desk, ask, why, waited):
     r = talk(desk, f"{ask} {waited}{why}", municipality="0751")
     assert r[0].topic == "sagsstatus" and r[0].action == Action.TRANSFER, (r[0].reason,
                                                                            r[0].topic)
+
+
+@SLOW
+@given(problem=st.sampled_from(["jeg kan ikke logge ind i {app}, den skriver bare fejl",
+                                "{app} melder fejl når jeg logger på",
+                                "jeg kan ikke komme ind i {app} efter jeg har opdateret den"]),
+       # ("Min Læge appen" is not here: "læge" names choosing a doctor, and the app's
+       # name is everyday Danish too — a known limit)
+       app=st.sampled_from(["appen Mit Sygehus", "MinSundhed-appen", "Mit Sygehus-appen"]),
+       muni=st.sampled_from(["0860", "0751", "0101"]))
+def test_the_thing_named_beats_how_it_fails(desk, problem, app, muni):
+    """Two topics named: the app by its name and MitID by "logge ind"; the app is
+    what the question is about."""
+    r = talk(desk, problem.format(app=app), municipality=muni)
+    assert r[0].topic == "sundheds-it", (problem.format(app=app), r[0].reason)
+
+
+@pytest.mark.parametrize("text", ["hvordan forlænger jeg mit kørekort",
+                                  "mit pas er udløbet, hvad gør jeg"])
+def test_a_topic_called_by_its_own_name_keeps_its_place(desk, text):
+    r = talk(desk, text, municipality="0791")
+    assert r[0].topic == ("koerekort" if "kørekort" in text else "pas"), r[0].reason
