@@ -171,31 +171,31 @@ class MemoryBackend:
             return dict(self._seen)
 
 
+# The entry's offer withdrawn (from both sides of the offer index) and its passes
+# forgotten; the key positions are filled in per script.
+_DROP_OFFER = """
+local o = redis.call('HGET', KEYS[{offers}], ARGV[1])
+if o then
+  local a = cjson.decode(o)['agent']
+  redis.call('HDEL', KEYS[{offers}], ARGV[1])
+  if redis.call('HGET', KEYS[{agents}], a) == ARGV[1] then
+    redis.call('HDEL', KEYS[{agents}], a)
+  end
+end
+redis.call('HDEL', KEYS[{passes}], ARGV[1])
+"""
 # KEYS: waiting, claimed, offers, offer_agents, passes; ARGV: entry, agent
 _CLAIM = """
 local v = redis.call('HGET', KEYS[1], ARGV[1])
 if v then
   redis.call('HDEL', KEYS[1], ARGV[1])
   redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-  local o = redis.call('HGET', KEYS[3], ARGV[1])
-  if o then
-    local a = cjson.decode(o)['agent']
-    redis.call('HDEL', KEYS[3], ARGV[1])
-    if redis.call('HGET', KEYS[4], a) == ARGV[1] then redis.call('HDEL', KEYS[4], a) end
-  end
-  redis.call('HDEL', KEYS[5], ARGV[1])
+""" + _DROP_OFFER.format(offers=3, agents=4, passes=5) + """
 end
 return v
 """
 # KEYS: waiting, offers, offer_agents, passes; ARGV: entry
-_REMOVE = """
-local o = redis.call('HGET', KEYS[2], ARGV[1])
-if o then
-  local a = cjson.decode(o)['agent']
-  redis.call('HDEL', KEYS[2], ARGV[1])
-  if redis.call('HGET', KEYS[3], a) == ARGV[1] then redis.call('HDEL', KEYS[3], a) end
-end
-redis.call('HDEL', KEYS[4], ARGV[1])
+_REMOVE = _DROP_OFFER.format(offers=2, agents=3, passes=4) + """
 return redis.call('HDEL', KEYS[1], ARGV[1])
 """
 # One offer per conversation and per agent, and only while it waits.
