@@ -104,7 +104,13 @@ OWN_CASE = _rx(
 # Own-case cues that also name the subject: they count, but stay in the subject text.
 OWN_CASE_NAMED = _rx(r"min (?:byggesag|bevilling|ansøgning om \w+)", r"vores byggesag")
 COMPLAINT = _rx(r"klag(?:e|er|ede)?", r"vil klage", r"utilfreds", r"uacceptabel(?:t)?",
-                r"complain(?:t)?", r"dårlig behandling")
+                r"complain(?:t)?", r"dårlig behandling",
+                # disagreeing with a decision is the start of a complaint: "jeg er dybt
+                # uenig i den afgørelse", "vi vil anke beslutningen"
+                r"(?:dybt |helt |meget |totalt |slet ikke )?(?:uenig|uenige) (?:i|med|om)",
+                r"ank(?:e|er|ede) (?:afgørelsen|beslutningen|den|det)",
+                r"(?:disagree|do not agree|don'?t agree) with (?:the|this|that|your) "
+                r"(?:decision|ruling)")
 NOT_HELPED = _rx(
     r"det hjalp ikke", r"hjælper ikke", r"hjalp mig ikke", r"det (?:er|var) ikke det jeg",
     r"forstår (?:det )?ikke", r"forstår jeg ikke", r"virker (?:stadig )?ikke",
@@ -347,7 +353,10 @@ HOW_TO = _rx(r"hvordan (?:kan |skal )?(?:jeg|man|vi)", r"hvor(?:dan)? \w+ (?:jeg
              r"kan (?:jeg|man) (?:klage|se|følge|finde)", r"skal (?:en|min) klage",
              r"hvor lang tid har (?:jeg|man|vi) til", r"hvordan (?:klager|ser|følger|finder)",
              r"how (?:do|can) (?:i|we|you)", r"where (?:do|can) (?:i|we)",
-             r"hvad (?:er|gør) (?:jeg|man) for at")
+             r"hvad (?:er|gør) (?:jeg|man) for at",
+             # what to do if …: "hvad gør jeg hvis jeg er uenig i vurderingen"
+             r"hvad (?:gør|skal|kan) (?:jeg|man|vi) (?:så )?(?:gøre )?(?:hvis|når)",
+             r"what (?:do|can|should) (?:i|we) do (?:if|when)")
 CALLBACK = _rx(r"ring(?:e)? (?:til )?mig", r"(?:i|du) (?:kan|må) ringe (?:til )?mig",
                r"call me", r"kontakte mig på", r"fange mig på")
 QUESTION_WORDS = _rx(r"hvordan", r"hvad", r"hvor", r"hvornår", r"hvem", r"hvilken", r"hvilke",

@@ -334,3 +334,21 @@ def test_asking_how_to_move_it_myself_is_a_question():
 def test_why_not_myself_is_not_the_subject(reluctant):
     rest = subject_text(f"kan I ikke bare aflyse min tid, {reluctant}")
     assert not any(w in rest for w in ("logge", "telefonkø", "ringe")), rest
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["jeg er dybt uenig i", "vi er helt uenige i", "jeg er uenig med jer om",
+                        "jeg vil anke", "I disagree with"]),
+       st.sampled_from(["den afgørelse jeg har fået", "afgørelsen om min hjemmehjælp",
+                        "the decision", "beslutningen"]))
+def test_disagreeing_with_a_decision_is_a_complaint(disagree, decision):
+    if disagree.startswith("I ") != decision.startswith("the"):
+        return  # one language per turn
+    if disagree == "jeg vil anke" and decision != "beslutningen":
+        return
+    text = f"{disagree} {decision}"
+    assert detect(text).complaint, text
+
+
+def test_asking_what_to_do_when_disagreeing_is_a_question():
+    assert not detect("hvad gør jeg hvis jeg er uenig i min ejendomsvurdering").complaint
