@@ -62,6 +62,17 @@ PERSON = _rx(
     r"(?:få|have) (?:en|nogen) af jer",
     r"kan (?:i|du|nogen) (?:ikke )?(?:se|kigge) på (?:det|den|sagen)",
     r"(?:someone|somebody|anyone|anybody)(?: \w+){0,4} (?:call|ring|phone|contact) (?:me|us)",
+    # a visit: "kan der ikke komme én ud og vise mig det"
+    r"(?:kan|må|vil) (?:der|i|nogen|en|én) (?:ikke )?(?:godt )?komme (?:en |én |nogen )?"
+    r"(?:ud|forbi|hjem|ud til mig|hjem til mig|hjem til os)",
+    # someone to call: "er der ikke en man kan ringe til"
+    r"(?:er|findes) der (?:ikke )?(?:en|én|nogen|et sted) (?:man|jeg|vi) kan (?:ringe|tale|snakke|"
+    r"skrive) (?:til|med)",
+    # asking them to do it: "kan I ikke bare registrere det for mig" (not "forklare det for
+    # mig", which a guide does)
+    r"(?:kan|vil|må) (?:i|du|kommunen|nogen) (?:ikke )?(?:bare |lige |godt )?"
+    r"(?!forklare|vise|sige|skrive|oversætte|læse|gentage|stave)[\wæøå]+e "
+    r"(?:det|den|dem|sagen|skaden|ansøgningen|blanketten)(?: \w+)? for (?:mig|os|hende|ham)",
     r"(?:can|could) (?:someone|somebody|anyone|anybody) (?:explain|go through|look at|help)",
 )
 OWN_CASE = _rx(
@@ -90,6 +101,10 @@ OWN_CASE = _rx(
     r"\w*dagpenge|\w*hjælp|\w*ydelse|\w*pension|\w*støtte|\w*tilskud|bevilling|svar)",
     r"hvor langt (?:\w+ ){0,3}(?:nede|fremme|oppe|henne) på (?:listen|ventelisten)",
     r"(?:sendte|sendt|indsendt) en ansøgning",
+    r"hvem (?:har |der har )?(?:besluttet|bestemt|afgjort|truffet (?:den )?(?:beslutning|"
+    r"afgørelse))",
+    r"kan (?:i|du) (?:se|tjekke|undersøge|finde ud af) om (?:det|den|mit|min|mine|vores|han|hun) "
+    r"(?:\w+ ){0,2}(?:er|blev|bliver|har)",
     r"(?:a |the )?letter (?:from|about) (?:the municipality|the jobcentre|my)",
     # a meeting or appointment of mine to be moved or cancelled by them: "kan min samtale
     # flyttes?", "kan I ikke bare aflyse den for mig"
@@ -102,7 +117,13 @@ OWN_CASE = _rx(
     r"(?: \w+)? for me",
 )
 # Own-case cues that also name the subject: they count, but stay in the subject text.
-OWN_CASE_NAMED = _rx(r"min (?:byggesag|bevilling|ansøgning om \w+)", r"vores byggesag")
+OWN_CASE_NAMED = _rx(
+    r"min (?:byggesag|bevilling|ansøgning om \w+)", r"vores byggesag",
+    # what is stopped, named first: "mine sygedagpenge stopper 1. december"
+    r"(?:mine|min|mit) (?:\w+ )?(?:penge|\w*dagpenge|\w*hjælp|\w*ydelse|\w*pension|\w*støtte|"
+    r"\w*tilskud|bevilling) (?:stopper|stoppes|er stoppet|bliver stoppet|bliver sat ned|"
+    r"nedsættes|er nedsat|bliver frataget|ophører)",
+)
 COMPLAINT = _rx(r"klag(?:e|er|ede)?", r"vil klage", r"utilfreds", r"uacceptabel(?:t)?",
                 r"complain(?:t)?", r"dårlig behandling",
                 # disagreeing with a decision is the start of a complaint: "jeg er dybt
@@ -123,6 +144,8 @@ NOT_HELPED = _rx(
     r"(?:har|havde) (?:gjort|prøvet|fulgt) (?:det|alt|hvad|trinnene|vejledningen)"
     r"(?: (?:du|i|den|de) (?:skriver|siger|skrev|sagde|beskriver))?",
     r"virker (?:stadigvæk|fortsat) ikke",
+    r"(?:har|havde) (?:allerede )?prøvet (?:\w+ ){0,3}(?:formularen|blanketten|siden|"
+    r"hjemmesiden|linket|appen|selvbetjeningen|løsningen)",
     r"(?:it|that|this) (?:did not|didn'?t|does not|doesn'?t) (?:help|work)",
     r"still (?:does not|doesn'?t|did not|didn'?t) work", r"(?:already )?tried that",
     r"(?:jeg )?ikke forstår", r"(?:i )?(?:don'?t|do not) understand",
@@ -263,6 +286,15 @@ EMERGENCY = _rx(
     r" (?:respond|answer|move|responding|answering|moving)",
     r"(?:er )?faldet (?:\w+ ){0,3}og kan ikke (?:komme|rejse sig)",
     r"is bleeding", r"overfalder", r"bliver overfaldet",
+    # heart and stroke signs however told: "ondt i brystet og armen sover", "pain in his
+    # chest … his left arm feels numb", "munden hænger", "kan pludselig ikke tale"
+    r"(?:ondt|smerter?|trykken|tryk|jag) (?:\w+ ){0,2}(?:i|for) (?:brystet|hjertet)",
+    r"(?:pain|pressure|tightness) in (?:his|her|my|the) chest",
+    r"(?:venstre |left )?(?:arm(?:en)?|ansigtet|face) (?:\w+ )?(?:sover|er følelsesløs|føles "
+    r"følelsesløs|hænger|feels numb|is numb|went numb|is drooping|droops)",
+    r"(?:munden|mundvigen|ansigtet) (?:er begyndt at )?hænge(?:r)?",
+    r"(?:kan|kunne) pludselig ikke (?:tale|snakke|gå|stå|se|bevæge)",
+    r"(?:suddenly )?(?:can'?t|cannot) (?:speak|talk|move (?:his|her|my) (?:arm|leg))",
     # the same kinds in English: overdoses and poisoning, not waking, not responding,
     # seizures, choking, drowning, someone hurt or attacked now
     r"(?:took|taken|swallowed|ate|had) (?:a lot of|lots of|loads of|too many|all (?:of )?"
@@ -315,7 +347,8 @@ POSITIVE = re.compile(r"^\W*(?:ja|jo|jep|jeps|jamen|yes|yeah|yep|cheers|super|pe
 # About the queue the citizen waits in: how long, which place; or leaving it.
 # Said while waiting, a short turn about time or the queue is about the wait.
 WAIT_SHORT = _rx(r"hvor (?:lang|længe|mange)", r"ventetid(?:en)?", r"kø(?:en)?", r"vente",
-                 r"holde røret", r"how long", r"wait(?:ing)?", r"queue", r"hvornår kommer")
+                 r"foran mig", r"holde røret", r"how long", r"wait(?:ing)?", r"queue",
+                 r"hvornår kommer")
 WAIT = _rx(r"hvor (?:lang tid|længe) (?:skal|må|vil) (?:jeg|vi) (?:vente|sidde)",
            r"hvor (?:lang tid|længe) (?:\w+ ){0,5}(?:vente|venter|ventetid|holde)",
            r"hvor (?:lang tid|længe) går der", r"hvor lang er ventetiden",
@@ -330,6 +363,7 @@ WAIT = _rx(r"hvor (?:lang tid|længe) (?:skal|må|vil) (?:jeg|vi) (?:vente|sidde
            r"hvornår (?:er det|bliver det|kommer) (?:min tur|der nogen|en medarbejder)",
            r"hvor mange (?:er|står|venter) (?:der )?foran(?: mig)?",
            r"hvilket nummer er (?:jeg|vi)",
+           r"(?:er|står|venter) der (?:mange|nogen|flere|mange andre) (?:\w+ )?foran (?:mig|os)",
            r"er (?:jeg|vi) (?:stadig )?i køen", r"kommer der snart nogen",
            r"(?:er|kommer) der (?:snart |ikke )?nogen (?:der|som) (?:tager|svarer|kommer)",
            r"hvornår (?:tager|svarer) (?:i|nogen|de|en)", r"how many (?:people )?(?:are )?"
@@ -345,6 +379,8 @@ LEAVE = _rx(r"(?:ud|ude) af køen", r"forlade køen",
             r"(?:vil|kan) ikke vente (?:mere|længere)", r"venter ikke (?:mere|længere)",
             r"(?:nu |så )?lægger jeg (?:røret )?på", r"(?:jeg )?logger (?:af|ud)",
             r"orker ikke (?:at )?vente",
+            r"(?:orker|gider|magter|kan|vil) (?:ikke|ikk) (?:at )?(?:\w+ ){0,4}(?:og )?vente"
+            r"(?: (?:mere|længere|her|på det))?",
             r"stop(?:pe)? med at vente", r"leave the (?:queue|line)",
             r"(?:don'?t|do not) want to wait", r"stop waiting", r"can'?t wait any ?more")
 # "How do I complain / follow my case / how long do I have": asking how it is done is a
@@ -372,6 +408,8 @@ VAGUE = _rx(r"kan (?:du|i) hjælpe mig", r"jeg har brug for hjælp", r"jeg har e
             r"(?:jeg )?(?:har|havde) (?:lige )?(?:et|en|et par|nogle) (?:lille |kort |hurtigt )?"
             r"(?:spørgsmål|problem|ting|spørgsmål til dig)",
             r"(?:can|could) you help me(?: with (?:something|a question|a thing))?",
+            r"(?:kan|vil) (?:du|i) (?:også |så )?hjælpe (?:mig )?med (?:noget|en) (?:helt )?"
+            r"(?:andet|anden ting)",
             r"(?:can|may) i ask (?:you )?(?:something|a question)",
              r"hvad kan du(?: hjælpe med)?", r"jeg har et problem", r"jeg skal bruge hjælp",
              r"i need help", r"can you help(?: me)?", r"i have a question", r"hjælp")
@@ -412,6 +450,11 @@ class Cues:
         return self.wants_person or self.own_case or self.complaint or self.not_helped
 
 
+# Resignation before a goodbye: "typisk. nå, tak alligevel", "øv, okay tak".
+SIGH = _rx(r"typisk", r"øv", r"ærgerligt", r"det var ærgerligt", r"pyt", r"pyt med det", r"suk",
+           r"pyha", r"nå ja", r"damn", r"oh well", r"too bad")
+
+
 def _leftover(text: str, *patterns: re.Pattern[str]) -> int:
     """Words left after removing the given cue phrases and fillers."""
     rest = text
@@ -420,6 +463,7 @@ def _leftover(text: str, *patterns: re.Pattern[str]) -> int:
     return len([w for w in FILLER.split(rest) if w])
 
 
+_FIRST_SENTENCE = re.compile(r"[^.?!]*[.?!]?")
 _IKKE = re.compile(r"(?<![\wæøå])ik(?:k|ke)?(?![\wæøå'])", re.IGNORECASE)
 
 
@@ -430,7 +474,7 @@ def detect(text: str) -> Cues:
     # asking how to complain or follow a case, without wanting a person: a guide answers
     how_to = bool(HOW_TO.search(text)) and not PERSON.search(text) and \
         not re.search(r"(?<![\wæøå])(?:jeg|vi) vil (?:gerne )?klage", text, re.IGNORECASE)
-    closing = _leftover(text, THANKS, YES, NO, GREETING) == 0
+    closing = _leftover(text, THANKS, YES, NO, GREETING, SIGH) == 0
     # with thanks, or with little else ("nå okay, så ringer jeg til yousee")
     farewell = bool(CLOSING.search(text)) and "?" not in text and not MORE.search(text) \
         and not QUESTION_WORDS.search(CLOSING.sub(" ", text)) and (
@@ -452,7 +496,10 @@ def detect(text: str) -> Cues:
         content_words=words,
         positive=bool(POSITIVE.match(text) or THANKS.search(text)) and "?" not in text and
         not MORE.search(text) and not QUESTION_WORDS.search(text) and not NO.search(text),
-        asks_wait=bool(WAIT.search(text)) or (bool(WAIT_SHORT.search(text)) and words <= 8),
+        # a short first sentence about the wait: "hvor lang tid cirka? skal hente mine unger"
+        asks_wait=bool(WAIT.search(text)) or (bool(WAIT_SHORT.search(text)) and words <= 8) or (
+            bool(WAIT_SHORT.search(first := _FIRST_SENTENCE.match(text).group(0))) and
+            len([w for w in FILLER.split(first) if w]) <= 5),
         leaves=bool(LEAVE.search(text)),
         continues=bool(CONTINUES.search(text)) or (
             bool(ALSO.search(text)) and words <= 12),
@@ -561,10 +608,18 @@ SPAN = re.compile(r"(?<![\wæøå])(?:i |for |over )?(?:\d+|en|et|to|tre|fire|fe
                   r"måneders|år|timer?)(?![\wæøå])", re.IGNORECASE)
 
 
+# A department named in a request for a person says what it is about: "snakke med nogen
+# fra skoleafdelingen" is about school ("skole" is kept when the request is taken out).
+DEPARTMENT = re.compile(r"(?<![\wæøå])([\wæøå]{3,})(?:afdeling|afdelingen|forvaltning|"
+                        r"forvaltningen|kontoret|anvisning|anvisningen)(?![\wæøå])", re.IGNORECASE)
+
+
 def subject_text(text: str) -> str:
     """The text without the request for a person, case or complaint phrases, and without
-    how long the citizen has waited: its subject."""
+    how long the citizen has waited: its subject (with a department named kept by the
+    word it is named for)."""
     rest = strip_labels(text)
+    departments = [m.group(1) for m in DEPARTMENT.finditer(rest)]
     for p in (PERSON, OWN_CASE, NOT_HELPED, COMPLAINT, GREETING, THANKS, SPAN, UNREACHED,
               RELUCTANT):
         rest = p.sub(" ", rest)
@@ -575,4 +630,4 @@ def subject_text(text: str) -> str:
     rest = re.sub(r"(?<![\wæøå])(?:(?:fra|hos|i|ved) (?:kommunen|kommune)|"
                   r"(?:from|at|in) the (?:municipality|council)|please)(?![\wæøå])",
                   " ", rest, flags=re.I)
-    return " ".join(rest.split())
+    return " ".join([*rest.split(), *departments])

@@ -352,3 +352,104 @@ def test_disagreeing_with_a_decision_is_a_complaint(disagree, decision):
 
 def test_asking_what_to_do_when_disagreeing_is_a_question():
     assert not detect("hvad gør jeg hvis jeg er uenig i min ejendomsvurdering").complaint
+
+
+# Heart and stroke signs, told by whoever sees them: 112.
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(["min mand", "min far", "han", "hun", "min mor"]),
+       st.sampled_from(["har ondt i brystet", "har trykken for brystet", "har jag i brystet",
+                        "har smerter i brystet"]),
+       st.sampled_from(["", " og venstre arm sover", " og armen er følelsesløs",
+                        " og munden hænger", ", hvilken læge kan se ham i dag?"]))
+def test_heart_and_stroke_signs_are_an_emergency(who, pain, more):
+    text = f"{who} {pain}{more}"
+    assert detect(text).emergency, text
+
+
+@given(st.sampled_from(["My husband has had pain in his chest for 20 minutes",
+                        "his left arm feels numb", "my mum suddenly can't speak",
+                        "there is pressure in her chest"]))
+def test_heart_and_stroke_signs_in_english_are_an_emergency(text):
+    assert detect(text).emergency, text
+
+
+def test_other_aches_are_no_emergency():
+    for text in ("jeg har ondt i ryggen, kan jeg få hjælpemidler",
+                 "min arm er brækket, kan jeg få hjemmehjælp", "min mor kan ikke gå på trapper"):
+        assert not detect(text).emergency, text
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.sampled_from(["kan der ikke komme én ud og vise mig det",
+                        "kan I komme hjem til mig", "må der komme nogen forbi",
+                        "er der ikke en man kan ringe til", "findes der en jeg kan tale med",
+                        "kan I ikke bare registrere det for mig", "kan du ordne det for mig",
+                        "vil I ikke melde skaden for os"]),
+       st.sampled_from(["", "?", " og få hjælp med ansøgningen?", ", jeg er 83"]))
+def test_a_visit_someone_to_call_or_doing_it_for_me_asks_for_a_person(ask, tail):
+    text = f"{ask}{tail}"
+    assert detect(text).wants_person, text
+
+
+def test_explaining_or_showing_it_to_me_is_a_question_for_the_bot():
+    for text in ("kan du forklare det for mig", "kan du vise det for mig",
+                 "kan du oversætte den for mig"):
+        assert not detect(text).wants_person, text
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["mine sygedagpenge stopper", "min boligstøtte bliver sat ned",
+                        "mit tilskud ophører", "min hjemmehjælp er stoppet"]),
+       st.sampled_from(["", " 1. december", ". hvem har besluttet det?"]))
+def test_what_is_stopped_named_first_is_my_own_case_and_stays_the_subject(stopped, tail):
+    text = f"jeg har fået et brev om at {stopped}{tail}"
+    assert detect(text).own_case, text
+    noun = stopped.split()[1]
+    assert noun in subject_text(text), subject_text(text)
+
+
+@given(st.sampled_from(["kan I se om det overhovedet er sendt?", "kan du tjekke om den er "
+                        "blevet godkendt", "kan I undersøge om mit kort er sendt"]))
+def test_asking_them_to_check_whether_it_happened_is_my_own_case(text):
+    assert detect(text).own_case, text
+
+
+@given(st.sampled_from(["skoleafdelingen", "pladsanvisningen", "byggesagsafdelingen",
+                        "ældreforvaltningen"]))
+def test_a_department_named_stays_as_the_subject(department):
+    rest = subject_text(f"jeg vil gerne snakke med nogen fra {department}")
+    stem = department[:4]
+    assert stem in rest, rest
+
+
+@given(st.sampled_from(["formularen", "blanketten på jeres side", "hjemmesiden", "linket"]),
+       st.sampled_from(["men den siger bare fejl 500", "og det virker ikke", "uden held"]))
+def test_a_form_or_page_tried_did_not_help(what, how):
+    text = f"jeg har prøvet {what} {how}"
+    assert detect(text).not_helped, text
+
+
+@given(st.sampled_from(["hvor lang tid cirka?", "kø?", "hvor længe?", "er der mange foran mig?"]),
+       st.sampled_from(["", " skal hente mine unger kl 12", " jeg har en aftale om en time"]))
+def test_a_short_first_question_about_the_wait_is_about_the_wait(ask, tail):
+    text = f"{ask}{tail}"
+    assert detect(text).asks_wait, text
+
+
+@given(st.sampled_from(["jeg orker ikke at sidde og vente", "gider ikke vente mere",
+                        "jeg kan ikke blive ved med at vente", "magter ikke at vente her"]))
+def test_not_wanting_to_wait_leaves_the_queue(text):
+    assert detect(f"glem det, {text}, jeg prøver igen i aften").leaves, text
+
+
+@given(st.sampled_from(["typisk", "øv", "ærgerligt", "pyt", "nå ja"]),
+       st.sampled_from(["tak alligevel", "okay tak", "tak for det"]))
+def test_a_sigh_then_thanks_is_a_goodbye(sigh, thanks):
+    text = f"{sigh}. {thanks}"
+    assert detect(text).thanks, text
+
+
+@given(st.sampled_from(["kan du også hjælpe med noget andet?", "kan I hjælpe mig med en anden "
+                        "ting", "vil du også hjælpe med noget helt andet"]))
+def test_asking_for_help_with_something_else_unnamed_is_vague(text):
+    assert detect(text).vague, text
