@@ -62,6 +62,10 @@ PERSON = _rx(
     r"(?:få|have) (?:en|nogen) af jer",
     r"kan (?:i|du|nogen) (?:ikke )?(?:se|kigge) på (?:det|den|sagen)",
     r"(?:someone|somebody|anyone|anybody)(?: \w+){0,4} (?:call|ring|phone|contact) (?:me|us)",
+    # someone got to do it: "jeg vil gerne have en til at kigge på det", "få nogen der kan
+    # ringe mig op"
+    r"(?:have|få) (?:en|én|nogen|et menneske) (?:til at|der kan|som kan) (?:kigge|se|hjælpe|"
+    r"ringe|tjekke|undersøge|gennemgå|vurdere|forklare)",
     # a visit: "kan der ikke komme én ud og vise mig det"
     r"(?:kan|må|vil) (?:der|i|nogen|en|én) (?:ikke )?(?:godt )?komme (?:en |én |nogen )?"
     r"(?:ud|forbi|hjem|ud til mig|hjem til mig|hjem til os)",

@@ -384,7 +384,9 @@ def test_other_aches_are_no_emergency():
                         "kan I komme hjem til mig", "må der komme nogen forbi",
                         "er der ikke en man kan ringe til", "findes der en jeg kan tale med",
                         "kan I ikke bare registrere det for mig", "kan du ordne det for mig",
-                        "vil I ikke melde skaden for os"]),
+                        "vil I ikke melde skaden for os",
+                        "jeg vil gerne have en til at kigge på det",
+                        "kan jeg få nogen der kan gennemgå det med mig"]),
        st.sampled_from(["", "?", " og få hjælp med ansøgningen?", ", jeg er 83"]))
 def test_a_visit_someone_to_call_or_doing_it_for_me_asks_for_a_person(ask, tail):
     text = f"{ask}{tail}"
