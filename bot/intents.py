@@ -62,6 +62,14 @@ PERSON = _rx(
     r"(?:få|have) (?:en|nogen) af jer",
     r"kan (?:i|du|nogen) (?:ikke )?(?:se|kigge) på (?:det|den|sagen)",
     r"(?:someone|somebody|anyone|anybody)(?: \w+){0,4} (?:call|ring|phone|contact) (?:me|us)",
+    # someone to ring them up: "kan en af jer ik ringe hende op", "vil gerne have at en af
+    # jeres folk ringer ham op"
+    r"(?:en af jer|en af jeres (?:folk|medarbejdere|kollegaer)|nogen af jer|nogen|en|én|I|du) "
+    r"(?:\w+ ){0,2}(?:ringe|ringer|kontakte|kontakter) (?:mig|hende|ham|os|dem|min \w+) op",
+    r"(?:ringe|ringer) (?:hende|ham|os|dem|min (?:mor|far|mand|kone|nabo)) op",
+    r"stil(?:le|ler)? (?:mig|os) (?:\w+ )?(?:videre|om)",
+    r"(?:kollega|kollegaer|menneske|mennesker|person|medarbejder)(?:e|er)? af kød og blod",
+    r"(?:en|nogen) voksen til stede", r"(?:ikke|ik|ikk) en (?:robot|maskine|bot|computer)",
     # someone got to do it: "jeg vil gerne have en til at kigge på det", "få nogen der kan
     # ringe mig op"
     r"(?:have|få) (?:en|én|nogen|et menneske) (?:til at|der kan|som kan) (?:kigge|se|hjælpe|"
@@ -107,6 +115,15 @@ OWN_CASE = _rx(
     r"(?:sendte|sendt|indsendt) en ansøgning",
     r"hvem (?:har |der har )?(?:besluttet|bestemt|afgjort|truffet (?:den )?(?:beslutning|"
     r"afgørelse))",
+    r"(?:kan|må) (?:den|det|tiden|samtalen|mødet|aftalen|besøget) (?:\w+ ){0,2}(?:flyttes|aflyses|"
+    r"rykkes|udskydes|ændres)",
+    r"(?:kan|vil) (?:i|du) (?:\w+ )?(?:tjekke|undersøge|se|finde ud af) hvad der (?:sker|foregår)",
+    r"(?:det er mig|jeg skrev|jeg ringede) (?:\w+ )?(?:med|om) (?:sagen|den sag)",
+    r"sagen fra (?:sidste uge|i går|forleden|i sidste måned)",
+    r"er der (?:noget )?nyt (?:i|om|på) (?:sagen|den|det|min sag|vores sag)",
+    r"(?:de|hun|han|hjemmehjælpen|hjemmeplejen|chaufføren|madservice) skulle (?:have|ha'?) "
+    r"været (?:her|der|hos \w+)",
+    r"(?:vil|skal) have en forklaring(?: på hvorfor)?",
     r"kan (?:i|du) (?:se|tjekke|undersøge|finde ud af) om (?:det|den|mit|min|mine|vores|han|hun) "
     r"(?:\w+ ){0,2}(?:er|blev|bliver|har)",
     r"(?:a |the )?letter (?:from|about) (?:the municipality|the jobcentre|my)",
@@ -126,7 +143,8 @@ OWN_CASE_NAMED = _rx(
     # what is stopped, named first: "mine sygedagpenge stopper 1. december"
     r"(?:mine|min|mit) (?:\w+ )?(?:penge|\w*dagpenge|\w*hjælp|\w*ydelse|\w*pension|\w*støtte|"
     r"\w*tilskud|bevilling) (?:stopper|stoppes|er stoppet|bliver stoppet|bliver sat ned|"
-    r"nedsættes|er nedsat|bliver frataget|ophører)",
+    r"nedsættes|er nedsat|bliver frataget|ophører|er blevet (?:stoppet|sat ned|nedsat|"
+    r"frataget|fjernet|skåret ned|standset))",
 )
 COMPLAINT = _rx(r"klag(?:e|er|ede)?", r"vil klage", r"utilfreds", r"uacceptabel(?:t)?",
                 r"complain(?:t)?", r"dårlig behandling",
@@ -134,6 +152,8 @@ COMPLAINT = _rx(r"klag(?:e|er|ede)?", r"vil klage", r"utilfreds", r"uacceptabel(
                 # uenig i den afgørelse", "vi vil anke beslutningen"
                 r"(?:dybt |helt |meget |totalt |slet ikke )?(?:uenig|uenige) (?:i|med|om)",
                 r"ank(?:e|er|ede) (?:afgørelsen|beslutningen|den|det)",
+                r"(?:simpelthen |slet |bare |overhovedet )?ikke godt nok", r"under al kritik",
+                r"(?:en )?skandale", r"helt (?:hen i vejret|urimeligt|uhørt)",
                 r"(?:disagree|do not agree|don'?t agree) with (?:the|this|that|your) "
                 r"(?:decision|ruling)")
 NOT_HELPED = _rx(
@@ -172,7 +192,7 @@ THANKS = _rx(r"tak", r"tusind tak", r"mange tak", r"tak for hjælpen", r"thanks?
              r"(?:det er )?godt at vide", r"det var godt at vide", r"forstået", r"modtaget",
              r"det er noteret", r"så har jeg styr på det", r"nå sådan", r"aha",
              r"got it", r"makes sense", r"sounds good", r"good to know", r"understood",
-             r"noted", r"will do", r"perfect",
+             r"noted", r"will do", r"perfect", r"👍", r"👌", r"🙏",
              # wishing well on the way out, for the season too
              r"godt nytår", r"glædelig jul", r"god jul", r"god påske", r"god sommer",
              r"godt nytår og tak", r"ska'? (?:du|i|de) ha'?(?:ve)?", r"fint nok",
@@ -456,7 +476,10 @@ class Cues:
 
 # Resignation before a goodbye: "typisk. nå, tak alligevel", "øv, okay tak".
 SIGH = _rx(r"typisk", r"øv", r"ærgerligt", r"det var ærgerligt", r"pyt", r"pyt med det", r"suk",
-           r"pyha", r"nå ja", r"damn", r"oh well", r"too bad")
+           r"pyha", r"nå ja", r"damn", r"oh well", r"too bad",
+           r"hvad (?:fanden|satan|søren|pokker|helvede)", r"for (?:fanden|satan|pokker)",
+           r"undskyld (?:\w+ ){0,2}(?:tonen|mit sprog|min tone|at jeg bandede)",
+           r"det er (?:bare )?(?:hårdt|svært|tungt) (?:lige nu|for tiden)")
 
 
 def _leftover(text: str, *patterns: re.Pattern[str]) -> int:
@@ -481,7 +504,7 @@ def detect(text: str) -> Cues:
     closing = _leftover(text, THANKS, YES, NO, GREETING, SIGH) == 0
     # with thanks, or with little else ("nå okay, så ringer jeg til yousee")
     farewell = bool(CLOSING.search(text)) and "?" not in text and not MORE.search(text) \
-        and not QUESTION_WORDS.search(CLOSING.sub(" ", text)) and (
+        and not QUESTION_WORDS.search(SIGH.sub(" ", CLOSING.sub(" ", text))) and (
             bool(THANKS.search(text)) or _leftover(text, CLOSING, YES, GREETING) <= 3)
     return Cues(
         wants_person=bool(PERSON.search(text)) and not WHEN_TO_CALL.search(text),
@@ -600,6 +623,8 @@ UNREACHED = _rx(
     r"(?: (?:på|på mine|på min|på vores))? ?(?:telefonen|telefon|røret|mails?|e-mails?|"
     r"breve?|beskeder|henvendelser|mine \w+|tilbage)?",
     r"(?:jeg|vi) har (?:ringet|skrevet|mailet|sendt (?:en )?mail)(?: \w+){0,3} gange",
+    r"(?:jeg |vi )?(?:har|havde) (?:allerede )?(?:meldt|anmeldt|indberettet|klaget over|skrevet "
+    r"om)(?: \w+){0,4} (?:gange|på nettet|online|på jeres side)",
     r"(?:kan|kunne) ikke komme igennem(?: på telefonen)?",
     r"(?:no one|nobody) (?:answers|picks up)(?: the phone)?",
 )

@@ -455,3 +455,48 @@ def test_a_sigh_then_thanks_is_a_goodbye(sigh, thanks):
                         "ting", "vil du også hjælpe med noget helt andet"]))
 def test_asking_for_help_with_something_else_unnamed_is_vague(text):
     assert detect(text).vague, text
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.sampled_from(["kan en af jer ik ringe", "kan nogen ringe", "vil en af jeres folk ringe",
+                        "kan du ringe"]),
+       st.sampled_from(["hende op", "ham op", "min mor op", "os op"]),
+       st.sampled_from(["", " og tage det trin for trin", "? hun hører dårligt"]))
+def test_someone_to_ring_them_up_asks_for_a_person(ask, whom, tail):
+    text = f"{ask} {whom}{tail}"
+    assert detect(text).wants_person, text
+
+
+@given(st.sampled_from(["stil mig venligst om til en af jeres kollegaer af kød og blod",
+                        "Er der en voksen til stede?", "altså et menneske. ik en robot",
+                        "stil mig lige videre", "en person af kød og blod tak"]))
+def test_a_human_asked_for_with_a_figure_of_speech(text):
+    assert detect(text).wants_person, text
+
+
+@given(st.sampled_from(["kan den flyttes?", "kan mødet rykkes", "må tiden aflyses",
+                        "kan I tjekke hvad der sker", "det er mig med sagen fra sidste uge",
+                        "er der nyt i sagen?", "hjemmehjælpen skulle have været her kl 8",
+                        "min kontanthjælp er blevet stoppet uden varsel",
+                        "jeg vil have en forklaring på hvorfor"]))
+def test_more_ways_to_ask_about_my_own_case(text):
+    assert detect(text).own_case, text
+
+
+@given(st.sampled_from(["det er simpelthen ikke godt nok", "det er under al kritik",
+                        "det er en skandale", "det er helt hen i vejret"]))
+def test_more_ways_to_complain(text):
+    assert detect(text).complaint, text
+
+
+@given(st.sampled_from(["har meldt det 2 gange på nettet", "jeg har allerede anmeldt det tre "
+                        "gange", "vi har skrevet om det flere gange"]))
+def test_reported_already_is_not_the_subject(reported):
+    rest = subject_text(f"{reported}. jeg vil tale med nogen om min skraldespand")
+    assert "meldt" not in rest and "skrevet" not in rest and "skraldespand" in rest, rest
+
+
+@given(st.sampled_from(["tak. undskyld tonen, det er bare hårdt lige nu", "👍",
+                        "hvad fanden, så må jeg jo ringe derover. farvel", "👍 tak"]))
+def test_goodbyes_with_an_apology_an_oath_or_a_thumb(text):
+    assert detect(text).thanks, text
