@@ -118,6 +118,8 @@ OWN_CASE = _rx(
     r"(?:kan|må) (?:den|det|tiden|samtalen|mødet|aftalen|besøget) (?:\w+ ){0,2}(?:flyttes|aflyses|"
     r"rykkes|udskydes|ændres)",
     r"(?:kan|vil) (?:i|du) (?:\w+ )?(?:tjekke|undersøge|se|finde ud af) hvad der (?:sker|foregår)",
+    r"(?:kan|vil) (?:i|du) (?:\w+ )?(?:tjekke|undersøge|se|finde ud af) hvad (?:den|det|regningen|"
+    r"brevet|rykkeren|beløbet) (?:drejer sig om|handler om|er for)",
     r"(?:det er mig|jeg skrev|jeg ringede) (?:\w+ )?(?:med|om) (?:sagen|den sag)",
     r"sagen fra (?:sidste uge|i går|forleden|i sidste måned)",
     r"er der (?:noget )?nyt (?:i|om|på) (?:sagen|den|det|min sag|vores sag)",
@@ -168,6 +170,8 @@ NOT_HELPED = _rx(
     r"(?:har|havde) (?:gjort|prøvet|fulgt) (?:det|alt|hvad|trinnene|vejledningen)"
     r"(?: (?:du|i|den|de) (?:skriver|siger|skrev|sagde|beskriver))?",
     r"virker (?:stadigvæk|fortsat) ikke",
+    r"hjælp(?:er|ede|te) (?:mig|os) (?:\w+ )?ikke", r"stadig (?:det )?samme \w+",
+    r"(?:har|havde) prøvet (?:\w+ ){0,6}(?:alt det der|alt muligt|det hele)",
     r"(?:har|havde) (?:allerede )?prøvet (?:\w+ ){0,3}(?:formularen|blanketten|siden|"
     r"hjemmesiden|linket|appen|selvbetjeningen|løsningen)",
     r"(?:it|that|this) (?:did not|didn'?t|does not|doesn'?t) (?:help|work)",
@@ -479,7 +483,9 @@ SIGH = _rx(r"typisk", r"øv", r"ærgerligt", r"det var ærgerligt", r"pyt", r"py
            r"pyha", r"nå ja", r"damn", r"oh well", r"too bad",
            r"hvad (?:fanden|satan|søren|pokker|helvede)", r"for (?:fanden|satan|pokker)",
            r"undskyld (?:\w+ ){0,2}(?:tonen|mit sprog|min tone|at jeg bandede)",
-           r"det er (?:bare )?(?:hårdt|svært|tungt) (?:lige nu|for tiden)")
+           r"det er (?:bare )?(?:hårdt|svært|tungt) (?:lige nu|for tiden)",
+           r"(?:jeg )?håber (?:\w+ ){0,2}(?:der sker noget|det hjælper|det bliver bedre|"
+           r"i gør noget|det går|det lykkes)", r"\d+ var det")
 
 
 def _leftover(text: str, *patterns: re.Pattern[str]) -> int:

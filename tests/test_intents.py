@@ -500,3 +500,26 @@ def test_reported_already_is_not_the_subject(reported):
                         "hvad fanden, så må jeg jo ringe derover. farvel", "👍 tak"]))
 def test_goodbyes_with_an_apology_an_oath_or_a_thumb(text):
     assert detect(text).thanks, text
+
+
+@given(st.sampled_from(["det hjælper mig jo ik en skid", "det hjalp os altså ikke",
+                        "stadig samme fejl", "har prøvet log ud og ind, ny browser, alt det der",
+                        "jeg har prøvet at genstarte og opdatere og det hele"]))
+def test_more_ways_to_say_it_did_not_help(text):
+    assert detect(text).not_helped, text
+
+
+def test_asking_whether_something_would_help_is_no_complaint_about_the_answer():
+    assert not detect("hjælper det ikke at ringe?").not_helped
+
+
+@given(st.sampled_from(["tak, jeg håber virkelig der sker noget", "ok 114 var det. tak",
+                        "tak, håber det hjælper"]))
+def test_thanks_with_a_hope_or_an_acknowledgement_is_a_goodbye(text):
+    assert detect(text).thanks, text
+
+
+@given(st.sampled_from(["Kan I se hvad den drejer sig om", "kan du tjekke hvad rykkeren er for",
+                        "kan I finde ud af hvad beløbet handler om"]))
+def test_asking_them_what_a_bill_is_about_is_my_own_case(text):
+    assert detect(text).own_case, text
