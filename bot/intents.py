@@ -171,7 +171,7 @@ NOT_HELPED = _rx(
     r"(?: (?:du|i|den|de) (?:skriver|siger|skrev|sagde|beskriver))?",
     r"virker (?:stadigvæk|fortsat) ikke",
     r"(?:hjælp(?:er|ede|te)|hjalp) (?:mig|os) (?:\w+ )?ikke", r"stadig (?:det )?samme \w+",
-    r"(?:har|havde) prøvet (?:\w+ ){0,6}(?:alt det der|alt muligt|det hele)",
+    r"(?:har|havde) prøvet (?:[\w,.-]+ ){0,8}(?:alt det der|alt muligt|det hele)",
     r"(?:har|havde) (?:allerede )?prøvet (?:\w+ ){0,3}(?:formularen|blanketten|siden|"
     r"hjemmesiden|linket|appen|selvbetjeningen|løsningen)",
     r"(?:it|that|this) (?:did not|didn'?t|does not|doesn'?t) (?:help|work)",
