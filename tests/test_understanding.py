@@ -542,3 +542,18 @@ def test_the_thing_named_beats_how_it_fails(desk, problem, app, muni):
 def test_a_topic_called_by_its_own_name_keeps_its_place(desk, text):
     r = talk(desk, text, municipality="0791")
     assert r[0].topic == ("koerekort" if "kørekort" in text else "pas"), r[0].reason
+
+
+THINGS = [("mit pas", "passet", "pas"), ("mit kørekort", "kørekortet", "koerekort"),
+          ("mit sundhedskort", "sundhedskortet", "sundhedskort")]
+
+
+@SLOW
+@given(first=st.sampled_from(THINGS), then=st.sampled_from(THINGS),
+       marker=st.sampled_from(["nej vent", "nej undskyld", "undskyld, jeg mener", "eller nej"]))
+def test_a_correction_mid_turn_takes_what_comes_after(desk, first, then, marker):
+    if first == then:
+        return
+    text = f"jeg har mistet {first[0]}, {marker}, det er {then[1]} der er væk, hvad gør jeg så"
+    r = talk(desk, text, municipality="0657")
+    assert r[0].topic == then[2], (text, r[0].reason)

@@ -84,6 +84,11 @@ def read(sv: Services, state: ConversationState, heard: Heard,
     # With a person needed, the subject is what is left without the request itself:
     # "tale med en medarbejder om mit pas" is about pas, not about reaching a person.
     query = subject_text(text) if need else text
+    # "jeg har mistet mit pas, nej vent, det er kørekortet der er væk": what comes after
+    # the correction is the question
+    corrected = _CORRECTION.split(query)
+    if len(corrected) > 1 and len(corrected[-1].split()) >= 3:
+        query = corrected[-1]
     found = located.found if located else None
     if state.municipality:
         query = sv.detector.without_places(query, state.municipality)
@@ -129,6 +134,12 @@ def leans_first(text: str) -> bool:
     clause = m.group(0) if m else ""
     return len(clause.split()) <= FIRST_CLAUSE_WORDS and \
         bool(_POINTS_BACK.search(_EXPLETIVE.sub(" ", clause)))
+
+
+# A citizen correcting themselves mid-turn.
+_CORRECTION = re.compile(r"(?<![\wæøå])(?:nej vent|nej undskyld|undskyld,? jeg mener|nej,? jeg "
+                         r"mener|jeg mener selvfølgelig|rettelse|eller nej|no wait|sorry,? i mean)"
+                         r"(?![\wæøå])", re.IGNORECASE)
 
 
 # "jeg bor i …" around a place named in the turn: not part of the question.
