@@ -497,6 +497,11 @@ def _leftover(text: str, *patterns: re.Pattern[str]) -> int:
 
 
 _FIRST_SENTENCE = re.compile(r"[^.?!]*[.?!]?")
+
+
+def _first_sentence(text: str) -> str:
+    m = _FIRST_SENTENCE.match(text)
+    return m.group(0) if m else text
 _IKKE = re.compile(r"(?<![\wæøå])ik(?:k|ke)?(?![\wæøå'])", re.IGNORECASE)
 
 
@@ -531,7 +536,7 @@ def detect(text: str) -> Cues:
         not MORE.search(text) and not QUESTION_WORDS.search(text) and not NO.search(text),
         # a short first sentence about the wait: "hvor lang tid cirka? skal hente mine unger"
         asks_wait=bool(WAIT.search(text)) or (bool(WAIT_SHORT.search(text)) and words <= 8) or (
-            bool(WAIT_SHORT.search(first := _FIRST_SENTENCE.match(text).group(0))) and
+            bool(WAIT_SHORT.search(first := _first_sentence(text))) and
             len([w for w in FILLER.split(first) if w]) <= 5),
         leaves=bool(LEAVE.search(text)),
         continues=bool(CONTINUES.search(text)) or (
