@@ -167,8 +167,12 @@ class MunicipalityDetector:
             if pc is None:
                 continue
             first = pc.name.lower().split()[0]
-            town_ok = bool(town) and any(
-                town.lower().startswith(f) for f in {first, *spellings(first)})
+            # the postal town after the code ("9520 Skørping") or before it ("Skørping,
+            # 9520")
+            before = re.findall(r"[\wæøå]+", text[:a].lower())[-1:]
+            town_ok = (bool(town) and any(
+                town.lower().startswith(f) for f in {first, *spellings(first)})) or (
+                bool(before) and before[0] in {first, *spellings(first)})
             # The whole message is the number: an answer to "what is your postal code?"
             alone = len(re.sub(r"[\W_]|øh|det er|postnummer", "", text[:a] + text[b:])) <= 3
             if not (town_ok or alone or _POSTAL_CUE.search(text)):

@@ -91,3 +91,17 @@ def test_a_postal_towns_region_letter_written_short_or_out_settles_it(detector, 
         checked += 1
     assert checked >= 10
     assert set(detector.from_text("Nykøbing").candidates) == {"0306", "0376", "0773"}
+
+
+def test_a_postal_town_written_before_its_code_settles_it(detector, registry):
+    """"Skørping, 9520" and "Odense 5000" as the answer to "which municipality?": the
+    town before the code counts as much as after it, for every unambiguous code."""
+    checked = 0
+    for code, pc in registry.postal_codes.items():
+        if len(pc.municipalities) != 1:
+            continue
+        town = pc.name.split()[0]
+        for text in (f"{town}, {code}", f"{town} {code}"):
+            assert detector.from_text(text).code == pc.municipalities[0], text
+        checked += 1
+    assert checked >= 500
