@@ -526,9 +526,8 @@ def test_my_own_case_without_a_subject_is_case_status(desk, ask, why, waited):
 @given(problem=st.sampled_from(["jeg kan ikke logge ind i {app}, den skriver bare fejl",
                                 "{app} melder fejl når jeg logger på",
                                 "jeg kan ikke komme ind i {app} efter jeg har opdateret den"]),
-       # ("Min Læge appen" is not here: "læge" names choosing a doctor, and the app's
-       # name is everyday Danish too — a known limit)
-       app=st.sampled_from(["appen Mit Sygehus", "MinSundhed-appen", "Mit Sygehus-appen"]),
+       app=st.sampled_from(["appen Mit Sygehus", "MinSundhed-appen", "Mit Sygehus-appen",
+                            "Min Læge-appen", "appen Min Læge"]),
        muni=st.sampled_from(["0860", "0751", "0101"]))
 def test_the_thing_named_beats_how_it_fails(desk, problem, app, muni):
     """Two topics named: the app by its name and MitID by "logge ind"; the app is
@@ -557,3 +556,24 @@ def test_a_correction_mid_turn_takes_what_comes_after(desk, first, then, marker)
     text = f"jeg har mistet {first[0]}, {marker}, det er {then[1]} der er væk, hvad gør jeg så"
     r = talk(desk, text, municipality="0657")
     assert r[0].topic == then[2], (text, r[0].reason)
+
+
+@SLOW
+@given(app=st.sampled_from([("Kørekort-appen", "koerekort"), ("Digital Post-appen", "digital-post"),
+                            ("Min Læge-appen", "sundheds-it"), ("appen MinSundhed", "sundheds-it"),
+                            ("MitID-appen", "mitid")]),
+       trouble=st.sampled_from(["{app} beder mig logge ind med MitID hele tiden, hvad gør jeg",
+                                "jeg kan ikke åbne {app} på min nye telefon",
+                                "{app} siger fejl når jeg logger på"]))
+def test_an_app_called_by_its_name_is_the_subject(desk, app, trouble):
+    """The corpus's keywords say which topic an app belongs to (knowledge/apps.py)."""
+    name, topic = app
+    r = talk(desk, trouble.format(app=name), municipality="0316")
+    assert r[0].topic == topic, (trouble.format(app=name), r[0].reason)
+
+
+def test_the_app_table_comes_from_the_guides_and_skips_shared_names(knowledge):
+    from knowledge.apps import app_table
+    table = app_table(knowledge.retriever.guides)
+    assert table["minlæge"] == "sundheds-it" and table["kørekort"] == "koerekort"
+    assert "tr" not in table and "som" not in table  # "trappen", "appen som id"

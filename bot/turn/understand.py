@@ -21,6 +21,7 @@ from bot.turn.types import Ask, Heard, Located, Need
 from ddh.numbers import without_numbers
 from ddh.redaction import strip_labels
 from ddh.vocabulary import Action
+from knowledge.apps import apps_named
 from knowledge.glossary import danish_terms
 from knowledge.guide import NO_GUIDE_TOPIC, Guide
 from knowledge.retrieval import Hit
@@ -246,6 +247,13 @@ def weigh(sv: Services, text: str, hits: list[Hit]) -> tuple[list[Hit], bool]:
     close to it in meaning and terms. Otherwise an entry of a municipal area that has
     no guide (`andet-kommunalt`) that scores about as well goes first: the bot then
     says it has no guide; and a guide that is neither named nor close is not enough."""
+    # an app called by its name is what the question is about ("Min Læge-appen … logge
+    # ind" is the doctor's app, not MitID): its topic's best guide goes first
+    apps = apps_named(text, sv.retriever.guides)
+    if len(apps) == 1:
+        app = next((h for h in hits if h.guide.topic in apps), None)
+        if app is not None:
+            return [app] + [h for h in hits if h is not app], True
     real = next((h for h in hits if h.guide.topic != NO_GUIDE_TOPIC), None)
     area = next((h for h in hits if h.guide.topic == NO_GUIDE_TOPIC), None)
     named = sv.retriever.named_topics(text)
