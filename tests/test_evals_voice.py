@@ -12,8 +12,10 @@ def test_the_voice_suite_calls_in_with_synthetic_speech(knowledge, tmp_path):
 
     suite = small("evals/voice/questions.yaml", "questions",
                   lambda q: q["id"] in ("menneske", "digital-post"), tmp_path)
-    (report,) = run_file(EvalContext(knowledge.settings, knowledge, tmp_path), suite,
-                         ("grounded",))
+    # what is tested is the suite through the pipeline, not the recogniser's time limit
+    # (tested on its own): a loaded test machine must not empty a transcript
+    settings = knowledge.settings.model_copy(update={"stt_timeout_s": 20.0})
+    (report,) = run_file(EvalContext(settings, knowledge, tmp_path), suite, ("grounded",))
     m = report.metrics
     assert m["questions"] == 2 and m["answered_rate"] == 1.0
     assert 0 <= m["wer"] < 1.0 and m["latency_p95_s"] < 10

@@ -192,7 +192,8 @@ async def test_a_monologue_is_transcribed_at_whispers_window(recognizer):
     """Over 30 s without an end of turn: what was said is transcribed then, once."""
     sentence = pcm("Jeg kan ikke logge på med MitID.") + silence(0.1)
     data = sentence * (int(31 * 32000 / len(sentence)) + 1)
-    frames = [VADUserStartedSpeakingFrame(), *audio_frames(data), SleepFrame(6.0)]
+    # (time for a loaded test machine to transcribe 31 s of speech)
+    frames = [VADUserStartedSpeakingFrame(), *audio_frames(data), SleepFrame(15.0)]
     down, _ = await run_test(TurnSTTService(recognizer, timeout_s=30, sentence_wait_s=None),
                              frames_to_send=frames)
     assert len(transcripts(down)) == 1 and "mitid" in transcripts(down)[0].text.lower()

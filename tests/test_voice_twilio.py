@@ -29,6 +29,7 @@ from bot.frontdesk import Frontdesk
 from bot.replies import answer
 from bot.stt_model import model_dir
 from bot.voice.speakable import speakable
+from bot.voice.stt import QUEUE_WAIT_FACTOR
 from evals.caller import TwilioCaller, synthesize, transcribe, ulaw_decode, ulaw_encode
 from gateway.api.routes.voice import conversation_id
 from gateway.app import create_app
@@ -295,7 +296,7 @@ def test_twilio_signature_is_checked_when_configured(knowledge):
     assert "<Connect><Stream" in good.text
 
 
-def test_one_process_serves_concurrent_calls(phone):
+def test_one_process_serves_concurrent_calls(phone, knowledge):
     url, store, _ = phone
     questions = ["Jeg kan ikke logge på med MitID.", "Jeg har brug for et nyt kørekort.",
                  "Hvornår bliver mit storskrald hentet?"]
@@ -320,7 +321,10 @@ def test_one_process_serves_concurrent_calls(phone):
 
     latencies, live = asyncio.run(calls())
     assert max(live) == 3  # all three calls were up at once
-    assert all(lat < 8.0 for lat in latencies), latencies  # each got an answer, no dead air
+    # each got an answer, no dead air: within the bound the recogniser is built to keep
+    # (a wait for a free worker and the transcription, one time limit each, then speech)
+    bound = (1 + QUEUE_WAIT_FACTOR) * knowledge.settings.stt_timeout_s + 2.0
+    assert all(lat < bound for lat in latencies), (latencies, bound)
     recorded = [c for c in conversation_of(store)[-3:] if c["decisions"]]
     assert len(recorded) == 3
 
