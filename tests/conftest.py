@@ -30,6 +30,7 @@ from knowledge.registry import Registry, load_registry  # noqa: E402
 from knowledge.service import Knowledge  # noqa: E402
 from store.outcomes import OutcomeStore, database_url  # noqa: E402
 from tests.index_cache import cached_index, make_test_embedder  # noqa: E402
+from tests.servers import redis_server  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -72,3 +73,12 @@ def store(tmp_path_factory):
 def desk(knowledge, store):
     """The grounded frontdesk on the test index and the module's store."""
     return Frontdesk(knowledge, store)
+
+
+@pytest.fixture(scope="module")
+def redis_url():
+    """A real `redis-server` of the module's own (installed by scripts/install.sh --test)."""
+    if shutil.which("redis-server") is None:
+        pytest.fail("redis-server is not installed (scripts/install.sh --test installs it)")
+    with redis_server() as url:
+        yield url

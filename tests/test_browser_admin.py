@@ -19,12 +19,12 @@ from handoff.accounts import Accounts
 from handoff.backends import MemoryBackend
 from handoff.desk import HandoffDesk
 from store.outcomes import OutcomeStore, database_url
+from tests.browser_login import PASSWORD, log_in
 from tests.servers import serve_app
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
-PASSWORD = "korrekt-hest-batteri"
 
 
 def test_dashboard_after_a_simulated_week(knowledge, tmp_path):
@@ -45,10 +45,7 @@ def test_dashboard_after_a_simulated_week(knowledge, tmp_path):
 
         def signed_in(username: str):
             page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
-            page.goto(f"{url}/agent")
-            page.get_by_label("Brugernavn").fill(username)
-            page.get_by_label("Adgangskode").fill(PASSWORD)
-            page.get_by_role("button", name="Log ind").click()
+            log_in(page, url, username)
             page.locator("#desk").wait_for()
             page.goto(f"{url}/admin")
             return page
@@ -129,10 +126,7 @@ def test_dashboard_as_managers_read_it(knowledge, tmp_path):
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
                                      args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
-        page.goto(f"{url}/agent")
-        page.get_by_label("Brugernavn").fill("ada")
-        page.get_by_label("Adgangskode").fill(PASSWORD)
-        page.get_by_role("button", name="Log ind").click()
+        log_in(page, url, "ada")
         page.locator("#desk").wait_for()
         page.goto(f"{url}/admin")
 

@@ -28,13 +28,13 @@ from handoff.desk import HandoffDesk
 from store import canned
 from store.models import CallbackContact, Conversation, HandoffPacket, Turn
 from store.outcomes import OutcomeStore, database_url
+from tests.browser_login import PASSWORD, log_in
 from tests.servers import serve_app
 from tests.test_browser_handoff import tuesday_morning
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
-PASSWORD = "korrekt-hest-batteri"
 ASK = "jeg vil gerne tale med en medarbejder om min digitale post"
 DESKTOP = {"width": 1280, "height": 800}
 
@@ -70,10 +70,7 @@ def chromium() -> Iterator[Any]:
 
 def sign_in(browser, url: str, username: str, **context: Any):
     page = browser.new_context(viewport=DESKTOP, **context).new_page()
-    page.goto(f"{url}/agent")
-    page.get_by_label("Brugernavn").fill(username)
-    page.get_by_label("Adgangskode").fill(PASSWORD)
-    page.get_by_role("button", name="Log ind").click()
+    log_in(page, url, username)
     page.locator("#desk").wait_for()
     return page
 

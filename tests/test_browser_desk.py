@@ -32,12 +32,12 @@ from handoff.accounts import Accounts
 from handoff.desk import HandoffDesk
 from store.outcomes import OutcomeStore, database_url
 from store.records import HandoffPacket
+from tests.browser_login import PASSWORD, log_in
 from tests.servers import serve_app
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
-PASSWORD = "korrekt-hest-batteri"
 ASK = "jeg vil gerne tale med en medarbejder om min digitale post"
 AGENTS = {"ida": 1, "ole": 2, "tea": 3}  # username: capacity
 MORNING = datetime(2026, 11, 24, 11, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
@@ -90,10 +90,7 @@ def test_three_agents_ten_citizens_offers_timeouts_reassignment_and_sla(knowledg
         pages = {}
         for username in AGENTS:
             page = browser.new_page(viewport={"width": 1100, "height": 900})
-            page.goto(f"{url}/agent")
-            page.get_by_label("Brugernavn").fill(username)
-            page.get_by_label("Adgangskode").fill(PASSWORD)
-            page.get_by_role("button", name="Log ind").click()
+            log_in(page, url, username)
             page.get_by_text("Ingen venter.").wait_for()
             page.locator("#presence").select_option("away")  # nobody takes anything yet
             pages[username] = page

@@ -17,6 +17,7 @@ from handoff.accounts import Accounts
 from handoff.backends import MemoryBackend
 from handoff.desk import HandoffDesk
 from store.outcomes import OutcomeStore, database_url
+from tests.browser_login import log_in
 from tests.servers import serve_app
 from tests.test_guide_edits import GUIDE, PASSWORD, QUESTION, own_knowledge
 
@@ -42,10 +43,7 @@ def test_editor_drafts_reviewer_publishes_chat_answers(tmp_path, registry, embed
 
         def signed_in(username: str):
             page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
-            page.goto(f"{url}/agent")
-            page.get_by_label("Brugernavn").fill(username)
-            page.get_by_label("Adgangskode").fill(PASSWORD)
-            page.get_by_role("button", name="Log ind").click()
+            log_in(page, url, username)
             if username != "ed":  # an editor is taken to the guides page by itself
                 page.locator("#desk").wait_for()
                 page.goto(f"{url}/admin/guides")

@@ -19,12 +19,12 @@ from handoff.accounts import Accounts
 from handoff.backends import MemoryBackend
 from handoff.desk import HandoffDesk
 from store.outcomes import OutcomeStore, database_url
+from tests.browser_login import PASSWORD, log_in
 from tests.servers import serve_app
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
-PASSWORD = "korrekt-hest-batteri"
 
 
 def tuesday_morning():
@@ -44,10 +44,7 @@ def test_citizen_to_agent_and_back(knowledge, tmp_path):
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
             "--no-sandbox", "--disable-gpu", "--no-first-run"])
         agent = browser.new_page(viewport={"width": 1200, "height": 900})
-        agent.goto(f"{url}/agent")
-        agent.get_by_label("Brugernavn").fill("anne")
-        agent.get_by_label("Adgangskode").fill(PASSWORD)
-        agent.get_by_role("button", name="Log ind").click()
+        log_in(agent, url, "anne")
         agent.get_by_text("Ingen venter.").wait_for()
 
         citizen = browser.new_page(viewport={"width": 390, "height": 844})
@@ -132,10 +129,7 @@ def test_citizen_and_agent_pages_survive_a_gateway_restart(knowledge, tmp_path):
         agent = browser.new_page(viewport={"width": 1200, "height": 900})
         citizen = browser.new_page(viewport={"width": 390, "height": 844})
         with serve_app(gateway(), port) as url:
-            agent.goto(f"{url}/agent")
-            agent.get_by_label("Brugernavn").fill("anne")
-            agent.get_by_label("Adgangskode").fill(PASSWORD)
-            agent.get_by_role("button", name="Log ind").click()
+            log_in(agent, url, "anne")
             agent.get_by_text("Ingen venter.").wait_for()
             citizen.goto(f"{url}/?municipality=0849")
             citizen.get_by_label("Din besked").fill(

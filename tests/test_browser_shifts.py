@@ -20,11 +20,11 @@ from handoff.queues import Agent
 from handoff.shift_market import Rate, ShiftBook
 from store.models import JumpseatLeg
 from store.outcomes import OutcomeStore, database_url
+from tests.browser_login import PASSWORD, log_in
 from tests.servers import serve_app
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
-PASSWORD = "korrekt-hest-batteri"
 TZ = ZoneInfo("Europe/Copenhagen")
 
 
@@ -47,10 +47,7 @@ def test_plan_pick_and_hop_off_in_the_browser(knowledge, tmp_path):
 
         def signed_in(username: str):
             page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
-            page.goto(f"{url}/agent")
-            page.get_by_label("Brugernavn").fill(username)
-            page.get_by_label("Adgangskode").fill(PASSWORD)
-            page.get_by_role("button", name="Log ind").click()
+            log_in(page, url, username)
             page.locator("#desk").wait_for()
             return page
 

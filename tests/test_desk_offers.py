@@ -7,7 +7,6 @@ processes."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import threading
 import time
@@ -38,7 +37,7 @@ from handoff.offers import (
 )
 from handoff.queues import Agent, RoutingRules, Waiting
 from store.outcomes import OutcomeStore, database_url
-from tests.servers import DDH, redis_server
+from tests.servers import DDH
 
 RULES = RoutingRules(skill_wait_s=60, overflow_wait_s=180, handle_time_s=300)
 POLICY = DeskPolicy(capacity=2, offer_timeout_s=20, wrapup_s=30, reassign_after_s=180,
@@ -282,14 +281,6 @@ def test_capacity_is_never_exceeded_whatever_the_agents_do(ops):
 
 
 # --- the desk, on both backends --------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def redis_url():
-    if shutil.which("redis-server") is None:
-        pytest.fail("redis-server is not installed (scripts/install.sh --test installs it)")
-    with redis_server() as url:
-        yield url
 
 
 @pytest.fixture(params=["memory", "redis"])

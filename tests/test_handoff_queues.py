@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 from datetime import datetime
@@ -16,7 +15,6 @@ from handoff.backends import MemoryBackend, RedisBackend
 from handoff.desk import HandoffDesk
 from handoff.queues import Agent, RoutingRules, Waiting, expected_wait_s, next_for, position
 from store.records import HandoffPacket
-from tests.servers import redis_server
 
 RULES = RoutingRules(skill_wait_s=60, overflow_wait_s=180, handle_time_s=300)
 T0 = 1_000_000.0
@@ -66,14 +64,6 @@ def test_expected_wait_counts_agents_on_duty():
 
 
 # --- backends ------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def redis_url():
-    if shutil.which("redis-server") is None:
-        pytest.fail("redis-server is not installed (scripts/install.sh --test installs it)")
-    with redis_server() as url:
-        yield url
 
 
 @pytest.fixture(params=["memory", "redis"])
