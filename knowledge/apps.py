@@ -55,17 +55,14 @@ def app_table(guides: Mapping[str, Guide]) -> dict[str, str]:
     return {name: next(iter(topics)) for name, topics in seen.items() if len(topics) == 1}
 
 
-_CACHE: dict[int, tuple[int, dict[str, str]]] = {}
+# The table of the guides it was built from: a reload gives a new mapping (snapshots
+# are never changed in place), so identity says whether it is still the same corpus.
+_CACHE: list[tuple[Mapping[str, Guide], dict[str, str]]] = []
 
 
 def apps_named(text: str, guides: Mapping[str, Guide]) -> frozenset[str]:
     """The topics of the apps the text calls by name."""
-    key = id(guides)
-    cached = _CACHE.get(key)
-    if cached is None or cached[0] != len(guides):
-        _CACHE.clear()
-        cached = _CACHE[key] = (len(guides), app_table(guides))
-    table = cached[1]
-    # two-word names first: "min læge" before "læge"
-    found = {table[n] for n in sorted(_names(text), key=len, reverse=True) if n in table}
-    return frozenset(found)
+    if not _CACHE or _CACHE[0][0] is not guides:
+        _CACHE[:] = [(guides, app_table(guides))]
+    table = _CACHE[0][1]
+    return frozenset(table[n] for n in _names(text) if n in table)

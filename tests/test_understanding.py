@@ -577,3 +577,14 @@ def test_the_app_table_comes_from_the_guides_and_skips_shared_names(knowledge):
     table = app_table(knowledge.retriever.guides)
     assert table["minlæge"] == "sundheds-it" and table["kørekort"] == "koerekort"
     assert "tr" not in table and "som" not in table  # "trappen", "appen som id"
+
+
+def test_a_new_corpus_gives_a_new_app_table(knowledge):
+    """A reload (a guide edited live) is a new mapping: its apps count at once."""
+    from knowledge.apps import apps_named
+    guides = dict(knowledge.retriever.guides)
+    card = guides["sundhedskort-bestil-nyt"]
+    assert apps_named("Kvitteringsappen virker ikke", guides) == frozenset()
+    edited = {**guides, card.id: card.model_copy(
+        update={"keywords": (*card.keywords, "kvittering app")})}
+    assert apps_named("kvittering-appen virker ikke", edited) == {"sundhedskort"}
