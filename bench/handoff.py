@@ -55,7 +55,7 @@ async def agent(url: str, name: str, seen: dict[str, dict[str, float]],
         r = await http.post("/api/agent/login", json={"username": name, "password": PASSWORD})
         r.raise_for_status()
         cookie = http.cookies.get("ddh_session")
-    ws_url = url.replace("http://", "ws://") + "/api/agent/ws"
+    ws_url = url.replace("http://", "ws://") + "/api/agent/ws?view=delta"  # as the page
     async with websockets.connect(ws_url, additional_headers={
             "Cookie": f"ddh_session={cookie}"}, max_size=None) as ws:
         ready.set()
@@ -66,8 +66,8 @@ async def agent(url: str, name: str, seen: dict[str, dict[str, float]],
                 continue
             now = time.perf_counter()
             event = json.loads(raw)
-            if event.get("type") == "queue":
-                for entry in event["entries"]:
+            if event.get("type") in ("queue", "queue_delta"):  # a new entry is upserted
+                for entry in event.get("entries", event.get("upsert", ())):
                     seen.setdefault(entry["conversation"], {}).setdefault(name, now)
             elif event.get("type") == "offer":
                 seen.setdefault(event["conversation"], {}).setdefault(name, now)

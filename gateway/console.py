@@ -11,7 +11,6 @@ stored redacted. Wrap-up records the agent, the citizen's wait and the outcome.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from bot.frontdesk import Frontdesk
 from ddh.logging import get_logger
 from ddh.redaction import redact
 from ddh.vocabulary import Action, Channel, HandoffReason, Outcome
+from gateway import queue_view
 from gateway.chat_log import ChatLogs, ConversationLog
 from gateway.desk_dispatch import DeskDispatch
 from handoff.accounts import Account, Accounts
@@ -68,7 +68,8 @@ class ConsoleHub:
         self._restoring: set[asyncio.Task[None]] = set()
         self.live_calls = live_calls  # conversation → the voice channel's ActiveCall
         self.version = 0  # bumped on every change; views are cached per version
-        self._views: dict[tuple, str] = {}
+        self._views: dict[tuple, queue_view.QueueView] = {}  # kind of console → its latest view
+        self._deltas: dict[tuple, str | None] = {}  # (kind, version it has) → changes
         self._loop = asyncio.get_running_loop()
         desk.listeners.append(self.notify)
         # Time alone changes who may take what (skill wait, overflow), and other gateway
@@ -92,7 +93,7 @@ class ConsoleHub:
 
     def _refresh_all(self) -> None:
         self.version += 1
-        self._views.clear()
+        self._deltas.clear()
         self.dispatch.kick()
         for queues in self.sockets.values():
             for queue in queues:
@@ -117,17 +118,33 @@ class ConsoleHub:
             self._watchers[conversation] = handler
         return self._watchers[conversation]
 
-    def queue_view_json(self, account: Account) -> str:
-        """The view as JSON, computed once per change for all consoles that see the
-        same thing (same role, queues, skills and municipality): with 50 agents and
+    def rendered(self, account: Account) -> queue_view.QueueView:
+        """The queue as this kind of console sees it (same role, queues, skills and
+        municipality), rendered once per change for all of them: with 50 agents and
         200 waiting citizens this is what keeps a change on every screen fast."""
-        key = (self.version, account.role, account.queues, account.skills,
-               account.municipality)
+        key = (account.role, account.queues, account.skills, account.municipality)
         view = self._views.get(key)
-        if view is None:
-            view = self._views[key] = json.dumps(self.queue_view(account),
-                                                 ensure_ascii=False)
+        if view is None or view.version != self.version:
+            now = time.time()
+            view = self._views[key] = queue_view.render(
+                self.version, self.queue_entries(account, now),
+                self.dispatch.elsewhere(account), now)
         return view
+
+    def queue_frame(self, account: Account, had: queue_view.QueueView | None,
+                    ) -> tuple[str | None, queue_view.QueueView]:
+        """What to send a console that shows `had` (None: nothing yet, or it takes whole
+        views): the whole view, the changes since `had`, or nothing when none."""
+        view = self.rendered(account)
+        if had is None:
+            return view.whole, view
+        if had is view:
+            return None, view
+        key = (account.role, account.queues, account.skills, account.municipality,
+               had.version)
+        if key not in self._deltas:  # consoles of one kind are mostly at one version
+            self._deltas[key] = queue_view.changes(had, view)
+        return self._deltas[key], view
 
     # --- agents ----------------------------------------------------------------------
 
@@ -175,20 +192,19 @@ class ConsoleHub:
         for queue in self.sockets.get(username, ()):
             queue.put_nowait(event)
 
-    def queue_view(self, account: Account) -> dict[str, Any]:
+    def queue_entries(self, account: Account, now: float) -> list[dict[str, Any]]:
         """Agents: what they may take now. Managers: their municipality's waiting
         citizens; administrators: everyone waiting."""
-        now = time.time()
         entries = self.desk.visible_to(account.username) if account.role == "agent" else \
             self.desk.in_order()
-        return {"type": "queue", "entries": [
+        return [
             {"id": w.id, "conversation": w.conversation, "queue": w.queue, "topic": w.topic,
              "municipality": w.municipality, "channel": w.channel, "summary": w.summary,
-             "priority": w.priority, "waiting_s": round(now - w.enqueued_at, 1),
+             "priority": w.priority, "enqueued_at": round(w.enqueued_at, 3),
+             "waiting_s": round(now - w.enqueued_at, 1),
              "reason_kind": w.reason_kind, "reason": reason_da(w.reason_kind),
              "sla": self.desk.sla(w)}
-            for w in entries if account.may_read(w.municipality)],
-            "elsewhere": self.dispatch.elsewhere(account)}
+            for w in entries if account.may_read(w.municipality)]
 
     # --- taking over -----------------------------------------------------------------
 

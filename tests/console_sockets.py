@@ -2,7 +2,7 @@
 desk and console-tools tests: sign in by the real login route, open the real agent
 socket with the session cookie, and await events by kind.
 
-The queue frame is a snapshot sent every two seconds, so `until` skips it; any other
+Queue frames (whole views every two seconds, or changes) are skipped by `until`; any other
 event that arrives before the one awaited (an offer pushed before the `accepted` that
 made room for it) is kept for a later `until`, never lost.
 """
@@ -45,7 +45,7 @@ async def until(sock: Socket, match: Callable[[dict], bool], within_s: float = 2
             event = json.loads(await sock.ws.recv())
             if match(event):
                 return event
-            if event.get("type") != "queue":
+            if event.get("type") not in ("queue", "queue_delta"):
                 sock.kept.append(event)
 
 
@@ -63,14 +63,15 @@ def signed_in(url: str, username: str) -> httpx.Client:
     return client
 
 
-async def console(url: str, username: str) -> Socket:
-    """The agent console's socket of `username`, signed in by the real login route."""
+async def console(url: str, username: str, view: str = "whole") -> Socket:
+    """The agent console's socket of `username`, signed in by the real login route;
+    `view="delta"` asks for queue changes, as the console page does."""
     async with httpx.AsyncClient() as http:
         r = await http.post(f"{url}/api/agent/login",
                             json={"username": username, "password": PASSWORD})
         r.raise_for_status()
     return Socket(await websockets.connect(
-        url.replace("http", "ws") + "/api/agent/ws",
+        url.replace("http", "ws") + f"/api/agent/ws?view={view}",
         additional_headers={"Cookie": f"ddh_session={r.cookies['ddh_session']}"}))
 
 

@@ -11,6 +11,7 @@ real frontdesk, Debian's Chromium driven by Playwright.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -130,6 +131,12 @@ def test_layout_drafts_canned_reply_note_and_signing_out(knowledge, tmp_path):
         for i in range(20):  # a long conversation before the agent comes
             store.record_message(one, "citizen" if i % 2 else "bot",
                                  f"Linje {i + 1} af en lang samtale om digital post.")
+        # the queue comes as changes; the wait beside the citizen is counted on the page
+        label = anne.locator(f"#queue li[data-conversation='{one}'] strong")
+        label.wait_for(timeout=15_000)
+        before = int(re.search(r"· (\d+) s", label.inner_text()).group(1))
+        anne.wait_for_timeout(2_500)
+        assert int(re.search(r"· (\d+) s", label.inner_text()).group(1)) >= before + 2
         take(anne, one)
         anne.locator("#transcript li", has_text="Linje 20").wait_for()
         assert anne.locator("#transcript li").count() >= 21

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,6 +22,7 @@ from bot.frontdesk import Frontdesk
 from ddh.vocabulary import Action
 from gateway.app import create_app
 from gateway.desk_dispatch import REASSIGNED
+from gateway.queue_view import apply
 from handoff.accounts import Accounts
 from handoff.desk import HandoffDesk
 from store.outcomes import OutcomeStore, database_url
@@ -223,3 +225,53 @@ def test_two_processes_on_one_redis_offer_each_citizen_once(knowledge, tmp_path)
     got = [c for _, c in taken]
     assert len(got) == len(set(got)) == 3
     assert set(got) == set(convs[:3])  # the three oldest; the fourth still waits
+
+
+def test_a_console_taking_changes_shows_what_a_whole_view_shows(knowledge, tmp_path):
+    """The console page asks for queue changes (`?view=delta`). While citizens join, SLA
+    states turn and a colleague takes some, a console applying the changes shows the same
+    entries, in the same order, as one sent the whole view every time — for fewer bytes."""
+    with gateway(knowledge, tmp_path, {"ida": 1, "ole": 3}, queue_sla_overrides="ddh=3",
+                 queue_offer_timeout_s=30.0) as (url, _, _):
+        async def scenario() -> None:
+            arrived = asyncio.Event()
+            got = {view: {"entries": [], "bytes": 0, "frames": 0} for view in ("whole", "delta")}
+
+            async def follow(view: str) -> None:
+                sock = await console(url, "ida", view=view)
+                await sock.send({"type": "presence", "state": "away"})  # no offers to Ida
+                while True:
+                    raw = await sock.ws.recv()
+                    event = json.loads(raw)
+                    if event["type"] in ("queue", "queue_delta"):
+                        mine = got[view]
+                        mine["entries"] = apply(mine["entries"], event)
+                        mine["bytes"] += len(raw)
+                        mine["frames"] += 1
+                        arrived.set()
+
+            followers = [asyncio.create_task(follow(v)) for v in got]
+            convs = [(await citizen(url))[0] for _ in range(8)]
+            ole = await console(url, "ole")
+            taken = []
+            for _ in range(3):
+                offer = await until(ole, kind("offer"))
+                await ole.send({"type": "accept", "id": offer["id"]})
+                taken.append((await until(ole, kind("accepted")))["conversation"])
+            await asyncio.sleep(4.5)  # SLA warning and breach, and two whole-view ticks
+
+            def shown(view: str) -> list[tuple]:
+                return [(e["conversation"], e["sla"], e["priority"])
+                        for e in got[view]["entries"]]
+            async with asyncio.timeout(10):
+                while shown("delta") != shown("whole") or not shown("whole"):
+                    arrived.clear()
+                    await arrived.wait()
+            assert [c for c, _, _ in shown("delta")] == [c for c in convs if c not in taken]
+            assert {sla for _, sla, _ in shown("delta")} == {"breached"}
+            assert got["delta"]["bytes"] < got["whole"]["bytes"] / 3, got
+            for task in followers:
+                task.cancel()
+            await ole.close()
+
+        asyncio.run(scenario())

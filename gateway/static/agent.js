@@ -118,29 +118,6 @@
     }
   }
 
-  function renderQueue(entries) {
-    const ol = $("queue");
-    ol.replaceChildren();
-    $("queue-empty").hidden = entries.length > 0;
-    for (const e of entries) {
-      const li = document.createElement("li");
-      if (e.priority > 0) li.classList.add("crisis");
-      li.dataset.handoff = e.id;
-      li.dataset.conversation = e.conversation;
-      const h = document.createElement("strong");
-      h.textContent = `${e.topic || "andet"} · ${e.channel} · ${Math.round(e.waiting_s)} s` +
-        (e.reason ? ` · ${e.reason}` : "");
-      const p = document.createElement("p");
-      p.textContent = e.summary;
-      const b = document.createElement("button");
-      b.type = "button";
-      b.textContent = "Tag samtalen";  // at capacity the desk says so
-      b.addEventListener("click", () => ws.send(JSON.stringify({ type: "accept", id: e.id })));
-      li.append(h, p, b);
-      ol.appendChild(li);
-    }
-  }
-
   function showCallbacks(rows) {
     const body = $("callbacks").querySelector("tbody");
     body.replaceChildren();
@@ -235,12 +212,11 @@
 
   function connect() {
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
-    const sock = ws = new WebSocket(`${proto}//${location.host}/api/agent/ws`);
+    const sock = ws = new WebSocket(`${proto}//${location.host}/api/agent/ws?view=delta`);
     ws.onmessage = (m) => {
       const ev = JSON.parse(m.data);
       const conv = ev.conversation ? convs.get(ev.conversation) : undefined;
-      if (ev.type === "queue") renderQueue(ev.entries);
-      else if (ev.type === "accepted") open(ev);
+      if (ev.type === "accepted") open(ev);  // the queue list is queue.js's
       else if (ev.type === "message" && conv) {
         if (ev.role === "citizen") {
           conv.last = ev.text;

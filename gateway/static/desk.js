@@ -154,9 +154,6 @@
       } else if (ev.state === "wrap-up") {
         say(`${STATES[ev.state]}: du er klar igen om lidt, eller vælg Klar nu.`);
       }
-    } else if (ev.type === "queue") {
-      mark(ev.entries);
-      showElsewhere(ev.elsewhere);
     } else if (ev.type === "reassigned") {
       say(ev.reason === "gone" ? "Din konsol var væk for længe, så samtalen er givet videre til en kollega."
         : "Borgeren ventede for længe på dit svar, så samtalen er givet videre til en kollega.");
@@ -165,6 +162,10 @@
     }
   }
 
+  document.addEventListener("ddh:queue", (e) => {  // queue.js, after each queue frame
+    mark(e.detail.entries);
+    showElsewhere(e.detail.elsewhere);
+  });
   document.addEventListener("ddh:socket", (e) => {
     ws = e.detail;
     hideOffer(null);

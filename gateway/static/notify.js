@@ -44,15 +44,19 @@
     const ev = JSON.parse(m.data);
     if (ev.type === "offer") {
       alert(ev.id, "Ny samtale til dig", `${ev.topic || "andet"} · ${ev.channel}: ${ev.summary || ""}`.slice(0, 180));
-    } else if (ev.type === "queue") {
-      waiting = ev.entries.length;
-      for (const e of ev.entries) {
-        if (first) known.add(e.id);
-        else alert(e.id, "Ny borger i køen", `${e.topic || "andet"} · ${e.channel}: ${e.summary || ""}`.slice(0, 180));
-      }
-      first = false;
-      count();
     }
+  }
+
+  function onQueue(ev) {  // queue.js, after each queue frame
+    const entries = ev.detail.entries;
+    if (!window.ddhAgent || !window.ddhAgent.me()) return;  // signed out: the list was emptied
+    waiting = entries.length;
+    for (const e of entries) {
+      if (first) known.add(e.id);
+      else alert(e.id, "Ny borger i køen", `${e.topic || "andet"} · ${e.channel}: ${e.summary || ""}`.slice(0, 180));
+    }
+    first = false;
+    count();
   }
 
   // the browser asks the agent once, on a gesture of theirs
@@ -64,6 +68,7 @@
 
   document.addEventListener("ddh:socket", (e) => e.detail.addEventListener("message", onFrame));
   document.addEventListener("ddh:changed", count);
+  document.addEventListener("ddh:queue", onQueue);
   document.addEventListener("ddh:signed-in", () => {
     first = true;
     document.addEventListener("pointerdown", ask, { once: true, capture: true });

@@ -72,7 +72,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
@@ -86,9 +86,11 @@ router = APIRouter(tags=["agent"])
 
 
 @router.websocket("/agent/ws", dependencies=[Depends(same_host)])
-async def agent_socket(ws: WebSocket, who: SocketSignedInDep, hub: ConsoleDep) -> None:
+async def agent_socket(ws: WebSocket, who: SocketSignedInDep, hub: ConsoleDep,
+                       view: Literal["whole", "delta"] = "whole") -> None:
     """One console: the origin is checked first, then the session (4401 without one),
-    then the hub (1011 when no agent queues are configured)."""
+    then the hub (1011 when no agent queues are configured). `?view=delta` (the console
+    page): the whole queue once, then `queue_delta` frames with what changed."""
     if hub is None:
         await ws.close(code=1011, reason="no agent queues configured")
         return
@@ -101,12 +103,17 @@ async def agent_socket(ws: WebSocket, who: SocketSignedInDep, hub: ConsoleDep) -
             inbox.put_nowait(frame)
 
     async def push() -> None:
+        had = None  # the queue view this console shows (delta consoles only)
         while True:
             events = [await inbox.get()]
             while not inbox.empty():
                 events.append(inbox.get_nowait())
-            if any(e is REFRESH for e in events):  # a burst of changes: one queue view
-                await ws.send_text(hub.queue_view_json(who.account))
+            if any(e is REFRESH for e in events):  # a burst of changes: one queue frame
+                frame, shown = hub.queue_frame(who.account, had)
+                if view == "delta":
+                    had = shown
+                if frame is not None:
+                    await ws.send_text(frame)
             for event in events:
                 if event is not REFRESH:
                     await ws.send_json(event)
