@@ -27,11 +27,13 @@ _VERY_EN = r"(?:(?:so|very|really|super|incredibly) )*"
 PERSON = _rx(
     r"(?:tale|snakke|chatte|tal|snak|taler|snakker) med (?:et |en |min |vores )?"
     r"(?:rigtig |rigtigt |levende )?"
-    r"(?:menneske|person|medarbejder|sagsbehandler|ansat|nogen|dig selv|en fra kommunen)",
+    r"(?:menneske|person|medarbejder|sagsbehandler|ansat|nogen|dig selv|en fra kommunen|"
+    r"supporter|supportmedarbejder|supporten|support|hotlinen|helpdesken|kundeservice)",
     r"(?:tale|snakke|chatte|snak|snakk|tal|få fat i|komme i kontakt med) med "
     r"(?:en i borgerservice|en fra borgerservice|en fra kommunen|borgerservice|kommunen|"
     r"nogen|jer|en(?=\s*(?:$|[,.?!]|om |fra |af |der |som |hos |i |ang)))",
-    r"(?:få fat i|komme i kontakt med|ringe til) (?:en|nogen|borgerservice|kommunen|jer)",
+    r"(?:få fat i|komme i kontakt med|ringe til) (?:en|nogen|borgerservice|kommunen|jer|"
+    r"supporten|kundeservice|hotlinen|helpdesken)",
     r"ring(?:e)? (?:til )?mig(?: op)?(?: på)?", r"(?:i|du) (?:kan|må) ringe (?:til )?mig(?: på)?",
     r"et (?:rigtigt |levende )?menneske", r"en (?:rigtig |levende )?person",
     r"en medarbejder", r"en sagsbehandler", r"stil mig (?:videre|om)", r"omstil(?:le|ling)?",
@@ -138,11 +140,19 @@ OWN_CASE = _rx(
     r"(?:for (?:mig|os))",
     r"(?:can|could) (?:you|they) (?:move|cancel|reschedule|change) (?:my|the|it|that)"
     r"(?: \w+)? for me",
+    # something agreed that did not happen: "de kommer ikke om morgenen som aftalt"
+    r"(?:ikke|ik|ikk) (?:\w+ ){0,5}som (?:aftalt|lovet|planlagt|bevilget)",
+    r"where is my \w+", r"(?:has|have) (?:still )?not (?:arrived|come)",
 )
 # Own-case cues that also name the subject: they count, but stay in the subject text.
 OWN_CASE_NAMED = _rx(
     r"min (?:byggesag|bevilling|ansøgning om \w+)", r"vores byggesag",
     # what is stopped, named first: "mine sygedagpenge stopper 1. december"
+    # ordered or applied for, and not come: "jeg bestilte pas for 3 uger siden og det er
+    # ikke kommet endnu"
+    r"(?:bestilte|bestilt|søgte|søgt|ansøgte|sendte|sendt|indsendte) (?:\S+ ){0,10}(?:er|var|har) "
+    r"(?:\w+ )?(?:stadig |endnu |stadigvæk )?(?:ikke|ik|ikk) (?:kommet|ankommet|dukket op|"
+    r"modtaget|fået)",
     r"(?:mine|min|mit) (?:\w+ )?(?:penge|\w*dagpenge|\w*hjælp|\w*ydelse|\w*pension|\w*støtte|"
     r"\w*tilskud|bevilling) (?:stopper|stoppes|er stoppet|bliver stoppet|bliver sat ned|"
     r"nedsættes|er nedsat|bliver frataget|ophører|er blevet (?:stoppet|sat ned|nedsat|"
@@ -354,6 +364,11 @@ CONDITION = re.compile(
     r"(?<![\wæøå])(?:(?:hvad|hva|og) (?:så )?)?hvis (?:jeg|man|vi|han|hun|de|du|min \w+) "
     r"(?:ikke|ingen) (?:har|ejer|kan finde|kan få|har fået)" + _LACKED +
     r"|(?<![\wæøå])uden" + _LACKED +
+    # what one has, as a condition: "gælder det også selvom han havde lidt penge på en
+    # opsparing"
+    r"|(?<![\wæøå])(?:selv ?om|også hvis|even if|even though) (?:jeg|man|vi|han|hun|de|du|"
+    r"min \w+|i|we|he|she|you|my \w+) (?:har|havde|ejer|ejede|får|fik|tjener|tjente|have|"
+    r"has|had|own|owned|earn|earned)(?: [\w'-]+){0,5}" +
     r"|(?<![\w])what if (?:i|we|he|she|you|my \w+) (?:do not|don'?t|dont|have no|can'?t "
     r"find|did not get|didn'?t get)(?: have)?" + _LACKED + r"|(?<![\w])without" + _LACKED,
     re.IGNORECASE)

@@ -87,6 +87,11 @@ def read(sv: Services, state: ConversationState, heard: Heard,
     query = subject_text(text) if need else text
     # "jeg har mistet mit pas, nej vent, det er kørekortet der er væk": what comes after
     # the correction is the question
+    # "do you speak english? I lost my licence …": asking about the language is no part
+    # of the question (the reply is in the citizen's language anyway)
+    aside = _LANGUAGE_ASIDE.sub(" ", query)
+    if len(aside.split()) >= 3:
+        query = aside
     corrected = _CORRECTION.split(query)
     if len(corrected) > 1 and len(corrected[-1].split()) >= 3:
         query = corrected[-1]
@@ -112,7 +117,7 @@ def read(sv: Services, state: ConversationState, heard: Heard,
     # a short question that names no topic of its own leans on the last answer too
     # ("skal vi selv have vidner med?" after the wedding guide)
     short = cues.question and cues.content_words <= SHORT_WORDS and \
-        not sv.retriever.named_topics(query)
+        not named_anew(sv, state, query, besides=False)
     follows = answered and not cues.new_subject and (place_only or cues.continues or short or (
         cues.refers and cues.content_words <= FOLLOW_UP_WORDS) or leans_first(text))
     return Understanding(text, cues, need, query, follows, place_only,
@@ -143,6 +148,13 @@ _CORRECTION = re.compile(r"(?<![\wæøå])(?:nej vent|nej undskyld|undskyld,? je
                          r"(?![\wæøå])", re.IGNORECASE)
 
 
+# Asking whether English (or poor Danish) will do.
+_LANGUAGE_ASIDE = re.compile(
+    r"(?<![\wæøå])(?:(?:do|can) you (?:speak|understand|write) english|(?:can|may) i "
+    r"(?:write|ask|speak) (?:in )?english|(?:is it )?(?:ok|okay|fine) (?:if i write |to write )?"
+    r"(?:in )?english|taler (?:du|i) engelsk|forstår (?:du|i) engelsk|kan (?:jeg|man) skrive "
+    r"(?:på )?engelsk|(?:sorry|excuse) (?:for )?my (?:bad |poor )?danish|undskyld mit "
+    r"(?:dårlige )?dansk)(?![\wæøå])\W*", re.IGNORECASE)
 # "jeg bor i …" around a place named in the turn: not part of the question.
 _LIVES_IN = re.compile(r"(?<![\wæøå])(?:jeg|vi|han|hun|de|min \w+) (?:bor|boede|er flyttet|"
                        r"er fra|lives?|live)(?: (?:i|på|ved|til|in|at))?(?![\wæøå])",
@@ -220,8 +232,12 @@ def search(sv: Services, state: ConversationState, text: str,
     if follows and state.last_topic:
         # A new subject needs a word of its own: "ja og så kørekortet" after the
         # passport answer names driving licences; "og til et barn?" names nothing.
-        named = retriever.named_topics(lacking, besides=state.last_topic) - {NO_GUIDE_TOPIC}
-        if state.last_topic not in named:
+        named = named_anew(sv, state, lacking) - {NO_GUIDE_TOPIC}
+        # the conversation's topic named too, and first on the turn alone ("og brugte
+        # batterier, må de ligge i skraldespanden?" after sorting), is no switch either
+        stays = bool(hits) and hits[0].guide.topic == state.last_topic and \
+            state.last_topic in retriever.named_topics(lacking)
+        if state.last_topic not in named and not stays:
             # the named topic's best guide, wherever the turn alone ranked it
             other = next((h for h in hits if h.guide.topic in named), None)
             if other is not None:
@@ -315,6 +331,35 @@ def in_context(sv: Services, state: ConversationState, text: str) -> list[Hit] |
     if not same:
         return None
     return same + [h for h in hits if h.guide.topic != state.last_topic][:2]
+
+
+def named_anew(sv: Services, state: ConversationState, text: str,
+               besides: bool = True) -> frozenset[str]:
+    """Topics a turn names besides the one the conversation is on: not by a word the
+    citizen took from a compound of the guide just given ("skal jeg til lægen først?"
+    after the licence guide that asks for a "lægeattest" is about that certificate), nor,
+    with `besides`, by words the conversation's topic's own phrases use often. A word
+    the guide used on its own names its topic as usual ("og hendes læge?" after the
+    moving guide that says to choose a doctor), and so does a topic called by its name."""
+    retriever = sv.retriever
+    named = retriever.named_topics(text, besides=state.last_topic if besides else None)
+    last = retriever.guides.get(state.last_guides[-1]) if state.last_guides else None
+    if not named or last is None:
+        return named
+    read = set(analyse(" ".join((last.title, last.summary, *last.steps))))
+    by_word = [(w, retriever.named_topics(w, besides=state.last_topic if besides else None))
+               for w in _WORD.findall(text)]
+    kept = {t for w, found in by_word for t in found
+            if not all(_echoes(stem, read) for stem in analyse(w))}
+    return frozenset(t for t in named if t in kept or says_name(sv, text, t) or
+                     all(t not in found for _, found in by_word))
+
+
+def _echoes(stem: str, read: set[str]) -> bool:
+    """The word was in the text read only as a part of a compound ("lægen" after
+    "lægeattest")."""
+    return stem not in read and len(stem) >= 4 and any(
+        r != stem and (r.startswith(stem) or r.endswith(stem)) for r in read)
 
 
 def guide_for_topic(sv: Services, topic: str) -> Guide | None:

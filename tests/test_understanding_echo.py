@@ -1,0 +1,62 @@
+"""Context across turns on the real frontdesk and index (issue 15): a word taken from a
+compound of the guide just given stays on that guide's topic, a word the guide used on
+its own still names its topic, the conversation's topic named and first on the turn
+alone holds, and a question about the language is no part of the question.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.frontdesk import Frontdesk, TurnInput
+from ddh.vocabulary import Action, Channel
+
+TUESDAY = datetime(2026, 11, 24, 10, 15, tzinfo=ZoneInfo("Europe/Copenhagen"))
+SLOW = settings(max_examples=12, deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def talk(desk: Frontdesk, *texts: str, municipality: str = "0751") -> list:
+    conversation = uuid.uuid4().hex
+    return [desk.handle(TurnInput(conversation, text, Channel.CHAT,
+                                  municipality=municipality if i == 0 else None, at=TUESDAY))
+            for i, text in enumerate(texts)]
+
+
+@SLOW
+@given(st.sampled_from(["skal jeg til lægen først?", "skal jeg så forbi lægen?",
+                        "og lægen, skal jeg det inden?"]))
+def test_a_word_from_a_compound_of_the_guide_stays_on_its_topic(desk, follow):
+    """The licence renewal guide asks for a "lægeattest": "lægen" is about that."""
+    first, then = talk(desk, "mit kørekort udløber snart, hvordan fornyer jeg det", follow)
+    assert first.topic == "koerekort" and then.topic == "koerekort", (follow, then.reason)
+
+
+def test_a_word_the_guide_used_on_its_own_names_its_topic(desk):
+    """After the moving guide, which tells one to choose a doctor, the doctor is asked
+    about as a subject of its own."""
+    first, then = talk(desk, "vi flytter til Odense næste måned, hvad skal vi huske?",
+                       "og min læge, skal jeg vælge en ny?")
+    assert first.topic == "flytning" and then.topic == "laegevalg", then.reason
+
+
+@SLOW
+@given(st.sampled_from(["og brugte batterier, må de ligge i skraldespanden?",
+                        "og gamle batterier, kan de komme i skraldespanden?"]))
+def test_the_topic_named_and_first_on_the_turn_alone_holds(desk, follow):
+    first, then = talk(desk, "hvordan sorterer jeg mit affald rigtigt?", follow)
+    assert first.topic == "affaldssortering" and then.topic == "affaldssortering", then.reason
+    assert then.action == Action.ANSWER
+
+
+@SLOW
+@given(st.sampled_from(["Hi, do you speak English?", "Can I write in english?",
+                        "sorry for my bad danish,"]))
+def test_asking_about_the_language_is_no_part_of_the_question(desk, aside):
+    (r,) = talk(desk, f"{aside} I lost my driving licence on the train, how do I get a new one")
+    assert (r.action, r.topic) == (Action.ANSWER, "koerekort"), (aside, r.reason)
