@@ -60,7 +60,8 @@ PERSON = _rx(
     r"visitator(?:en)?|visitationen|sagsbehandleren|rådgiver(?:en)?|konsulent(?:en)?|"
     r"borgerservice|jobcentret|hjemmeplejen)",
     # someone on the phone: "få en visitator i telefonen", "få en af jer til at …"
-    r"(?:få|have) (?:en|nogen|fat i en) (?:\w+ )?i (?:telefonen|røret)",
+    r"(?:få|have) (?:en|nogen|fat i en) (?:\S+ ){0,3}i (?:telefonen|røret)",
+    r"(?:jeg|vi|man) (?:kan )?(?:få|have) i (?:telefonen|røret)",
     r"(?:få|have) (?:en|nogen) af jer",
     r"kan (?:i|du|nogen) (?:ikke )?(?:se|kigge) på (?:det|den|sagen)",
     r"(?:someone|somebody|anyone|anybody)(?: \w+){0,4} (?:call|ring|phone|contact) (?:me|us)",
@@ -143,6 +144,12 @@ OWN_CASE = _rx(
     # something agreed that did not happen: "de kommer ikke om morgenen som aftalt"
     r"(?:ikke|ik|ikk) (?:\w+ ){0,5}som (?:aftalt|lovet|planlagt|bevilget)",
     r"where is my \w+", r"(?:has|have) (?:still )?not (?:arrived|come)",
+    # a bill or reminder for what is paid, to be put right: "jeg har fået en rykker, men
+    # jeg har altså betalt den", "vil gerne have det rettet"
+    r"(?:rykker|regning|opkrævning|rykkeren|regningen)(?: \S+){0,8} (?<!ikke )(?<!ik )(?<!ikk )"
+    r"(?:har|havde) (?:jeg |vi )?(?:altså |jo |allerede |da )?betalt",
+    r"(?:vil gerne|skal|må|vil) have (?:det|den|dem|fejlen|beløbet|regningen|rykkeren) "
+    r"(?:rettet|ændret|annulleret|fjernet|slettet)",
 )
 # Own-case cues that also name the subject: they count, but stay in the subject text.
 OWN_CASE_NAMED = _rx(
@@ -153,6 +160,16 @@ OWN_CASE_NAMED = _rx(
     r"(?:bestilte|bestilt|søgte|søgt|ansøgte|sendte|sendt|indsendte) (?:\S+ ){0,10}(?:er|var|har) "
     r"(?:\w+ )?(?:stadig |endnu |stadigvæk )?(?:ikke|ik|ikk) (?:kommet|ankommet|dukket op|"
     r"modtaget|fået)",
+    # ordered, reported or sent, and still not done: "jeg meldte i torsdags at spanden
+    # ikke var tømt, men den står her stadig", "udfyldte skemaet … har ikke fået en krone"
+    r"(?:bestilte|bestilt|meldte|meldt|anmeldte|udfyldte|udfyldt|søgte|søgt|ansøgte|sendte|"
+    r"sendt|indsendte) (?:\S+ ){0,14}(?:(?:stadig|stadigvæk|endnu) (?:ikke|ik|ikk|står|ligger|"
+    r"intet|ingen)|(?:står|ligger|er) (?:\w+ )?(?:stadig|stadigvæk)|(?:ikke|ik|ikk) (?:fået|"
+    r"modtaget|hørt) (?:\S+ ){0,3}endnu)",
+    # not received, some time after: "jeg har ikke modtaget mit nye sundhedskort, og jeg
+    # flyttede for 5 uger siden"
+    r"(?:ikke|ik|ikk) (?:modtaget|fået) (?:mit|min|mine) (?:\S+ ){1,10}for (?:\d+|en|et|to|tre|"
+    r"fire|fem|seks|syv|otte) (?:dage|dag|uger|uge|måneder|måned) siden",
     r"(?:mine|min|mit) (?:\w+ )?(?:penge|\w*dagpenge|\w*hjælp|\w*ydelse|\w*pension|\w*støtte|"
     r"\w*tilskud|bevilling) (?:stopper|stoppes|er stoppet|bliver stoppet|bliver sat ned|"
     r"nedsættes|er nedsat|bliver frataget|ophører|er blevet (?:stoppet|sat ned|nedsat|"
@@ -187,6 +204,11 @@ NOT_HELPED = _rx(
     r"(?:it|that|this) (?:did not|didn'?t|does not|doesn'?t) (?:help|work)",
     r"still (?:does not|doesn'?t|did not|didn'?t) work", r"(?:already )?tried that",
     r"(?:jeg )?ikke forstår", r"(?:i )?(?:don'?t|do not) understand",
+    # "det svar kunne jeg ikke bruge til en skid", "kan ikke bruge det til noget"
+    r"(?:det|dét|det svar|svaret|den|den vejledning|vejledningen) (?:kunne|kan) (?:jeg|vi) "
+    r"(?:slet |altså |overhovedet )?(?:ikke|ik|ikk) bruge",
+    r"(?:kunne|kan) (?:jeg|vi)? ?(?:slet |altså )?(?:ikke|ik|ikk) bruge (?:det|dét|svaret|den)? ?"
+    r"(?:til )?(?:noget|en skid|en dyt|en bønne|en klap|meget)",
 )
 THANKS = _rx(r"tak", r"tusind tak", r"mange tak", r"tak for hjælpen", r"thanks?", r"thank you",
              r"super", r"perfekt", r"fint", r"godt", r"det hjalp", r"det var det", r"farvel",
@@ -235,6 +257,8 @@ CLOSING = _rx(
     r"(?:hav|ha'?) (?:en )?(?:rigtig )?god (?:dag|aften|weekend|jul)",
     r"(?:så )?har jeg (?:det|hvad) jeg (?:skal|skulle) bruge",
     r"det var det hele", r"det var alt(?: for nu)?", r"så ved jeg det", r"nu ved jeg det",
+    r"(?:det|dét) var (?:hvad|det|lige det) (?:jeg|vi) (?:gerne )?(?:ville|skulle) (?:vide|høre|"
+    r"have at vide|have svar på)",
     r"så (?:ringer|skriver|kontakter|prøver|kigger|går|tager|spørger|venter|gør) (?:jeg|vi)",
     # what the citizen will do now: "det gør jeg", "jeg prøver det", "I'll do that"
     r"(?:det|dét) (?:gør|prøver|ordner|klarer|tjekker|undersøger) (?:jeg|vi)(?! ikke)",

@@ -181,6 +181,11 @@ class MunicipalityDetector:
                 settled = self._settled_by_town(town, pc.municipalities) if town else None
                 if settled:
                     return Detection(settled, (settled,), "postal_code", code)
+                # the rest of the turn may name which ("8340 Malling, det hører under
+                # Aarhus Kommune")
+                later = self._name(text[b:])
+                if later.code in pc.municipalities:
+                    return Detection(later.code, (later.code,), "postal_code", code)
                 return Detection(None, pc.municipalities, "postal_code", code)
             return Detection(pc.municipalities[0], pc.municipalities, "postal_code", code)
         return Detection()

@@ -48,3 +48,57 @@ def test_support_staff_by_name_is_a_person(verb, whom):
 def test_what_one_has_as_a_condition_is_no_new_subject(lead, has):
     text = f"{lead} {has}"
     assert CONDITION.search(text), text
+
+
+@given(st.sampled_from(["jeg meldte i torsdags at spanden ikke var tømt",
+                        "vi bestilte storskrald til i fredags",
+                        "min far anmeldte det for to uger siden"]),
+       st.sampled_from(["men den står her stadig", "og det ligger her stadigvæk på fortovet",
+                        "og der er stadig ikke sket noget", "men vi har ikke hørt noget endnu"]))
+def test_reported_or_ordered_and_still_not_done_is_my_own_case(said, still):
+    text = f"{said}, {still}. hvad sker der?"
+    assert detect(text).own_case, text
+
+
+@given(st.sampled_from(["mit nye sundhedskort", "min bevilling", "mit kørekort"]),
+       st.sampled_from(["og jeg flyttede for 5 uger siden", "som jeg søgte for tre måneder siden"]))
+def test_not_received_some_time_after_is_my_own_case(thing, when):
+    text = f"jeg har ikke modtaget {thing}, {when}"
+    assert detect(text).own_case, text
+
+
+@given(st.sampled_from(["jeg har fået en rykker for ejendomsskatten men jeg har altså betalt den",
+                        "regningen fra kommunen har jeg jo betalt",
+                        "jeg vil gerne have den rettet"]))
+def test_a_bill_already_paid_or_to_be_put_right_is_my_own_case(text):
+    assert detect(text).own_case, text
+
+
+def test_a_bill_not_paid_yet_is_a_question():
+    text = "jeg har en regning fra kommunen jeg ikke har betalt, hvad sker der med den?"
+    assert not detect(text).own_case
+
+
+@given(st.sampled_from(["det svar kunne jeg ikke bruge til en skid",
+                        "den vejledning kan jeg altså ikke bruge",
+                        "kunne ikke bruge det til noget"]))
+def test_an_answer_that_was_no_use_did_not_help(text):
+    assert detect(text).not_helped, text
+
+
+@given(st.sampled_from(["ja tak, det var hvad jeg ville vide", "super, det var lige det jeg "
+                        "skulle vide", "fint, det var det jeg gerne ville høre"]))
+def test_that_was_what_i_wanted_to_know_is_a_goodbye(text):
+    cues = detect(text)
+    assert cues.thanks or cues.farewell, text
+
+
+@given(st.sampled_from(["en fra byg", "en fra pladsanvisningen", "nogen fra skat"]),
+       st.sampled_from(["i røret", "i telefonen"]))
+def test_someone_on_the_phone_asks_for_a_person(whom, where):
+    text = f"kan jeg ikke få {whom} {where} i stedet"
+    assert detect(text).wants_person, text
+
+
+def test_mitid_on_the_phone_is_no_person():
+    assert not detect("hvordan får jeg MitID i telefonen").wants_person

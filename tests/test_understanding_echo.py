@@ -21,7 +21,7 @@ SLOW = settings(max_examples=12, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
-def talk(desk: Frontdesk, *texts: str, municipality: str = "0751") -> list:
+def talk(desk: Frontdesk, *texts: str, municipality: str | None = "0751") -> list:
     conversation = uuid.uuid4().hex
     return [desk.handle(TurnInput(conversation, text, Channel.CHAT,
                                   municipality=municipality if i == 0 else None, at=TUESDAY))
@@ -60,3 +60,10 @@ def test_the_topic_named_and_first_on_the_turn_alone_holds(desk, follow):
 def test_asking_about_the_language_is_no_part_of_the_question(desk, aside):
     (r,) = talk(desk, f"{aside} I lost my driving licence on the train, how do I get a new one")
     assert (r.action, r.topic) == (Action.ANSWER, "koerekort"), (aside, r.reason)
+
+
+def test_a_postal_code_of_two_municipalities_settled_by_the_name_after_it(desk):
+    r = talk(desk, "er der ikke en sagsbehandler jeg kan få i telefonen",
+             "8340 Malling, det hører under Aarhus Kommune", municipality=None)
+    assert r[0].action == Action.CLARIFY and r[0].topic in (None, "menneske"), r[0].reason
+    assert r[1].municipality == "0751" and r[1].action != Action.CLARIFY, r[1].reason
