@@ -12,7 +12,13 @@ refused (Origin must be this host). Frames from the agent:
 `{"type": "forget", "conversation": ID}` (the citizen asked: the conversation ends and
 its text is deleted now, audited; answered with `forgotten`),
 `{"type": "decline", "id": HANDOFF}` (an offer: withdrawn, offered to the next agent).
-Frames to the agent: `queue`, `accepted`, `message`, `assist`, `wrapped`, `ticket`,
+Frames to the agent: `queue` (the whole queue: `entries`, `elsewhere`, the server's
+`now`; each entry has `enqueued_at` and `waiting_s`), or with `?view=delta` (the console
+page) the whole queue once and then `queue_delta` frames with only what changed:
+`remove` (ids), `upsert` (entries added or changed; a known id keeps its place, a new one
+goes last), `order` (all ids, only when the order changed otherwise), `elsewhere` (only
+when its counts changed) and `now` (gateway/queue_view.py); `accepted`, `message`,
+`assist`, `wrapped`, `ticket`,
 `transferred`, `callbacks`, `error`, and the citizen's signs of life:
 `{"type": "typing", "conversation": ID, "role": "citizen"}` and
 `{"type": "presence", "conversation": ID, "role": "citizen", "online": bool}` (the
