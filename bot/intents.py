@@ -144,6 +144,8 @@ OWN_CASE = _rx(
     # something agreed that did not happen: "de kommer ikke om morgenen som aftalt"
     r"(?:ikke|ik|ikk) (?:\w+ ){0,5}som (?:aftalt|lovet|planlagt|bevilget)",
     r"where is my \w+", r"(?:has|have) (?:still )?not (?:arrived|come)",
+    r"hvad er status(?:en)?(?: på)?", r"(?:men )?(?:intet|ingenting|ikke noget) sker",
+    r"der sker (?:intet|ingenting|ikke noget|ikke en dyt)",
     # a bill or reminder for what is paid, to be put right: "jeg har fået en rykker, men
     # jeg har altså betalt den", "vil gerne have det rettet"
     r"(?:rykker|regning|opkrævning|rykkeren|regningen)(?: \S+){0,8} (?<!ikke )(?<!ik )(?<!ikk )"
@@ -155,6 +157,14 @@ OWN_CASE = _rx(
 OWN_CASE_NAMED = _rx(
     r"min (?:byggesag|bevilling|ansøgning om \w+)", r"vores byggesag",
     # what is stopped, named first: "mine sygedagpenge stopper 1. december"
+    # waiting for something for some time: "hvor bliver mit pas af??? fik besked for 3
+    # uger siden" (a question of how long it usually takes has no time ago)
+    r"hvor bliver (?:det|den|de|dem|(?:mit|min|mine) (?:\w+ )?\w+|pengene|svaret) af"
+    r"(?:\W+\S+){0,14}?\W+for (?:\d+|en|et|to|tre|fire|fem|seks|syv|otte|flere) "
+    r"(?:dage?|uger?|måned(?:er)?|mdr)\.? siden",
+    r"for (?:\d+|en|et|to|tre|fire|fem|seks|syv|otte|flere) (?:dage?|uger?|måned(?:er)?|mdr)\.? "
+    r"siden(?:\W+\S+){0,14}?\W+hvor bliver (?:det|den|de|dem|(?:mit|min|mine) (?:\w+ )?\w+|pengene|"
+    r"svaret) af",
     # ordered or applied for, and not come: "jeg bestilte pas for 3 uger siden og det er
     # ikke kommet endnu"
     r"(?:bestilte|bestilt|søgte|søgt|ansøgte|sendte|sendt|indsendte) (?:\S+ ){0,10}(?:er|var|har) "
@@ -170,6 +180,10 @@ OWN_CASE_NAMED = _rx(
     # flyttede for 5 uger siden"
     r"(?:ikke|ik|ikk) (?:modtaget|fået) (?:mit|min|mine) (?:\S+ ){1,10}for (?:\d+|en|et|to|tre|"
     r"fire|fem|seks|syv|otte) (?:dage|dag|uger|uge|måneder|måned) siden",
+    # a payment that did not come: "min kontanthjælp er ik kommet ind i dag"
+    r"(?:mine|min|mit) (?:\w+ )?(?:penge|\w*dagpenge|\w*hjælp|\w*ydelse|\w*pension|\w*støtte|"
+    r"\w*tilskud|løn|udbetaling) (?:er|var|blev) (?:\w+ )?(?:ikke|ik|ikk) (?:kommet|gået ind|"
+    r"udbetalt|sat ind)",
     r"(?:mine|min|mit) (?:\w+ )?(?:penge|\w*dagpenge|\w*hjælp|\w*ydelse|\w*pension|\w*støtte|"
     r"\w*tilskud|bevilling) (?:stopper|stoppes|er stoppet|bliver stoppet|bliver sat ned|"
     r"nedsættes|er nedsat|bliver frataget|ophører|er blevet (?:stoppet|sat ned|nedsat|"
@@ -218,6 +232,10 @@ THANKS = _rx(r"tak", r"tusind tak", r"mange tak", r"tak for hjælpen", r"thanks?
              r"tak for (?:begge dele|det hele|alt|ingenting|ingen ting|intet)",
              r"(?:okay |ok )?fair(?: nok| enough)?", r"that'?s all", r"that helped", r"vi ses",
              r"for hjælpen", r"for svaret", r"for det", r"skal du have", r"skal de have",
+             # "mange tak for Deres venlige hjælp", "tak for oplysningen"
+             r"for (?:din |jeres |deres |den |al (?:den |jeres )?)?(?:venlige |gode |store |"
+             r"hurtige |fine )?(?:hjælp|svar|svaret|vejledning(?:en)?|oplysning(?:en|er|erne)?|"
+             r"information(?:en)?|tiden|forklaring(?:en)?)",
              r"for your help",
              r"det var (?:lige )?(?:det|hvad) jeg (?:skulle bruge|manglede|ledte efter|søgte)",
              r"nu ved jeg det", r"det kan jeg bruge", r"that'?s what i needed",
@@ -268,6 +286,8 @@ CLOSING = _rx(
     r"(?:igen )?(?:i morgen|senere|en anden dag)", r"glem det", r"fandt (?:selv )?ud af det",
     r"(?:jeg|vi) klarer (?:det|mig|os) selv", r"never mind", r"i'?ll (?:call|try|check|ask)",
     r"bye", r"goodbye", r"farvel", r"hej hej", r"vi ses", r"vi snakkes", r"godnat",
+    r"(?:jeg|vi) (?:ringer|skriver|kommer|går|tager) (?:bare |så |hellere )?(?:ind |derind |"
+    r"derned )?i stedet",
     r"(?:så )?ses vi", r"vi høres", r"(?:så )?høres vi",
     r"(?:det|så) må (?:jeg|vi) (?:så |nok |vel )?(?:gøre|prøve|vente|ringe|se)",
     r"(?:hav|ha'?) (?:en )?(?:rigtig )?god (?:dag|aften|weekend)",
@@ -429,6 +449,9 @@ WAIT = _rx(r"hvor (?:lang tid|længe) (?:skal|må|vil) (?:jeg|vi) (?:vente|sidde
            r"før)", r"hvor lang(?:t)? er (?:der )?ventetid(?:en)?", r"hvad er ventetiden",
            r"hvornår (?:er det|bliver det|kommer) (?:min tur|der nogen|en medarbejder)",
            r"hvor mange (?:er|står|venter) (?:der )?foran(?: mig)?",
+           # "er der langt til jeg er ved at komme til?"
+           r"er der (?:lang tid |langt )(?:til|igen|før)", r"(?:ved|til) at komme til",
+           r"hvornår (?:kommer|får) (?:jeg|vi) (?:min|vores|en) tur",
            r"hvilket nummer er (?:jeg|vi)",
            r"(?:er|står|venter) der (?:mange|nogen|flere|mange andre) (?:\w+ )?foran (?:mig|os)",
            r"er (?:jeg|vi) (?:stadig )?i køen", r"kommer der snart nogen",
@@ -524,7 +547,11 @@ SIGH = _rx(r"typisk", r"øv", r"ærgerligt", r"det var ærgerligt", r"pyt", r"py
            r"undskyld (?:\w+ ){0,2}(?:tonen|mit sprog|min tone|at jeg bandede)",
            r"det er (?:bare )?(?:hårdt|svært|tungt) (?:lige nu|for tiden)",
            r"(?:jeg )?håber (?:\w+ ){0,2}(?:der sker noget|det hjælper|det bliver bedre|"
-           r"i gør noget|det går|det lykkes)", r"\d+ var det")
+           r"i gør noget|det går|det lykkes)", r"\d+ var det",
+           # a letter's sign-off and the name under it: "Med venlig hilsen Kirsten Bach"
+           r"(?:med )?(?:venlig|venligste|kærlig|bedste) hilsen(?: \w+){0,3}", r"mvh(?: \w+){0,3}",
+           r"de bedste hilsner(?: \w+){0,3}", r"kind regards(?: \w+){0,3}",
+           r"best regards(?: \w+){0,3}", r"(?:nej |nå |ja )?ved du hvad")
 
 
 def _leftover(text: str, *patterns: re.Pattern[str]) -> int:
@@ -680,10 +707,21 @@ UNREACHED = _rx(
 )
 # Why the citizen will not do it themselves is not the subject either: "jeg orker ikke
 # logge ind", "gider ikke sidde i telefonkø".
-RELUCTANT = _rx(r"(?:jeg |vi )?(?:orker|gider|magter) (?:slet )?ikke (?:at )?(?:\w+ ){0,2}\w+")
+_DIGITAL = r"(?:borger\.dk|nettet|internettet|computere?n?|det digitale|de digitale ting|" \
+    r"det der digitale|it|teknik(?:ken)?)"
+RELUCTANT = _rx(r"(?:jeg |vi )?(?:orker|gider|magter) (?:slet )?ikke (?:at )?(?:\w+ ){0,2}\w+",
+                # in a clause, and what they cannot use: "da jeg ikke magter at udfylde noget
+                # på internettet", "jeg fatter ikke borger.dk"
+                r"(?:jeg|vi|hun|han) (?:slet )?(?:ikke|ik|ikk) (?:orker|gider|magter) (?:at )?"
+                r"(?:(?:\w+ ){1,3}?(?:på|i|med) (?:nettet|internettet|computeren|borger\.dk|appen|"
+                r"mitid)|(?:\w+ ){0,2}\w+)",
+                r"(?:jeg|vi|hun|han) (?:fatter|forstår|kan) (?:slet )?(?:ikke|ik|ikk|intet|"
+                r"ingenting) (?:af |finde ud af |bruge )?" + _DIGITAL,
+                r"(?:jeg|vi|hun|han) (?:slet )?(?:ikke|ik|ikk) (?:fatter|forstår|kan finde ud af|"
+                r"kan bruge) " + _DIGITAL)
 # How long a citizen has waited ("i 5 uger", "tre dage") is not what they ask about.
 SPAN = re.compile(r"(?<![\wæøå])(?:i |for |over )?(?:\d+|en|et|to|tre|fire|fem|seks|syv|otte|"
-                  r"ni|ti|flere|mange|nogle|snart|over) (?:uger?|ugers|dage?|dages|måneder?|"
+                  r"ni|ti|flere|mange|nogle|snart|over) (?:uger?|ugers|dage?|dages|måned(?:er)?|"
                   r"måneders|år|timer?)(?![\wæøå])", re.IGNORECASE)
 
 
@@ -699,8 +737,8 @@ def subject_text(text: str) -> str:
     word it is named for)."""
     rest = strip_labels(text)
     departments = [m.group(1) for m in DEPARTMENT.finditer(rest)]
-    for p in (PERSON, OWN_CASE, NOT_HELPED, COMPLAINT, GREETING, THANKS, SPAN, UNREACHED,
-              RELUCTANT):
+    for p in (PERSON, RELUCTANT, OWN_CASE, NOT_HELPED, COMPLAINT, GREETING, THANKS, SPAN,
+              UNREACHED):
         rest = p.sub(" ", rest)
     rest = re.sub(r"(?<![\wæøå])(jeg vil gerne|jeg vil|kan jeg|vil gerne|gerne|om|angående|"
                   r"vedrørende|omkring|i forbindelse med)(?![\wæøå])", " ", rest, flags=re.I)

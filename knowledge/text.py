@@ -36,16 +36,25 @@ def stem(token: str) -> str:
     return _stem(token)
 
 
+# "p-" before a word is "parkerings-": "p-afgift", "p-plads", "p-vagt" (the tokens would
+# otherwise lose the "p" and leave "afgift", a tax word).
+_P_PREFIX = re.compile(r"(?<![0-9a-zæøåéü])p-(?=[a-zæøå]{3,})")
+
+
+def _expanded(text: str) -> str:
+    return _P_PREFIX.sub("parkerings", text.lower())
+
+
 def analyse(text: str) -> list[str]:
     """Tokens for BM25 and feature hashing: lower-cased, stop words out, stemmed, folded."""
-    tokens = _TOKEN.findall(text.lower())
+    tokens = _TOKEN.findall(_expanded(text))
     return [_stem(t) for t in tokens if t not in _STOP and (len(t) > 1 or t.isdigit())]
 
 
 def words_and_stems(text: str) -> list[tuple[str, str]]:
     """(word, stem) of each word that is not a stop word, the word folded like the stem:
     for when the word form matters, not only its stem ("passe" and "pas" share one)."""
-    return [(fold(w), _stem(w)) for w in _TOKEN.findall(text.lower())
+    return [(fold(w), _stem(w)) for w in _TOKEN.findall(_expanded(text))
             if w not in _STOP and (len(w) > 1 or w.isdigit())]
 
 

@@ -102,3 +102,57 @@ def test_someone_on_the_phone_asks_for_a_person(whom, where):
 
 def test_mitid_on_the_phone_is_no_person():
     assert not detect("hvordan får jeg MitID i telefonen").wants_person
+
+
+@given(st.sampled_from(["da jeg ikke magter at udfylde noget på internettet",
+                        "fordi jeg slet ikke kan finde ud af computeren",  # the object
+                        "jeg fatter ikke borger.dk", "hun forstår ikke det digitale"]))
+def test_why_they_cannot_do_it_themselves_is_not_the_subject(why):
+    text = f"jeg vil gerne have en medarbejder i røret, {why}"
+    rest = subject_text(text).lower()
+    assert detect(text).wants_person, text
+    assert not any(w in rest for w in ("internettet", "computeren", "borger.dk", "digitale")), rest
+
+
+@given(st.sampled_from(["Mange tak for Deres venlige hjælp.", "Tak for oplysningen.",
+                        "tak for den hurtige vejledning"]),
+       st.sampled_from(["", " Med venlig hilsen Kirsten Bach", " mvh Ole", " Venlig hilsen"]))
+def test_thanks_for_the_help_with_a_letters_sign_off_is_a_goodbye(thanks, sign_off):
+    text = f"{thanks}{sign_off}"
+    assert detect(text).thanks, text
+
+
+@given(st.sampled_from(["nej ved du hvad, jeg ringer bare i stedet. farvel",
+                        "nå, jeg kommer bare ind i stedet. hej hej",
+                        "ved du hvad, så skriver jeg i stedet. farvel"]))
+def test_doing_it_another_way_instead_is_a_goodbye(text):
+    assert detect(text).farewell, text
+
+
+@given(st.sampled_from(["er der langt til jeg er ved at komme til?", "er der lang tid igen?",
+                        "hvornår kommer jeg min tur?"]))
+def test_how_far_from_my_turn_is_about_the_wait(text):
+    assert detect(text).asks_wait, text
+
+
+@given(st.sampled_from(["mit pas", "min bevilling", "mit nye sygesikringskort"]),
+       st.sampled_from(["for 3 uger siden", "for en måned siden", "for to mdr siden"]))
+def test_where_is_it_after_some_time_is_my_own_case_and_keeps_its_subject(thing, ago):
+    for text in (f"hvor bliver {thing} af??? fik besked {ago} at det var på vej",
+                 f"jeg fik besked {ago}, hvor bliver {thing} af"):
+        assert detect(text).own_case, text
+        assert thing.split()[-1] in subject_text(text), text
+
+
+
+def test_how_long_it_usually_takes_is_no_case_of_mine():
+    for thing in ("mit pas", "mit nye sygesikringskort", "et nyt kørekort"):
+        assert not detect(f"hvor lang tid tager det før {thing} kommer").own_case, thing
+
+
+@given(st.sampled_from(["min kontanthjælp er ik kommet ind i dag",
+                        "mine sygedagpenge blev ikke udbetalt fredag",
+                        "jeg har sendt lægeerklæringen for en måned siden men intet sker",
+                        "hvad er status på det?"]))
+def test_a_payment_not_come_or_nothing_happening_is_my_own_case(text):
+    assert detect(text).own_case, text

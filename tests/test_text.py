@@ -26,3 +26,12 @@ def test_compounds_the_corpus_does_not_use_whole_are_split():
     assert split_compound(analyse("sundhedskortet")[0], vocab) == analyse("sundhed kort")
     assert split_compound("xyzzy", vocab) == []
     assert split_compound(analyse("kortvand")[0], {"kort"}) == []  # both parts, or none
+
+
+def test_p_before_a_word_is_parking():
+    """"p-afgift" is a parking fine, not a tax word left alone when the "p" drops out."""
+    for short, long in (("p-afgift", "parkeringsafgift"), ("p-pladsen", "parkeringspladsen"),
+                        ("P-vagten", "parkeringsvagten"), ("p-huset", "parkeringshuset")):
+        assert analyse(f"jeg fik en {short} i går") == analyse(f"jeg fik en {long} i går")
+    assert analyse("type p") == analyse("type p")  # a lone letter is left as it is
+    assert "parkering" not in " ".join(analyse("mitid-appen og e-boks"))
