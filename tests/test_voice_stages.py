@@ -379,3 +379,20 @@ def test_tts_engines_from_configuration(engine, extra, primary):
     else:
         assert isinstance(tts, FallbackTTSService) and type(tts.primary).__name__ == primary
         assert isinstance(tts.fallback, EspeakTTSService)
+
+
+async def test_asked_which_municipality_the_next_answer_is_scored_among_the_names(desk,
+                                                                                  tmp_path):
+    """A caller with no municipality asks for a person: the bot asks where they live, and
+    tells the recogniser that a municipality's name comes next (bot/voice/turn_stt.py
+    scores a misheard name among the names spelled most like it)."""
+    from bot.voice.frames import ExpectAnswerFrame
+
+    stage = stage_for(desk, tmp_path, municipality=None)
+    _, up = await run_test(stage, frames_to_send=[
+        SleepFrame(0.3), TranscriptionFrame("jeg vil gerne tale med en medarbejder", "", ""),
+        SleepFrame(1.0)])
+    assert stage.results[0].awaiting == "municipality", stage.results[0].reply
+    expected = [f for f in up if isinstance(f, ExpectAnswerFrame)]
+    assert expected and len(expected[-1].choices) == 98
+    assert ("Aarhus", "Aarhus.") in expected[-1].choices

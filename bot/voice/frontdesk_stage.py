@@ -70,6 +70,15 @@ SAY = {
 YES_NO = (("ja", "Ja."), ("nej", "Nej."), ("ja", "Ja tak."), ("nej", "Nej tak."))
 
 
+def municipality_answers(frontdesk: Frontdesk) -> tuple[tuple[str, str], ...]:
+    """What answers "Hvilken kommune bor du i?": each municipality by its name, which
+    the frontdesk reads as the place (a name misheard, "Kaldin.", is scored against the
+    names spelled most like it)."""
+    names = sorted({m.name.removesuffix(" Kommune")
+                    for m in frontdesk.registry.municipalities.values()})
+    return tuple((name, f"{name}.") for name in names)
+
+
 def _opening(text: str) -> bool:
     """Only a greeting, a filler or a "ja": how callers start before their question."""
     cues = detect(text)
@@ -265,8 +274,11 @@ class FrontdeskProcessor(FrameProcessor):
     async def _act(self, result: TurnResult) -> None:
         self._awaiting_key = result.awaiting in (Ask.TOPIC, Ask.MENU)
         self._awaiting = result.awaiting is not None
-        if result.awaiting == Ask.TOPIC:  # "ja" or "nej" is what comes next
+        if result.awaiting in (Ask.TOPIC, Ask.PLACE):  # "ja" or "nej" is what comes next
             await self.push_frame(ExpectAnswerFrame(YES_NO), FrameDirection.UPSTREAM)
+        elif result.awaiting == Ask.MUNICIPALITY:  # a municipality's name
+            await self.push_frame(ExpectAnswerFrame(municipality_answers(self.frontdesk)),
+                                  FrameDirection.UPSTREAM)
         if result.action == Action.ANSWER and result.guides:
             g = result.guides[0]
             self._sms_text = f"{g['title']}: {g['url']}"
