@@ -164,8 +164,8 @@
 
   function assist(conv) {
     if (conv && conv.lastCitizen) {
-      ws.send(JSON.stringify({ type: "assist", conversation: conv.conversation,
-                               text: conv.lastCitizen, municipality: conv.municipality }));
+      sendFrame({ type: "assist", conversation: conv.conversation,
+                  text: conv.lastCitizen, municipality: conv.municipality });
     }
   }
 
@@ -201,12 +201,12 @@
   function typing() {  // the citizen sees that the agent writes, at most every 2 s
     if (!active || !ws || ws.readyState !== WebSocket.OPEN || Date.now() - typingSent < 2000) return;
     typingSent = Date.now();
-    ws.send(JSON.stringify({ type: "typing", conversation: active.conversation }));
+    sendFrame({ type: "typing", conversation: active.conversation });
   }
 
   function send(text) {
     if (!active) return;
-    ws.send(JSON.stringify({ type: "message", conversation: active.conversation, text }));
+    sendFrame({ type: "message", conversation: active.conversation, text });
     add(active, { role: "agent", text });
   }
 
@@ -296,7 +296,7 @@
     active: () => active,
     get: (conversation) => convs.get(conversation),
     unread: () => [...convs.values()].reduce((n, c) => n + c.unread, 0),
-    send: (frame) => { if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame)); },
+    send: (frame) => sendFrame(frame),
     input: () => $("reply-text"),
   };
 
@@ -314,8 +314,19 @@
     signedIn(await r.json());
   });
 
+  // A status chosen while the socket is still opening (just after sign-in, or on a
+  // reconnect) is sent once it is open, not lost.
+  function sendFrame(frame) {
+    if (!ws) return;
+    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame));
+    else if (ws.readyState === WebSocket.CONNECTING) {
+      const sock = ws;
+      sock.addEventListener("open", () => sock.send(JSON.stringify(frame)), { once: true });
+    }
+  }
+
   $("presence").addEventListener("change", () =>
-    ws.send(JSON.stringify({ type: "presence", state: $("presence").value })));
+    sendFrame({ type: "presence", state: $("presence").value }));
 
   $("logout").addEventListener("click", signOut);
 
@@ -341,26 +352,26 @@
   $("route").addEventListener("submit", (e) => {
     e.preventDefault();
     if (!active) return;
-    ws.send(JSON.stringify({ type: "ticket", conversation: active.conversation, target: $("target").value,
-                             phone: $("phone").value || null, note: $("note").value }));
+    sendFrame({ type: "ticket", conversation: active.conversation, target: $("target").value,
+                phone: $("phone").value || null, note: $("note").value });
   });
 
   $("transfer").addEventListener("click", () => {
-    if (active) ws.send(JSON.stringify({ type: "transfer", conversation: active.conversation, target: $("target").value }));
+    if (active) sendFrame({ type: "transfer", conversation: active.conversation, target: $("target").value });
   });
 
-  $("load-callbacks").addEventListener("click", () => ws.send(JSON.stringify({ type: "callbacks" })));
+  $("load-callbacks").addEventListener("click", () => sendFrame({ type: "callbacks" }));
 
   $("forget").addEventListener("click", () => {
     if (active && confirm("Slet samtalen nu? Borgeren har bedt om det. Det kan ikke fortrydes.")) {
-      ws.send(JSON.stringify({ type: "forget", conversation: active.conversation }));
+      sendFrame({ type: "forget", conversation: active.conversation });
     }
   });
 
   $("wrapup").addEventListener("submit", (e) => {
     e.preventDefault();
     if (!active) return;
-    ws.send(JSON.stringify({ type: "wrapup", conversation: active.conversation,
-                             outcome: $("outcome").value, note: $("note").value }));
+    sendFrame({ type: "wrapup", conversation: active.conversation,
+                outcome: $("outcome").value, note: $("note").value });
   });
 })();
