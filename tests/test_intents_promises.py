@@ -8,7 +8,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.intents import CONDITION, detect, subject_text
+from bot.cues.talk import CONDITION
+from bot.intents import detect, subject_text
 
 
 @given(st.sampled_from(["jeg bestilte", "vi søgte om", "min mor sendte", "jeg har bestilt"]),

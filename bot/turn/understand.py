@@ -13,7 +13,8 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from bot.intents import CONDITION, WHEN_TO_CALL, Cues, detect, subject_text
+from bot.cues.talk import CONDITION, WHEN_TO_CALL
+from bot.intents import Cues, detect, subject_text
 from bot.turn.decision import GENERIC_TOPICS
 from bot.turn.services import Services
 from bot.turn.state import ConversationState
