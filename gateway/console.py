@@ -122,7 +122,7 @@ class ConsoleHub:
         """The queue as this kind of console sees it (same role, queues, skills and
         municipality), rendered once per change for all of them: with 50 agents and
         200 waiting citizens this is what keeps a change on every screen fast."""
-        key = (account.role, account.queues, account.skills, account.municipality)
+        key = _kind(account)
         view = self._views.get(key)
         if view is None or view.version != self.version:
             now = time.time()
@@ -140,8 +140,7 @@ class ConsoleHub:
             return view.whole, view
         if had is view:
             return None, view
-        key = (account.role, account.queues, account.skills, account.municipality,
-               had.version)
+        key = (*_kind(account), had.version)
         if key not in self._deltas:  # consoles of one kind are mostly at one version
             self._deltas[key] = queue_view.changes(had, view)
         return self._deltas[key], view
@@ -448,6 +447,11 @@ class ConsoleHub:
         found = suggest(self.frontdesk.knowledge.retriever, latest=text, citizen=citizen,
                         topic=topic, municipality=municipality, k=3)
         return [s.as_json() for s in found]
+
+
+def _kind(account: Account) -> tuple:
+    """What decides what a console sees of the queue: consoles of one kind share a view."""
+    return account.role, account.queues, account.skills, account.municipality
 
 
 def store_of(frontdesk: Frontdesk) -> OutcomeStore:

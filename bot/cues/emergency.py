@@ -97,6 +97,6 @@ EMERGENCY = rx(
 )
 # Thoughts of suicide: 112, and Livslinien as well.
 DESPAIR = rx(r"selvmord(?:stanker)?", r"slå mig selv ihjel", r"tage mit (?:eget )?liv",
-              r"tage livet af mig", r"(?:vil|orker) ikke (?:leve|mere leve)",
-              r"ikke leve (?:mere|længere)", r"ende (?:det hele|mit liv)", r"gøre en ende på",
-              r"kill myself", r"end my life", r"suicid(?:e|al)")
+             r"tage livet af mig", r"(?:vil|orker) ikke (?:leve|mere leve)",
+             r"ikke leve (?:mere|længere)", r"ende (?:det hele|mit liv)", r"gøre en ende på",
+             r"kill myself", r"end my life", r"suicid(?:e|al)")

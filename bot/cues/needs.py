@@ -8,6 +8,12 @@ import re
 
 from bot.cues import rx
 
+# Some time ago: "for 3 uger siden", "for en måned siden", "for to mdr. siden".
+_AGO = r"for (?:\d+|en|et|to|tre|fire|fem|seks|syv|otte|flere) (?:dage?|uger?|måned(?:er)?|" \
+    r"mdr)\.? siden"
+# What a citizen waits for: "det", "mit pas", "min nye bevilling", "pengene".
+_AWAITED = r"(?:det|den|de|dem|(?:mit|min|mine) (?:\w+ )?\w+|pengene|svaret)"
+
 PERSON = rx(
     r"(?:tale|snakke|chatte|tal|snak|taler|snakker) med (?:et |en |min |vores )?"
     r"(?:rigtig |rigtigt |levende )?"
@@ -140,15 +146,10 @@ OWN_CASE = rx(
 # Own-case cues that also name the subject: they count, but stay in the subject text.
 OWN_CASE_NAMED = rx(
     r"min (?:byggesag|bevilling|ansøgning om \w+)", r"vores byggesag",
-    # what is stopped, named first: "mine sygedagpenge stopper 1. december"
     # waiting for something for some time: "hvor bliver mit pas af??? fik besked for 3
     # uger siden" (a question of how long it usually takes has no time ago)
-    r"hvor bliver (?:det|den|de|dem|(?:mit|min|mine) (?:\w+ )?\w+|pengene|svaret) af"
-    r"(?:\W+\S+){0,14}?\W+for (?:\d+|en|et|to|tre|fire|fem|seks|syv|otte|flere) "
-    r"(?:dage?|uger?|måned(?:er)?|mdr)\.? siden",
-    r"for (?:\d+|en|et|to|tre|fire|fem|seks|syv|otte|flere) (?:dage?|uger?|måned(?:er)?|mdr)\.? "
-    r"siden(?:\W+\S+){0,14}?\W+hvor bliver (?:det|den|de|dem|(?:mit|min|mine) (?:\w+ )?\w+|pengene|"
-    r"svaret) af",
+    rf"hvor bliver {_AWAITED} af(?:\W+\S+){{0,14}}?\W+{_AGO}",
+    rf"{_AGO}(?:\W+\S+){{0,14}}?\W+hvor bliver {_AWAITED} af",
     # ordered or applied for, and not come: "jeg bestilte pas for 3 uger siden og det er
     # ikke kommet endnu"
     r"(?:bestilte|bestilt|søgte|søgt|ansøgte|sendte|sendt|indsendte) (?:\S+ ){0,10}(?:er|var|har) "
@@ -162,27 +163,27 @@ OWN_CASE_NAMED = rx(
     r"modtaget|hørt) (?:\S+ ){0,3}endnu)",
     # not received, some time after: "jeg har ikke modtaget mit nye sundhedskort, og jeg
     # flyttede for 5 uger siden"
-    r"(?:ikke|ik|ikk) (?:modtaget|fået) (?:mit|min|mine) (?:\S+ ){1,10}for (?:\d+|en|et|to|tre|"
-    r"fire|fem|seks|syv|otte) (?:dage|dag|uger|uge|måneder|måned) siden",
+    rf"(?:ikke|ik|ikk) (?:modtaget|fået) (?:mit|min|mine) (?:\S+ ){{1,10}}{_AGO}",
     # a payment that did not come: "min kontanthjælp er ik kommet ind i dag"
     r"(?:mine|min|mit) (?:\w+ )?(?:penge|\w*dagpenge|\w*hjælp|\w*ydelse|\w*pension|\w*støtte|"
     r"\w*tilskud|løn|udbetaling) (?:er|var|blev) (?:\w+ )?(?:ikke|ik|ikk) (?:kommet|gået ind|"
     r"udbetalt|sat ind)",
+    # what is stopped, named first: "mine sygedagpenge stopper 1. december"
     r"(?:mine|min|mit) (?:\w+ )?(?:penge|\w*dagpenge|\w*hjælp|\w*ydelse|\w*pension|\w*støtte|"
     r"\w*tilskud|bevilling) (?:stopper|stoppes|er stoppet|bliver stoppet|bliver sat ned|"
     r"nedsættes|er nedsat|bliver frataget|ophører|er blevet (?:stoppet|sat ned|nedsat|"
     r"frataget|fjernet|skåret ned|standset))",
 )
 COMPLAINT = rx(r"klag(?:e|er|ede)?", r"vil klage", r"utilfreds", r"uacceptabel(?:t)?",
-                r"complain(?:t)?", r"dårlig behandling",
-                # disagreeing with a decision is the start of a complaint: "jeg er dybt
-                # uenig i den afgørelse", "vi vil anke beslutningen"
-                r"(?:dybt |helt |meget |totalt |slet ikke )?(?:uenig|uenige) (?:i|med|om)",
-                r"ank(?:e|er|ede) (?:afgørelsen|beslutningen|den|det)",
-                r"(?:simpelthen |slet |bare |overhovedet )?ikke godt nok", r"under al kritik",
-                r"(?:en )?skandale", r"helt (?:hen i vejret|urimeligt|uhørt)",
-                r"(?:disagree|do not agree|don'?t agree) with (?:the|this|that|your) "
-                r"(?:decision|ruling)")
+               r"complain(?:t)?", r"dårlig behandling",
+               # disagreeing with a decision is the start of a complaint: "jeg er dybt
+               # uenig i den afgørelse", "vi vil anke beslutningen"
+               r"(?:dybt |helt |meget |totalt |slet ikke )?(?:uenig|uenige) (?:i|med|om)",
+               r"ank(?:e|er|ede) (?:afgørelsen|beslutningen|den|det)",
+               r"(?:simpelthen |slet |bare |overhovedet )?ikke godt nok", r"under al kritik",
+               r"(?:en )?skandale", r"helt (?:hen i vejret|urimeligt|uhørt)",
+               r"(?:disagree|do not agree|don'?t agree) with (?:the|this|that|your) "
+               r"(?:decision|ruling)")
 NOT_HELPED = rx(
     r"det hjalp ikke", r"hjælper ikke", r"hjalp mig ikke", r"det (?:er|var) ikke det jeg",
     r"forstår (?:det )?ikke", r"forstår jeg ikke", r"virker (?:stadig )?ikke",
@@ -226,15 +227,15 @@ UNREACHED = rx(
 _DIGITAL = r"(?:borger\.dk|nettet|internettet|computere?n?|det digitale|de digitale ting|" \
     r"det der digitale|it|teknik(?:ken)?)"
 RELUCTANT = rx(r"(?:jeg |vi )?(?:orker|gider|magter) (?:slet )?ikke (?:at )?(?:\w+ ){0,2}\w+",
-                # in a clause, and what they cannot use: "da jeg ikke magter at udfylde noget
-                # på internettet", "jeg fatter ikke borger.dk"
-                r"(?:jeg|vi|hun|han) (?:slet )?(?:ikke|ik|ikk) (?:orker|gider|magter) (?:at )?"
-                r"(?:(?:\w+ ){1,3}?(?:på|i|med) (?:nettet|internettet|computeren|borger\.dk|appen|"
-                r"mitid)|(?:\w+ ){0,2}\w+)",
-                r"(?:jeg|vi|hun|han) (?:fatter|forstår|kan) (?:slet )?(?:ikke|ik|ikk|intet|"
-                r"ingenting) (?:af |finde ud af |bruge )?" + _DIGITAL,
-                r"(?:jeg|vi|hun|han) (?:slet )?(?:ikke|ik|ikk) (?:fatter|forstår|kan finde ud af|"
-                r"kan bruge) " + _DIGITAL)
+               # in a clause, and what they cannot use: "da jeg ikke magter at udfylde noget
+               # på internettet", "jeg fatter ikke borger.dk"
+               r"(?:jeg|vi|hun|han) (?:slet )?(?:ikke|ik|ikk) (?:orker|gider|magter) (?:at )?"
+               r"(?:(?:\w+ ){1,3}?(?:på|i|med) (?:nettet|internettet|computeren|borger\.dk|appen|"
+               r"mitid)|(?:\w+ ){0,2}\w+)",
+               r"(?:jeg|vi|hun|han) (?:fatter|forstår|kan) (?:slet )?(?:ikke|ik|ikk|intet|"
+               r"ingenting) (?:af |finde ud af |bruge )?" + _DIGITAL,
+               r"(?:jeg|vi|hun|han) (?:slet )?(?:ikke|ik|ikk) (?:fatter|forstår|kan finde ud af|"
+               r"kan bruge) " + _DIGITAL)
 # How long a citizen has waited ("i 5 uger", "tre dage") is not what they ask about.
 SPAN = re.compile(r"(?<![\wæøå])(?:i |for |over )?(?:\d+|en|et|to|tre|fire|fem|seks|syv|otte|"
                   r"ni|ti|flere|mange|nogle|snart|over) (?:uger?|ugers|dage?|dages|måned(?:er)?|"

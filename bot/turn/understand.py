@@ -86,13 +86,13 @@ def read(sv: Services, state: ConversationState, heard: Heard,
     # With a person needed, the subject is what is left without the request itself:
     # "tale med en medarbejder om mit pas" is about pas, not about reaching a person.
     query = subject_text(text) if need else text
-    # "jeg har mistet mit pas, nej vent, det er kørekortet der er væk": what comes after
-    # the correction is the question
     # "do you speak english? I lost my licence …": asking about the language is no part
     # of the question (the reply is in the citizen's language anyway)
     aside = _LANGUAGE_ASIDE.sub(" ", query)
     if len(aside.split()) >= 3:
         query = aside
+    # "jeg har mistet mit pas, nej vent, det er kørekortet der er væk": what comes after
+    # the correction is the question
     corrected = _CORRECTION.split(query)
     if len(corrected) > 1 and len(corrected[-1].split()) >= 3:
         query = corrected[-1]
@@ -156,6 +156,8 @@ _LANGUAGE_ASIDE = re.compile(
     r"(?:in )?english|taler (?:du|i) engelsk|forstår (?:du|i) engelsk|kan (?:jeg|man) skrive "
     r"(?:på )?engelsk|(?:sorry|excuse) (?:for )?my (?:bad |poor )?danish|undskyld mit "
     r"(?:dårlige )?dansk)(?![\wæøå])\W*", re.IGNORECASE)
+
+
 # "jeg bor i …" around a place named in the turn: not part of the question.
 _LIVES_IN = re.compile(r"(?<![\wæøå])(?:jeg|vi|han|hun|de|min \w+) (?:bor|boede|er flyttet|"
                        r"er fra|lives?|live)(?: (?:i|på|ved|til|in|at))?(?![\wæøå])",
@@ -343,13 +345,13 @@ def named_anew(sv: Services, state: ConversationState, text: str,
     the guide used on its own names its topic as usual ("og hendes læge?" after the
     moving guide that says to choose a doctor), and so does a topic called by its name."""
     retriever = sv.retriever
-    named = retriever.named_topics(text, besides=state.last_topic if besides else None)
+    on = state.last_topic if besides else None
+    named = retriever.named_topics(text, besides=on)
     last = retriever.guides.get(state.last_guides[-1]) if state.last_guides else None
     if not named or last is None:
         return named
     read = set(analyse(" ".join((last.title, last.summary, *last.steps))))
-    by_word = [(w, retriever.named_topics(w, besides=state.last_topic if besides else None))
-               for w in _WORD.findall(text)]
+    by_word = [(w, retriever.named_topics(w, besides=on)) for w in _WORD.findall(text)]
     kept = {t for w, found in by_word for t in found
             if not all(_echoes(stem, read) for stem in analyse(w))}
     return frozenset(t for t in named if t in kept or says_name(sv, text, t) or

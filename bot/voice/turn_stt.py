@@ -72,6 +72,8 @@ def shortlist(heard: str, expect: tuple[tuple[str, str], ...],
     ranked = sorted(expect, key=lambda e: -difflib.SequenceMatcher(
         None, said, e[1].lower().strip(" .,!?")).ratio())
     return tuple(ranked[:most])
+
+
 RATE = 16000
 BYTES_PER_S = RATE * 2
 PRE_ROLL_S = 0.5  # VAD starts after 0.2 s of speech: keep what came before
