@@ -35,6 +35,7 @@ from bot.turn.types import Located, TurnInput, TurnResult
 from ddh.logging import get_logger
 from ddh.vocabulary import Channel, Outcome
 from handoff.desk import HandoffDesk, QueueUnavailable
+from knowledge.precedents import Precedents
 from knowledge.service import Knowledge
 from store.outcomes import OutcomeStore
 from store.records import EndRecord, TurnRecord
@@ -50,8 +51,11 @@ class Frontdesk:
     def __init__(self, knowledge: Knowledge, store: OutcomeStore | None = None, *,
                  min_similarity: float = 0.86, min_lexical: float = 1.5,
                  llm: LLM | None = None, handoffs: HandoffDesk | None = None,
-                 notices: NoticeBoard | None = None) -> None:
+                 notices: NoticeBoard | None = None,
+                 precedents: Precedents | bool | None = True) -> None:
         self.llm = llm
+        # True: the knowledge's own (an evaluation passes them without the set it runs)
+        self.precedents = knowledge.precedents if precedents is True else precedents or None
         # Crisis notices live in the store; without one there are none.
         self.notices = notices or (NoticeBoard(store) if store is not None else None)
         self.handoffs = handoffs
@@ -77,7 +81,8 @@ class Frontdesk:
         when the index is refreshed)."""
         return Services(self.registry, self.schedule, self.detector,
                         self.knowledge.retriever, self.confidence, self.notices, self.llm,
-                        self.popular.at if self.popular is not None else None)
+                        self.popular.at if self.popular is not None else None,
+                        self.precedents)
 
     def warm_up(self) -> None:
         """Load what the first citizens would otherwise wait for: the language model of

@@ -146,3 +146,20 @@ def eval_compare(
                 typer.echo(f"  improved  {item}")
     if diff["regressions"]:
         raise typer.Exit(1)
+
+
+@app.command("precedents")
+def eval_precedents(
+    out: Annotated[Path | None, typer.Option(
+        help="Where to write (default: the bundled knowledge/data/precedents.jsonl)")] = None,
+) -> None:
+    """Write the precedents file from the labelled scenario sets (evals/scenarios)."""
+    from evals.precedents import examples, render, scenario_files
+    from knowledge.precedents import BUNDLED
+
+    rows = examples(scenario_files())
+    target = out or BUNDLED
+    target.write_text(render(rows), encoding="utf-8")
+    ends = sum(r["act"] == "end" for r in rows)
+    topics = sum("topic" in r for r in rows)
+    typer.echo(f"{len(rows)} examples ({ends} goodbyes, {topics} with a topic) → {target}")

@@ -82,6 +82,12 @@ class Settings(BaseSettings):
     )
     answer_min_similarity: float = Field(default=0.86, ge=0.0, le=1.0)
     answer_min_lexical: float = Field(default=1.5, ge=0.0)
+    precedents: bool = Field(
+        default=True, description="Consult labelled conversations for goodbyes and topics "
+        "the rules miss (knowledge/precedents.py; README, 'Precedents')")
+    precedents_path: Path | None = Field(
+        default=None, description="Labelled turns, JSON lines (default: the bundled "
+        "knowledge/data/precedents.jsonl, built from the scenario sets)")
 
     # Voice: speech to text (bot/stt_model.py).
     stt_model: Path | None = Field(

@@ -70,12 +70,18 @@ class EvalContext:
         return OutcomeStore(database_url(None, self.tmp / uuid.uuid4().hex))
 
     def frontdesk(self, mode: str, knowledge: Knowledge | None = None,
-                  llm: LLM | None = None) -> Frontdesk:
+                  llm: LLM | None = None, unseen: str | None = None) -> Frontdesk:
+        """`unseen`: the labelled set being measured, whose turns the precedents
+        leave out, so its figures are those of turns they have never seen."""
         if mode == "llm" and llm is None:
             llm = self.llm()
-        return Frontdesk(knowledge or self.knowledge, self.store(),
-                         min_similarity=self.settings.answer_min_similarity,
-                         min_lexical=self.settings.answer_min_lexical, llm=llm)
+        k = knowledge or self.knowledge
+        precedents = k.precedents
+        if precedents is not None and unseen:
+            precedents = precedents.without(unseen)
+        return Frontdesk(k, self.store(), min_similarity=self.settings.answer_min_similarity,
+                         min_lexical=self.settings.answer_min_lexical, llm=llm,
+                         precedents=precedents)
 
     def with_guides(self, source: Path) -> Knowledge:
         """A throwaway copy of the index with the guides under `source` added (the
@@ -100,7 +106,7 @@ def run_file(ctx: EvalContext, path: Path, modes: tuple[str, ...],
     if kind == "routing":
         routing.validate(path, data)
         for mode in modes:
-            desk = ctx.frontdesk(mode)
+            desk = ctx.frontdesk(mode, unseen=path.stem)
             out.append(routing.run(desk, path, data, mode, progress(
                 f"routing ({mode})", len(data["scenarios"]))))
             _llm_figures(desk, out[-1])

@@ -18,6 +18,7 @@ from knowledge.guide import Guide
 from knowledge.importers.common import ImportReport
 from knowledge.importers.load import load_path
 from knowledge.index import GuideIndex, SyncReport
+from knowledge.precedents import Precedents
 from knowledge.registry import Registry, load_registry
 from knowledge.retrieval import HybridRetriever
 
@@ -32,6 +33,8 @@ class Knowledge:
     embedder: Embedder
     index: GuideIndex
     _retriever: HybridRetriever | None = None
+    _precedents: Precedents | None = None
+    _precedents_read: bool = False
 
     @classmethod
     def open(cls, settings: Settings, registry: Registry | None = None,
@@ -48,6 +51,17 @@ class Knowledge:
         if self._retriever is None:
             self._retriever = self._new_retriever()
         return self._retriever
+
+    @property
+    def precedents(self) -> Precedents | None:
+        """The labelled turns the frontdesk consults (None when switched off or without
+        an embedder that compares meaning); embedded once, then read from the cache."""
+        if not self._precedents_read:
+            s = self.settings
+            self._precedents = Precedents.open(
+                self.embedder, s.precedents_path, s.model_cache) if s.precedents else None
+            self._precedents_read = True
+        return self._precedents
 
     def _new_retriever(self) -> HybridRetriever:
         """A retriever on the index as it is now. Its tables start from the current

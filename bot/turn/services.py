@@ -12,6 +12,7 @@ from bot.llm import LLM
 from bot.municipality import MunicipalityDetector
 from bot.notices import NoticeBoard
 from bot.schedule import Schedule
+from knowledge.precedents import Precedents
 from knowledge.registry import Registry
 from knowledge.retrieval import Hit, HybridRetriever
 
@@ -55,3 +56,5 @@ class Services:
     llm: LLM | None = None
     # the topics asked most around a time of day (the voice menu's order), if known
     popular: Callable[[datetime], tuple[str, ...]] | None = None
+    # what labelled conversations say a turn like this was (goodbyes, topics)
+    precedents: Precedents | None = None
