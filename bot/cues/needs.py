@@ -11,6 +11,17 @@ from bot.cues import rx
 # Some time ago: "for 3 uger siden", "for en måned siden", "for to mdr. siden".
 _AGO = r"for (?:\d+|en|et|to|tre|fire|fem|seks|syv|otte|flere) (?:dage?|uger?|måned(?:er)?|" \
     r"mdr)\.? siden"
+# For some time now: "i fem måneder", "i over to uger".
+_FOR_A_WHILE = r"i (?:over |næsten |snart |mere end )?(?:\d+|en|et|to|tre|fire|fem|seks|syv|otte|" \
+    r"flere|mange) (?:dage?|uger?|måned(?:er)?|mdr|år)"
+# Asking how something under way goes: "hvad sker der med det", "hvornår kommer den",
+# "hvorfor tager det så lang tid".
+_HOW_IT_GOES = r"(?:hvad sker der|hvornår sker der|hvornår kommer (?:den|det|de|svaret|" \
+    r"pengene)|hvornår hører (?:jeg|vi)|hvorfor tager det|hvad er der sket|hvor bliver " \
+    r"(?:den|det|de) af|hvor langt er (?:den|det|de|sagen))"
+# Done by the citizen, some time back: "jeg søgte …", "vi har bestilt …", "meldte det".
+_DONE = r"(?:bestilte|bestilt|søgte|søgt|ansøgte|ansøgt|sendte|sendt|indsendte|meldte|meldt|" \
+    r"anmeldte|anmeldt)"
 # What a citizen waits for: "det", "mit pas", "min nye bevilling", "pengene".
 _AWAITED = r"(?:det|den|de|dem|(?:mit|min|mine) (?:\w+ )?\w+|pengene|svaret)"
 
@@ -79,6 +90,11 @@ PERSON = rx(
     r"(?!forklare|vise|sige|skrive|oversætte|læse|gentage|stave)[\wæøå]+e "
     r"(?:det|den|dem|sagen|skaden|ansøgningen|blanketten)(?: \w+)? for (?:mig|os|hende|ham)",
     r"(?:can|could) (?:someone|somebody|anyone|anybody) (?:explain|go through|look at|help)",
+    # one of the staff: "hjælp fra en af jer", "kan en af jer ikke sidde med hende"
+    r"(?:hjælp|besøg|opringning) (?:fra|af) (?:en|én|nogen) af (?:jer|jeres \w+)",
+    r"(?:kan|vil|må) (?:en|én|nogen) af (?:jer|jeres \w+) (?:ikke )?(?:\w+ )?(?:sidde|komme|"
+    r"hjælpe|vise|ringe|kigge|se|tage|gå)",
+    r"(?:an? )?(?:actual|real|live) (?:person|human|human being|agent|people)",
 )
 OWN_CASE = rx(
     r"(?:min|vores) sag", r"(?:mine|vores) sager", r"status på",
@@ -161,6 +177,15 @@ OWN_CASE_NAMED = rx(
     r"sendt|indsendte) (?:\S+ ){0,14}(?:(?:stadig|stadigvæk|endnu) (?:ikke|ik|ikk|står|ligger|"
     r"intet|ingen)|(?:står|ligger|er) (?:\w+ )?(?:stadig|stadigvæk)|(?:ikke|ik|ikk) (?:fået|"
     r"modtaget|hørt) (?:\S+ ){0,3}endnu)",
+    # applied for or ordered some time ago, or waiting a while, and asking how it goes:
+    # "jeg søgte for tre uger siden om fritagelse, hvad sker der med det?", "vi har
+    # bestilt en større spand. Hvornår kommer den?", "stået på venteliste i fem måneder"
+    rf"{_DONE} (?:\S+ ){{0,14}}?(?:{_AGO}|{_FOR_A_WHILE})(?=.*{_HOW_IT_GOES})",
+    rf"{_DONE} (?:\S+ ){{0,16}}?{_HOW_IT_GOES}",
+    rf"(?:stået|står|ventet|venter|været) (?:\S+ ){{0,3}}(?:på )?(?:venteliste|ventelisten) "
+    rf"(?:\S+ ){{0,10}}?{_FOR_A_WHILE}",
+    rf"(?:stået|ventet|været) (?:\S+ ){{0,3}}(?:på )?(?:venteliste|ventelisten) (?:\S+ ){{0,10}}?"
+    rf"{_HOW_IT_GOES}",
     # not received, some time after: "jeg har ikke modtaget mit nye sundhedskort, og jeg
     # flyttede for 5 uger siden"
     rf"(?:ikke|ik|ikk) (?:modtaget|fået) (?:mit|min|mine) (?:\S+ ){{1,10}}{_AGO}",

@@ -130,15 +130,23 @@ def _answer_to_pending(sv: Services, state: ConversationState, heard: Heard, at:
 GOODBYE_SHARE = 0.85
 
 
+# Asked for something that is no goodbye (a place, a number, a yes or a choice): the
+# answer is read as such, never voted a goodbye ("otte tusind" is a postal code).
+_ANSWERS_EXPECTED = frozenset({Ask.MUNICIPALITY, Ask.CALLBACK, Ask.NOTICE, Ask.TOPIC, Ask.MENU,
+                               Ask.PLACE})
+
+
 def _goodbye_by_precedent(sv: Services, state: ConversationState, heard: Heard) -> bool:
     """A goodbye in words the cues do not know ("Tak for oplysningen. Med venlig hilsen
     Kirsten"): the labelled turns closest in meaning were goodbyes. Only once the bot
     has answered something, and never for a question, a request for a person, a number,
-    a greeting, a turn that goes on ("og når man så kommer hjem igen") or names a topic
-    ("menneske tak"), or a citizen waiting in the queue (who leaves it only on their
-    word)."""
+    a greeting, a turn that goes on ("og når man så kommer hjem igen"), names a topic
+    ("menneske tak") or a place, an answer to a question that expects something else,
+    or a citizen waiting in the queue (who leaves it only on their word)."""
     cues = heard.cues
+    asked = state.pending.ask if state.pending else None
     if sv.precedents is None or state.turns == 0 or state.waiting_packet is not None or \
+            asked in _ANSWERS_EXPECTED or state.municipality_turn == state.turns or \
             cues.question or cues.needs_person or cues.greeting_only or cues.asks_wait or \
             cues.emergency or cues.continues or any(c.isdigit() for c in heard.text) or \
             sv.retriever.named_topics(heard.text):

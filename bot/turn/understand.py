@@ -51,6 +51,9 @@ FOLLOW_UP_WORDS = 12
 # evidence.
 NAMED_LEAD = 1.15
 SHORT_WORDS = 7
+# An area without a guide that the question names wins on this many times the terms of
+# a guide it does not name, however close that guide is in meaning.
+AREA_LEAD = 4.0
 
 
 def need_of(cues: Cues, pending: Ask | None, answered: bool = True) -> Need | None:
@@ -270,12 +273,13 @@ def as_precedents_say(sv: Services, text: str, hits: list[Hit]) -> list[Hit]:
     """Of the guides found, the one of the topic that labelled conversations gave turns
     closest in meaning to this one, on a clear vote: the rules weigh words, and a
     citizen may name a thing in words of their own ("min mors breve fra kommunen og
-    sygehuset" is Digital Post, not digital help). Never against a topic the turn
-    calls by its name, only among what retrieval found anyway, and only between guides:
+    sygehuset" is Digital Post, not digital help). Never against a topic (or an app)
+    the turn calls by its name, only among what retrieval found anyway, and only between guides:
     whether a guide covers the question at all is for `weigh` (labelled turns about
     things no guide covers are too varied to vote on)."""
     if sv.precedents is None or not hits or hits[0].guide.topic in _NOT_SUBJECTS or \
-            says_name(sv, text, hits[0].guide.topic):
+            says_name(sv, text, hits[0].guide.topic) or \
+            len(apps_named(text, sv.retriever.guides)) == 1:  # the app is the subject
         return hits
     vote = sv.precedents.topic(text)
     if vote is None or vote.share < TOPIC_SHARE or vote.label == hits[0].guide.topic or \
@@ -339,7 +343,11 @@ def weigh(sv: Services, text: str, hits: list[Hit]) -> tuple[list[Hit], bool]:
             return [h] + [x for x in hits if x is not h], True
     if area is not None and (area.score >= real.score - c.area_margin or (
             area.lexical >= real.lexical and area.score >= real.score - 3 * c.area_margin)) \
-            and (not sv.retriever.has_dense or area.dense >= real.dense - c.area_dense_margin):
+            and (not sv.retriever.has_dense or area.dense >= real.dense - c.area_dense_margin
+                 # an area the question names, on many times the guide's terms: its
+                 # words decide, not a hair of cosine ("cykelstien … ryddet … glat" is
+                 # winter service, not a missed bin collection)
+                 or (NO_GUIDE_TOPIC in named and area.lexical >= AREA_LEAD * real.lexical)):
         return [area] + [h for h in hits if h is not area], True
     close = real.lexical >= c.unnamed_lexical or (
         sv.retriever.has_dense and real.dense >= c.unnamed_similarity)
