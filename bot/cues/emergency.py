@@ -46,8 +46,13 @@ EMERGENCY = rx(
     r"(?:nogen|nogle|en fremmed|fremmede|en mand|en indbrudstyv|tyve) (?:er )?inde i "
     r"(?:huset|lejligheden|mit hus|vores hus|stuen|hjemmet)", r"låst mig inde",
     r"someone (?:is )?(?:inside|in) (?:my|our|the) (?:house|home|flat|apartment)",
-    r"smoke (?:is )?coming (?:out|from)", r"(?:kommer|vælter|siver) røg (?:ud )?(?:fra|af|ud)",
-    r"røg (?:kommer|vælter|siver) ud", r"(?:brand|røg)alarm(?:en)? (?:hyler|bipper|går)",
+    r"smoke (?:is )?coming (?:out|from)",
+    r"(?:kommer|vælter|siver|står) (?:tyk |sort |grå |hvid |meget |en masse )?røg (?:ud )?"
+    r"(?:fra|af|ud)",
+    r"røg (?:kommer|vælter|siver|står) (?:\w+ )?ud",
+    # someone screaming inside: "jeg kan høre nogen råbe derinde"
+    r"(?:nogen|en|folk|han|hun) (?:råbe|råber|skrige|skriger) (?:om hjælp|derinde|inde|"
+    r"indenfor|inde fra)", r"(?:brand|røg)alarm(?:en)? (?:hyler|bipper|går)",
     r"(?:fire|smoke) alarm is (?:going|ringing|beeping)",
     # breathing oddly, not responding, fallen and cannot get up
     r"(?:trækker|tager|får) vejret (?:\w+ )?(?:mærkeligt|underligt|tungt|besværet|hivende|"

@@ -19,9 +19,11 @@ _FOR_A_WHILE = r"i (?:over |næsten |snart |mere end )?(?:\d+|en|et|to|tre|fire|
 _HOW_IT_GOES = r"(?:hvad sker der|hvornår sker der|hvornår kommer (?:den|det|de|svaret|" \
     r"pengene)|hvornår hører (?:jeg|vi)|hvorfor tager det|hvad er der sket|hvor bliver " \
     r"(?:den|det|de) af|hvor langt er (?:den|det|de|sagen))"
-# Done by the citizen, some time back: "jeg søgte …", "vi har bestilt …", "meldte det".
-_DONE = r"(?:bestilte|bestilt|søgte|søgt|ansøgte|ansøgt|sendte|sendt|indsendte|meldte|meldt|" \
-    r"anmeldte|anmeldt)"
+# Done by the citizen (or the one they write for), some time back: "jeg søgte …", "vi har
+# bestilt …", "hun har også søgt …" — not what the municipality did ("kommunen har sendt
+# mig en regning").
+_DONE = r"(?:jeg|vi|han|hun) (?:har |havde )?(?:også |allerede |ellers )?(?:bestilte|bestilt|" \
+    r"søgte|søgt|ansøgte|ansøgt|sendte|sendt|indsendte|meldte|meldt|anmeldte|anmeldt)"
 # What a citizen waits for: "det", "mit pas", "min nye bevilling", "pengene".
 _AWAITED = r"(?:det|den|de|dem|(?:mit|min|mine) (?:\w+ )?\w+|pengene|svaret)"
 

@@ -130,10 +130,10 @@ def _answer_to_pending(sv: Services, state: ConversationState, heard: Heard, at:
 GOODBYE_SHARE = 0.85
 
 
-# Asked for something that is no goodbye (a place, a number, a yes or a choice): the
-# answer is read as such, never voted a goodbye ("otte tusind" is a postal code).
-_ANSWERS_EXPECTED = frozenset({Ask.MUNICIPALITY, Ask.CALLBACK, Ask.NOTICE, Ask.TOPIC, Ask.MENU,
-                               Ask.PLACE})
+# Asked for something that is no goodbye (a place, a yes or a choice): the answer is read
+# as such, never voted a goodbye ("otte tusind" is a postal code). Asked for a number to
+# call back, "det er i orden, tak for nu" declines it and says goodbye.
+_ANSWERS_EXPECTED = frozenset({Ask.MUNICIPALITY, Ask.NOTICE, Ask.TOPIC, Ask.MENU, Ask.PLACE})
 
 
 def _goodbye_by_precedent(sv: Services, state: ConversationState, heard: Heard) -> bool:
