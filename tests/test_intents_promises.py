@@ -157,3 +157,45 @@ def test_how_long_it_usually_takes_is_no_case_of_mine():
                         "hvad er status på det?"]))
 def test_a_payment_not_come_or_nothing_happening_is_my_own_case(text):
     assert detect(text).own_case, text
+
+
+@given(st.sampled_from(["jeg søgte om", "vi har bestilt", "hun har også søgt om", "jeg sendte"]),
+       st.sampled_from(["en ny kørestol", "fritagelse", "en større spand", "papirerne"]),
+       st.sampled_from(["for tre uger siden", "for to mdr. siden", "i over en måned", ""]),
+       st.sampled_from(["hvad sker der med det?", "hvornår kommer den?",
+                        "hvorfor tager det så lang tid?", "hvor langt er sagen?"]))
+def test_done_a_while_ago_and_asking_how_it_goes_is_my_own_case(who, thing, when, ask):
+    text = f"{who} {thing} {when}, {ask}".replace(" ,", ",")
+    assert detect(text).own_case, text
+
+
+@given(st.sampled_from(["i fem måneder", "i over to uger", ""]),
+       st.sampled_from(["hvornår sker der noget?", "hvad sker der?"]))
+def test_a_long_time_on_a_waiting_list_is_my_own_case(how_long, ask):
+    text = f"vi har stået på venteliste til en plads {how_long} nu, {ask}".replace("  ", " ")
+    assert detect(text).own_case, text
+
+
+@given(st.sampled_from(["kommunen har sendt mig", "I har sendt mig", "jeg har fået"]),
+       st.sampled_from(["en regning", "et brev", "en rykker"]),
+       st.sampled_from(["hvad sker der så nu?", "hvad sker der hvis jeg ikke betaler?"]))
+def test_what_the_municipality_sent_is_no_application_of_mine(who, thing, ask):
+    assert not detect(f"{who} {thing}, {ask}").own_case
+
+
+@given(st.sampled_from(["kan en af jer ikke", "kan én af jer", "vil en af jeres medarbejdere"]),
+       st.sampled_from(["sidde med hende og vise hende det?", "komme ud til os?",
+                        "hjælpe mig med det?", "ringe mig op?"]))
+def test_one_of_the_staff_is_a_person(who, what):
+    assert detect(f"{who} {what}").wants_person
+
+
+@given(st.sampled_from(["an actual person", "a real human", "a live agent"]))
+def test_an_actual_person_in_english_is_a_person(who):
+    assert detect(f"I'd rather go through this with {who}, is that possible?").wants_person
+
+
+@given(st.sampled_from(["tyk ", "sort ", "en masse ", ""]),
+       st.sampled_from(["vinduet", "naboens lejlighed", "taget"]))
+def test_smoke_coming_out_is_an_emergency(how, where):
+    assert detect(f"der kommer {how}røg ud af {where}, hvad gør jeg").emergency
