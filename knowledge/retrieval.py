@@ -68,7 +68,10 @@ _GENERIC = frozenset(analyse(
     # i", "hos kommunen", "det var", "er gået", "en gang til"): they name nothing
     "far mor hos var vare bor bo boede gået gik bliv blive bliver gang ret start hold "
     "holde gen stil egen eget ting fx læs læse dårlig dårligt tjek tjekke antal åbne "
-    "hjem hjemme lokal lokale aflever aflevere afleverer afleveret ting tingene sidste"))
+    "hjem hjemme lokal lokale aflever aflevere afleverer afleveret ting tingene sidste "
+    # "på nettet" is online, not the internet connection ("det kan jeg ikke finde ud af
+    # på nettet"): the connection is named by its own words (internet, wifi, bredbånd)
+    "nettet"))
 # Topics a caller is never asked to confirm: no guide of theirs answers a question.
 # Spelling: words of at least this many letters, matched at this rapidfuzz ratio.
 MIN_SPELLED = 6

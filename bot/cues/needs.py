@@ -12,12 +12,14 @@ from bot.cues import rx
 _AGO = r"for (?:\d+|en|et|to|tre|fire|fem|seks|syv|otte|flere) (?:dage?|uger?|måned(?:er)?|" \
     r"mdr)\.? siden"
 # For some time now: "i fem måneder", "i over to uger".
-_FOR_A_WHILE = r"i (?:over |næsten |snart |mere end )?(?:\d+|en|et|to|tre|fire|fem|seks|syv|otte|" \
-    r"flere|mange) (?:dage?|uger?|måned(?:er)?|mdr|år)"
+_FOR_A_WHILE = r"(?:i (?:over |næsten |snart |mere end )?(?:\d+|en|et|to|tre|fire|fem|seks|syv|" \
+    r"otte|flere|mange) (?:dage?|uger?|måned(?:er)?|mdr|år)|siden (?:januar|februar|marts|" \
+    r"april|maj|juni|juli|august|september|oktober|november|december|sidste \w+|i sommer|" \
+    r"i foråret|i efteråret|i vinter|nytår|jul|påske))"
 # Asking how something under way goes: "hvad sker der med det", "hvornår kommer den",
 # "hvorfor tager det så lang tid".
 _HOW_IT_GOES = r"(?:hvad sker der|hvornår sker der|hvornår kommer (?:den|det|de|svaret|" \
-    r"pengene)|hvornår hører (?:jeg|vi)|hvorfor tager det|hvad er der sket|hvor bliver " \
+    r"pengene)|hvornår får (?:jeg|vi|han|hun) (?:et |en |noget )?(?:svar|tilbud|besked|plads)|hvornår hører (?:jeg|vi)|hvorfor tager det|hvad er der sket|hvor bliver " \
     r"(?:den|det|de) af|hvor langt er (?:den|det|de|sagen))"
 # Done by the citizen (or the one they write for), some time back: "jeg søgte …", "vi har
 # bestilt …", "hun har også søgt …" — not what the municipality did ("kommunen har sendt
@@ -94,8 +96,8 @@ PERSON = rx(
     r"(?:can|could) (?:someone|somebody|anyone|anybody) (?:explain|go through|look at|help)",
     # one of the staff: "hjælp fra en af jer", "kan en af jer ikke sidde med hende"
     r"(?:hjælp|besøg|opringning) (?:fra|af) (?:en|én|nogen) af (?:jer|jeres \w+)",
-    r"(?:kan|vil|må) (?:en|én|nogen) af (?:jer|jeres \w+) (?:ikke )?(?:\w+ )?(?:sidde|komme|"
-    r"hjælpe|vise|ringe|kigge|se|tage|gå)",
+    r"(?:kan|kunne|vil|ville|må) (?:en|én|nogen) af (?:jer|jeres \w+) (?:ikke )?(?:\w+ )?"
+    r"(?:sidde|komme|hjælpe|vise|ringe|kigge|se|tage|gå)",
     r"(?:an? )?(?:actual|real|live) (?:person|human|human being|agent|people)",
 )
 OWN_CASE = rx(

@@ -23,7 +23,7 @@ THANKS = rx(r"tak", r"tusind tak", r"mange tak", r"tak for hjælpen", r"thanks?"
             r"for your help",
             r"det var (?:lige )?(?:det|hvad) jeg (?:skulle bruge|manglede|ledte efter|søgte)",
             r"nu ved jeg det", r"det kan jeg bruge", r"that'?s what i needed",
-            r"skal (?:du|i|de) ha'?", r"tak alligevel", r"thx", r"ty", r"tak tak",
+            r"skal (?:du|i|de) ha(?:ve|')?", r"tak alligevel", r"thx", r"ty", r"tak tak",
             r"cheers", r"takker", r"mange tak for det", r"tak for nu", r"for nu",
             # taking the answer in ("det lyder godt", "godt at vide", "got it")
             r"det lyder (?:godt|fint|rigtigt|fornuftigt|nemt)", r"det giver mening",
@@ -62,6 +62,9 @@ CLOSING = rx(
     r"(?:det|dét) var (?:hvad|det|lige det) (?:jeg|vi) (?:gerne )?(?:ville|skulle) (?:vide|høre|"
     r"have at vide|have svar på)",
     r"så (?:ringer|skriver|kontakter|prøver|kigger|går|tager|spørger|venter|gør) (?:jeg|vi)",
+    # the next step the citizen takes, in any verb: "så bestiller jeg det i aften", "så
+    # booker jeg en afhentning", "så logger jeg på skat.dk", "så håber jeg at høre fra jer"
+    r"så [a-zæøå]{2,}(?:er|r) (?:jeg|vi)(?! ikke)(?! ik\b)",
     # what the citizen will do now: "det gør jeg", "jeg prøver det", "I'll do that"
     r"(?:det|dét) (?:gør|prøver|ordner|klarer|tjekker|undersøger) (?:jeg|vi)(?! ikke)",
     r"(?:jeg|vi) (?:gør|prøver|ordner|tjekker|undersøger) det(?: lige)?(?: så)?(?! ikke)",
@@ -78,7 +81,11 @@ CLOSING = rx(
 )
 # A new request after thanks keeps the conversation going ("tak, og jeg skal også …").
 MORE = rx(r"også", r"en ting mere", r"et spørgsmål mere", r"another", r"also", r"one more",
-          r"vil gerne", r"jeg vil", r"(?:kan|vil) (?:i|du) hjælpe", r"i want", r"i need")
+          r"vil gerne", r"jeg vil", r"(?:kan|vil) (?:i|du) hjælpe", r"i want", r"i need",
+          # a need still open: "tak, så flytter jeg i maj og skal bruge en ny læge"
+          # (not what they had: "så har jeg hvad jeg skal bruge")
+          r"(?<!hvad jeg )(?<!hvad vi )(?<!det jeg )(?<!det vi )(?:skal|skulle) (?:\w+ )?bruge",
+          r"har brug for", r"mangler")
 GREETING = rx(r"hej", r"hejsa", r"goddag", r"godmorgen", r"god morgen", r"godaften",
               r"hallo", r"halløj", r"hi", r"hello", r"dav", r"davs", r"good morning",
               r"(?:is )?any(?:one|body) there", r"er der nogen(?: der hører mig)?")
@@ -157,6 +164,7 @@ LEAVE = rx(r"(?:ud|ude) af køen", r"forlade køen",
            r"(?:vil|kan) ikke vente (?:mere|længere)", r"venter ikke (?:mere|længere)",
            r"(?:nu |så )?lægger jeg (?:røret )?på", r"(?:jeg )?logger (?:af|ud)",
            r"orker ikke (?:at )?vente",
+           r"(?:har|har jeg) (?:ikke|ikk|ik) (?:\w+ )?tid til at vente",
            r"(?:orker|gider|magter|kan|vil) (?:ikke|ikk) (?:at )?(?:\w+ ){0,4}(?:og )?vente"
            r"(?: (?:mere|længere|her|på det))?",
            r"stop(?:pe)? med at vente", r"leave the (?:queue|line)",
