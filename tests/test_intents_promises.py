@@ -199,3 +199,29 @@ def test_an_actual_person_in_english_is_a_person(who):
        st.sampled_from(["vinduet", "naboens lejlighed", "taget"]))
 def test_smoke_coming_out_is_an_emergency(how, where):
     assert detect(f"der kommer {how}røg ud af {where}, hvad gør jeg").emergency
+
+
+@given(st.sampled_from(["tak", "super", "top", "okay tak", "Tak for det."]),
+       st.sampled_from(["så bestiller jeg det i aften", "så booker jeg en tid nu",
+                        "så logger jeg på borger.dk", "så håber jeg at høre fra jer i morgen",
+                        "så søger vi i weekenden"]),
+       st.sampled_from(["", " 👍", ". Hav en god dag", "!"]))
+def test_thanks_and_the_next_step_one_takes_is_a_farewell(opener, step, tail):
+    c = detect(f"{opener}, {step}{tail}")
+    assert c.farewell and c.thanks, (opener, step, tail)
+
+
+@given(st.sampled_from(["tak, så flytter jeg i maj og skal bruge en ny læge",
+                        "tak, men så mangler jeg stadig et svar",
+                        "okay, så bestiller jeg et pas. hvad koster det?",
+                        "så søger jeg om boligstøtte, hvordan gør jeg det",
+                        "tak, så har jeg brug for hjælp til det næste"]))
+def test_a_next_step_with_a_need_or_a_question_still_open_is_no_farewell(text):
+    c = detect(text)
+    assert not (c.thanks and not c.question), text
+
+
+@given(st.sampled_from(["siden januar", "siden i sommer", "siden sidste år", "i fire måneder"]),
+       st.sampled_from(["Hvornår får vi et tilbud om plads?", "hvad sker der?"]))
+def test_on_a_waiting_list_since_some_time_is_my_own_case(since, ask):
+    assert detect(f"Vores søn har stået på venteliste til børnehave {since}. {ask}").own_case

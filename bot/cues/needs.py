@@ -19,7 +19,8 @@ _FOR_A_WHILE = r"(?:i (?:over |næsten |snart |mere end )?(?:\d+|en|et|to|tre|fi
 # Asking how something under way goes: "hvad sker der med det", "hvornår kommer den",
 # "hvorfor tager det så lang tid".
 _HOW_IT_GOES = r"(?:hvad sker der|hvornår sker der|hvornår kommer (?:den|det|de|svaret|" \
-    r"pengene)|hvornår får (?:jeg|vi|han|hun) (?:et |en |noget )?(?:svar|tilbud|besked|plads)|hvornår hører (?:jeg|vi)|hvorfor tager det|hvad er der sket|hvor bliver " \
+    r"pengene)|hvornår får (?:jeg|vi|han|hun) (?:et |en |noget )?(?:svar|tilbud|besked|" \
+    r"plads)|hvornår hører (?:jeg|vi)|hvorfor tager det|hvad er der sket|hvor bliver " \
     r"(?:den|det|de) af|hvor langt er (?:den|det|de|sagen))"
 # Done by the citizen (or the one they write for), some time back: "jeg søgte …", "vi har
 # bestilt …", "hun har også søgt …" — not what the municipality did ("kommunen har sendt

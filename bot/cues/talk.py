@@ -9,7 +9,7 @@ import re
 from bot.cues import VERY, VERY_EN, rx
 
 THANKS = rx(r"tak", r"tusind tak", r"mange tak", r"tak for hjælpen", r"thanks?", r"thank you",
-            r"super", r"perfekt", r"fint", r"godt", r"det hjalp", r"det var det", r"farvel",
+            r"super", r"top", r"fedt", r"perfekt", r"fint", r"godt", r"det hjalp", r"det var det", r"farvel",
             r"hej hej", r"bye", r"goodbye", r"det var alt", r"ikke mere", r"nej tak", r"great",
             r"det (?:er|var) (?:helt |rigtig |meget )?(?:fint|godt|fedt|perfekt|dejligt|"
             r"super|flot|nemt)", r"så er jeg klar", r"det var nok",
@@ -85,7 +85,7 @@ MORE = rx(r"også", r"en ting mere", r"et spørgsmål mere", r"another", r"also"
           # a need still open: "tak, så flytter jeg i maj og skal bruge en ny læge"
           # (not what they had: "så har jeg hvad jeg skal bruge")
           r"(?<!hvad jeg )(?<!hvad vi )(?<!det jeg )(?<!det vi )(?:skal|skulle) (?:\w+ )?bruge",
-          r"har brug for", r"mangler")
+          r"(?:har|havde) (?:jeg |vi )?brug for", r"mangler")
 GREETING = rx(r"hej", r"hejsa", r"goddag", r"godmorgen", r"god morgen", r"godaften",
               r"hallo", r"halløj", r"hi", r"hello", r"dav", r"davs", r"good morning",
               r"(?:is )?any(?:one|body) there", r"er der nogen(?: der hører mig)?")
