@@ -9,7 +9,8 @@ import re
 from bot.cues import VERY, VERY_EN, rx
 
 THANKS = rx(r"tak", r"tusind tak", r"mange tak", r"tak for hjælpen", r"thanks?", r"thank you",
-            r"super", r"top", r"fedt", r"perfekt", r"fint", r"godt", r"det hjalp", r"det var det", r"farvel",
+            r"super", r"top", r"fedt", r"perfekt", r"fint", r"godt", r"det hjalp",
+            r"det var det", r"farvel",
             r"hej hej", r"bye", r"goodbye", r"det var alt", r"ikke mere", r"nej tak", r"great",
             r"det (?:er|var) (?:helt |rigtig |meget )?(?:fint|godt|fedt|perfekt|dejligt|"
             r"super|flot|nemt)", r"så er jeg klar", r"det var nok",
