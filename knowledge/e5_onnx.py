@@ -24,6 +24,7 @@ import hashlib
 import logging
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -36,6 +37,7 @@ from knowledge.e5_weights import PackedE5, bundled_model_path, dequantize
 
 log = get_logger(__name__)
 BUILD = "1"  # bump when the graph changes, so cached models are rebuilt
+RECENT_QUERIES = 512
 OPSET = 18
 
 
@@ -174,6 +176,8 @@ class OnnxE5Embedder:
             ["CPUExecutionProvider"]
         self._session = ort.InferenceSession(str(path), opts, providers=providers)
         self._slots = threading.BoundedSemaphore(max(1, threads))
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._recent_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=max(1, threads),
                                         thread_name_prefix="embed")
         tok = self._model.tokenizer
@@ -207,7 +211,20 @@ class OnnxE5Embedder:
         return vec / max(float(np.linalg.norm(vec)), 1e-6)
 
     def query(self, text: str) -> np.ndarray:
-        return self._embed("query: " + text)
+        """A turn is embedded once however many stages compare it (retrieval, the
+        precedents vote): the last few hundred questions are kept, read-only."""
+        with self._recent_lock:
+            vec = self._recent.get(text)
+            if vec is not None:
+                self._recent.move_to_end(text)
+                return vec
+        vec = self._embed("query: " + text)
+        vec.setflags(write=False)
+        with self._recent_lock:
+            self._recent[text] = vec
+            if len(self._recent) > RECENT_QUERIES:
+                self._recent.popitem(last=False)
+        return vec
 
     def passages(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:

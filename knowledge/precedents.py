@@ -23,8 +23,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -37,7 +35,6 @@ from knowledge.embeddings import Embedder
 log = get_logger(__name__)
 BUNDLED = Path(__file__).parent / "data" / "precedents.jsonl"
 NEIGHBOURS = 7
-CACHED_QUERIES = 512
 
 
 class Act(StrEnum):
@@ -90,8 +87,6 @@ class Precedents:
         self._vectors = vectors if vectors is not None else self._embed(cache_dir)
         self._acts = np.array([e.act.value for e in examples])
         self._topics = np.array([e.topic or "" for e in examples])
-        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
 
     @classmethod
     def open(cls, embedder: Embedder, path: Path | None = None,
@@ -134,17 +129,8 @@ class Precedents:
         return Vote(label, weight[label] / sum(weight.values()), float(sims[top[0]]))
 
     def _query(self, text: str) -> np.ndarray:
-        with self._lock:
-            v = self._queries.get(text)
-            if v is not None:
-                self._queries.move_to_end(text)
-                return v
-        v = np.asarray(self.embedder.query(text), dtype=np.float32)
-        with self._lock:
-            self._queries[text] = v
-            if len(self._queries) > CACHED_QUERIES:
-                self._queries.popitem(last=False)
-        return v
+        # the default embedder keeps recent questions: retrieval embedded this turn already
+        return np.asarray(self.embedder.query(text), dtype=np.float32)
 
     def _embed(self, cache_dir: Path | None) -> np.ndarray:
         """The examples' vectors: read from the cache when this embedder embedded these
