@@ -225,3 +225,23 @@ def test_a_next_step_with_a_need_or_a_question_still_open_is_no_farewell(text):
        st.sampled_from(["Hvornår får vi et tilbud om plads?", "hvad sker der?"]))
 def test_on_a_waiting_list_since_some_time_is_my_own_case(since, ask):
     assert detect(f"Vores søn har stået på venteliste til børnehave {since}. {ask}").own_case
+
+
+@given(st.sampled_from(["naboens hæk", "skuret", "vores carport", "køkkenet"]),
+       st.sampled_from(["brænder lige nu", "brænder!!", "står i flammer"]),
+       st.sampled_from(["", " og ilden breder sig", ", hvad gør jeg"]))
+def test_something_burning_now_is_an_emergency(thing, burning, more):
+    assert detect(f"åh nej {thing} {burning}{more}").emergency
+
+
+@given(st.sampled_from(["huset brænder af energi", "gryden brænder på", "min hals brænder"]))
+def test_burning_in_other_senses_is_no_fire(text):
+    assert not detect(text).emergency, text
+
+
+@given(st.sampled_from(["Tak. Ellers skriver jeg igen", "tak, jeg ringer",
+                        "Okay tak, så prøver jeg"]),
+       st.sampled_from(["på mandag", "i næste uge", "efter weekenden", "i morgen"]))
+def test_thanks_and_another_time_is_a_farewell(said, when):
+    c = detect(f"{said} {when}")
+    assert c.thanks and c.farewell, (said, when)

@@ -67,3 +67,15 @@ def test_a_postal_code_of_two_municipalities_settled_by_the_name_after_it(desk):
              "8340 Malling, det hører under Aarhus Kommune", municipality=None)
     assert r[0].action == Action.CLARIFY and r[0].topic in (None, "menneske"), r[0].reason
     assert r[1].municipality == "0751" and r[1].action != Action.CLARIFY, r[1].reason
+
+
+@SLOW
+@given(st.sampled_from(["papir og pap", "plastik", "restaffaldet", "glas og metal"]),
+       st.sampled_from(["Grenaa", "Grenå", ""]))
+def test_a_local_guide_first_does_not_lose_its_topic_to_a_word_in_passing(desk, bin_, town):
+    """Norddjurs has its own guide for missed collections, put first below the national
+    one's score: "papir" (Digital Post on paper) must not win against it."""
+    where = f" i {town}" if town else ""
+    first, = talk(desk, f"Der er ikke blevet tømt {bin_} hos os{where}, det skulle have været "
+                        "i mandags", municipality="0707")
+    assert first.topic == "manglende-toemning", (bin_, town, first.reason)

@@ -6,6 +6,11 @@ from bot.cues import rx
 
 EMERGENCY = rx(
     r"112", r"ambulance", r"det brænder", r"brand i", r"ild i", r"hjertestop", r"bevidstløs",
+    # something burning now: "naboens hæk brænder", "ilden breder sig", "står i flammer"
+    r"(?:hæk|hus|bil|skur|carport|tag|garage|have|træ|køkken|lejlighed|opgang|kælder|"
+    r"container|skraldespand|komfur|gryde|sofa|hytte|lade|stald)(?:en|et|n|t)? "
+    r"(?:\w+ )?brænder(?! af| på| \w+ af)", r"ild(?:en)? (?:breder|spreder) sig",
+    r"står i (?:lys )?(?:flammer|brand)", r"flammerne",
     r"trækker ikke vejret", r"livstruende", r"blødning", r"overfald(?:et)?", r"selvmord",
     r"slå mig selv ihjel", r"akut hjælp", r"emergency", r"heart attack", r"on fire",
     r"er faldet om", r"forgiftet", r"voldtaget", r"indbrud lige nu", r"er ved at dø",

@@ -71,7 +71,13 @@ CLOSING = rx(
     r"(?:jeg|vi) (?:gør|prøver|ordner|tjekker|undersøger) det(?: lige)?(?: så)?(?! ikke)",
     r"det kigger (?:jeg|vi) på", r"det skal (?:jeg|vi) nok", r"i'?ll do (?:that|it)",
     r"så må (?:jeg|vi|min|han|hun|de)", r"(?:jeg|vi) (?:prøver|ringer|kigger|skriver) "
-    r"(?:igen )?(?:i morgen|senere|en anden dag)", r"glem det", r"fandt (?:selv )?ud af det",
+    r"(?:igen )?(?:i morgen|senere|en anden dag)",
+    # another time, in either word order: "ellers skriver jeg igen på mandag"
+    r"(?:(?:jeg|vi) (?:prøver|ringer|kigger|skriver|vender)|(?:prøver|ringer|kigger|skriver|"
+    r"vender) (?:jeg|vi)) (?:\w+ )?(?:igen |tilbage )?(?:i morgen|senere|en anden dag|"
+    r"på (?:mandag|tirsdag|onsdag|torsdag|fredag|lørdag|søndag)|i (?:næste uge|weekenden)|"
+    r"efter (?:weekenden|ferien|jul|nytår|påske))",
+    r"tak så længe", r"glem det", r"fandt (?:selv )?ud af det",
     r"(?:jeg|vi) klarer (?:det|mig|os) selv", r"never mind", r"i'?ll (?:call|try|check|ask)",
     r"bye", r"goodbye", r"farvel", r"hej hej", r"vi ses", r"vi snakkes", r"godnat",
     r"(?:jeg|vi) (?:ringer|skriver|kommer|går|tager) (?:bare |så |hellere )?(?:ind |derind |"

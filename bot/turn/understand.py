@@ -328,11 +328,14 @@ def weigh(sv: Services, text: str, hits: list[Hit]) -> tuple[list[Hit], bool]:
         # meaning and on clearly more of the question's words: the other is the
         # question's thing ("kan ikke logge ind i appen Mit Sygehus" is about the
         # hospital app, "logge ind" only how it fails; "mit kørekort" stays itself)
+        # (the first topic judged on its best evidence: a municipality's own guide put
+        # first may score below the national one of its topic)
+        own = [x for x in hits if x.guide.topic == real.guide.topic]
+        score, lexical = max(x.score for x in own), max(x.lexical for x in own)
         for h in hits[1:] if not says_name(sv, text, real.guide.topic) else ():
             if h.guide.topic in named and h.guide.topic not in (real.guide.topic,
                                                                 NO_GUIDE_TOPIC) and \
-                    h.score >= real.score - c.named_margin and \
-                    h.lexical >= NAMED_LEAD * real.lexical:
+                    h.score >= score - c.named_margin and h.lexical >= NAMED_LEAD * lexical:
                 return [h] + [x for x in hits if x is not h], True
         return hits, True
     # a guide a little lower whose topic the question names goes first ("min su"),
