@@ -245,3 +245,14 @@ def test_burning_in_other_senses_is_no_fire(text):
 def test_thanks_and_another_time_is_a_farewell(said, when):
     c = detect(f"{said} {when}")
     assert c.thanks and c.farewell, (said, when)
+
+
+@given(st.sampled_from(["Kan du få kommunen til at ringe til ham", "kan I få en medarbejder til at "
+                        "kontakte hende", "kan du ikke få nogen til at ringe mig op"]))
+def test_getting_someone_to_call_is_a_person(text):
+    assert detect(f"{text} om det?").wants_person, text
+
+
+@given(st.sampled_from(["jeg altså betalte", "vi jo betalte", "jeg har altså betalt"]))
+def test_a_reminder_for_a_bill_paid_is_my_own_case(paid):
+    assert detect(f"Jeg har fået en rykker på en regning, {paid} for to uger siden").own_case

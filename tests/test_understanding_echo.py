@@ -79,3 +79,22 @@ def test_a_local_guide_first_does_not_lose_its_topic_to_a_word_in_passing(desk, 
     first, = talk(desk, f"Der er ikke blevet tømt {bin_} hos os{where}, det skulle have været "
                         "i mandags", municipality="0707")
     assert first.topic == "manglende-toemning", (bin_, town, first.reason)
+
+
+@SLOW
+@given(st.sampled_from([("Mit pas", "pas"), ("Mit kørekort", "koerekort"),
+                        ("Mit sundhedskort", "sundhedskort")]),
+       st.sampled_from(["lå desværre også i pungen", "var i den tegnebog jeg mistede"]))
+def test_ones_own_thing_by_its_name_beats_an_out_of_scope_word(desk, thing, where):
+    """Lost property is out of scope, the passport lost with it is not."""
+    said, topic = thing
+    first, = talk(desk, f"{said} {where}. Hvordan får jeg et nyt?")
+    assert first.topic == topic, (said, where, first.reason)
+
+
+@SLOW
+@given(st.sampled_from(["hund", "kat"]))
+def test_a_pets_passport_stays_with_the_vet(desk, pet):
+    first, = talk(desk, f"vores {pet} skal have et pas, så den kan komme med på ferie til "
+                        "Tyskland. hvor får vi det?")
+    assert first.topic == "uden-for-omraade", (pet, first.reason)

@@ -100,6 +100,8 @@ PERSON = rx(
     r"(?:kan|kunne|vil|ville|må) (?:en|én|nogen) af (?:jer|jeres \w+) (?:ikke )?(?:\w+ )?"
     r"(?:sidde|komme|hjælpe|vise|ringe|kigge|se|tage|gå)",
     r"(?:an? )?(?:actual|real|live) (?:person|human|human being|agent|people)",
+    # someone got to call: "kan du få kommunen til at ringe til ham om det?"
+    r"(?:få|have) (?:kommunen|jer|nogen|en|én|dem|en medarbejder) til at (?:ringe|kontakte)",
 )
 OWN_CASE = rx(
     r"(?:min|vores) sag", r"(?:mine|vores) sager", r"status på",
@@ -160,7 +162,8 @@ OWN_CASE = rx(
     # a bill or reminder for what is paid, to be put right: "jeg har fået en rykker, men
     # jeg har altså betalt den", "vil gerne have det rettet"
     r"(?:rykker|regning|opkrævning|rykkeren|regningen)(?: \S+){0,8} (?<!ikke )(?<!ik )(?<!ikk )"
-    r"(?:har|havde) (?:jeg |vi )?(?:altså |jo |allerede |da )?betalt",
+    r"(?:(?:har|havde) (?:jeg |vi )?(?:altså |jo |allerede |da )?betalt|(?:jeg|vi) (?:altså |"
+    r"jo |allerede |da )?betalte)",
     r"(?:vil gerne|skal|må|vil) have (?:det|den|dem|fejlen|beløbet|regningen|rykkeren) "
     r"(?:rettet|ændret|annulleret|fjernet|slettet)",
 )

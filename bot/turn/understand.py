@@ -318,6 +318,18 @@ def weigh(sv: Services, text: str, hits: list[Hit]) -> tuple[list[Hit], bool]:
             sv.retriever.has_dense and area.dense >= c.unnamed_similarity)
     if real is None:
         return hits, True
+    if real.guide.topic == OUT_OF_SCOPE and not says_name(sv, text, OUT_OF_SCOPE):
+        # the citizen's own thing called by its name is what they ask about, not the
+        # out-of-scope place a word of theirs points to ("mit pas lå også i pungen" is
+        # about the passport, not lost property)
+        # (unless the out-of-scope entry matches twice the words: "vores hund skal have
+        # et pas" is the vet's pet passport)
+        mine = next((h for h in hits[1:] if h.guide.topic not in _NOT_SUBJECTS and
+                     says_name(sv, text, h.guide.topic)), None)
+        best = max((h.lexical for h in hits if mine is not None and
+                    h.guide.topic == mine.guide.topic), default=0.0)
+        if mine is not None and 2 * best >= real.lexical:
+            return [mine] + [h for h in hits if h is not mine], True
     if real.guide.topic in named:
         # both named: the area wins on clearly more of the question's words ("de banker
         # pæle ned på byggepladsen … larme" is about noise, not banks)
@@ -445,7 +457,8 @@ def _coordinated(between: str) -> bool:
     return len(before) + len(after) <= 4 and set(after) <= _BETWEEN and \
         len(set(before) - _BETWEEN) <= 1
 # topics a question may name beside its subject without being a second question
-_NOT_SUBJECTS = {*GENERIC_TOPICS, NO_GUIDE_TOPIC, "uden-for-omraade"}
+OUT_OF_SCOPE = "uden-for-omraade"
+_NOT_SUBJECTS = {*GENERIC_TOPICS, NO_GUIDE_TOPIC, OUT_OF_SCOPE}
 
 
 def two_subjects(sv: Services, text: str) -> list[tuple[str, str]] | None:
