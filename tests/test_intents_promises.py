@@ -256,3 +256,18 @@ def test_getting_someone_to_call_is_a_person(text):
 @given(st.sampled_from(["jeg altså betalte", "vi jo betalte", "jeg har altså betalt"]))
 def test_a_reminder_for_a_bill_paid_is_my_own_case(paid):
     assert detect(f"Jeg har fået en rykker på en regning, {paid} for to uger siden").own_case
+
+
+@given(st.sampled_from(["Tusind tak fordi I tog jer tid", "Tak fordi du gider hjælpe en gammel "
+                        "mand", "mange tak fordi I lyttede"]),
+       st.sampled_from(["", ", det betyder meget lige nu", ". Jeg må hellere gå nu",
+                        ". Jeg har ikke mere tid"]))
+def test_thanks_for_the_time_is_thanks(thanks, more):
+    c = detect(f"{thanks}{more}.")
+    assert c.thanks and not c.question, (thanks, more)
+
+
+@given(st.sampled_from(["kan du også hjælpe mig med noget mere?", "kan I så svare på noget andet?",
+                        "vil du også hjælpe mig med en ting til"]))
+def test_asking_leave_to_ask_more_is_vague(text):
+    assert detect(text).vague, text

@@ -25,7 +25,14 @@ THANKS = rx(r"tak", r"tusind tak", r"mange tak", r"tak for hjælpen", r"thanks?"
             r"det var (?:lige )?(?:det|hvad) jeg (?:skulle bruge|manglede|ledte efter|søgte)",
             r"nu ved jeg det", r"det kan jeg bruge", r"that'?s what i needed",
             r"skal (?:du|i|de) ha(?:ve|')?", r"tak alligevel", r"thx", r"ty", r"tak tak",
-            r"cheers", r"takker", r"mange tak for det", r"tak for nu", r"for nu",
+            r"cheers", r"takker",
+            # thanks for the time or the trouble: "tak fordi I tog jer tid", "tak fordi du
+            # gider hjælpe en gammel mand"
+            r"(?:tusind |mange |hjertelig )?tak fordi (?:du|i|de|jeg måtte) (?:\w+ ){0,2}(?:tog|"
+            r"tager|gad|gider|ville|vil|hjalp|hjælper|brugte|bruger|havde|har|lyttede|lytter)"
+            r"(?: \w+){0,5}",
+            r"det betyder (?:meget|rigtig meget|en masse)(?: for mig| for os)?(?: lige nu)?",
+            r"mange tak for det", r"tak for nu", r"for nu",
             # taking the answer in ("det lyder godt", "godt at vide", "got it")
             r"det lyder (?:godt|fint|rigtigt|fornuftigt|nemt)", r"det giver mening",
             r"(?:det er )?godt at vide", r"det var godt at vide", r"forstået", r"modtaget",
@@ -77,7 +84,10 @@ CLOSING = rx(
     r"vender) (?:jeg|vi)) (?:\w+ )?(?:igen |tilbage )?(?:i morgen|senere|en anden dag|"
     r"på (?:mandag|tirsdag|onsdag|torsdag|fredag|lørdag|søndag)|i (?:næste uge|weekenden)|"
     r"efter (?:weekenden|ferien|jul|nytår|påske))",
-    r"tak så længe", r"glem det", r"fandt (?:selv )?ud af det",
+    r"tak så længe",
+    # leaving: "jeg må hellere gå nu, jeg har ikke mere tid"
+    r"(?:jeg|vi) må hellere (?:gå|smutte|løbe|komme videre|lægge på|stoppe)(?: nu)?",
+    r"(?:jeg|vi) har ikke (?:mere|længere) tid(?: nu)?", r"glem det", r"fandt (?:selv )?ud af det",
     r"(?:jeg|vi) klarer (?:det|mig|os) selv", r"never mind", r"i'?ll (?:call|try|check|ask)",
     r"bye", r"goodbye", r"farvel", r"hej hej", r"vi ses", r"vi snakkes", r"godnat",
     r"(?:jeg|vi) (?:ringer|skriver|kommer|går|tager) (?:bare |så |hellere )?(?:ind |derind |"
@@ -195,8 +205,9 @@ QUESTION_WORDS = rx(r"hvordan", r"hvad", r"hvor", r"hvornår", r"hvem", r"hvilke
 VAGUE = rx(r"kan (?:du|i) hjælpe mig", r"jeg har brug for hjælp", r"jeg har et spørgsmål",
            # asking leave to ask, with nothing asked yet: "kan du hjælpe mig med noget?",
            # "må jeg spørge dig om en ting", "could you help me with something"
-           r"(?:kan|vil|må|gider) (?:du|i|de) (?:godt |lige )?(?:hjælpe|svare) (?:mig )?"
-           r"(?:med|på) (?:noget|en ting|et spørgsmål|lidt|et par spørgsmål|nogle spørgsmål)",
+           r"(?:kan|vil|må|gider) (?:du|i|de) (?:godt |lige |også |så )*(?:hjælpe|svare) (?:mig )?"
+           r"(?:med|på) (?:noget|en ting|et spørgsmål|lidt|et par spørgsmål|nogle spørgsmål)"
+           r"(?: (?:helt )?(?:mere|andet|til))?",
            r"(?:må|kan) jeg (?:godt |lige )?spørge (?:dig |jer )?om (?:noget|en ting|et par ting)",
            r"(?:jeg )?(?:har|havde) (?:lige )?(?:et|en|et par|nogle) (?:lille |kort |hurtigt )?"
            r"(?:spørgsmål|problem|ting|spørgsmål til dig)",
