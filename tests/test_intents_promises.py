@@ -271,3 +271,19 @@ def test_thanks_for_the_time_is_thanks(thanks, more):
                         "vil du også hjælpe mig med en ting til"]))
 def test_asking_leave_to_ask_more_is_vague(text):
     assert detect(text).vague, text
+
+
+@given(st.sampled_from(["Kan en af jer ikke registrere det for mig?",
+                        "kan jeg få en til at gøre det for mig",
+                        "Er der en af jer, jeg kan få lov at snakke med om det?",
+                        "kan jeg få nogen til at udfylde den"]))
+def test_someone_to_do_it_or_to_talk_to_is_a_person(text):
+    assert detect(text).wants_person, text
+
+
+@given(st.sampled_from(["hvor jeg skal henvende mig", "hvad jeg skal gøre",
+                        "hvem jeg skal ringe til"]),
+       st.sampled_from([". farvel", ", tak", ". hav en god dag"]))
+def test_knowing_where_to_go_now_is_a_farewell(what, bye):
+    c = detect(f"nå, så ved jeg {what}{bye}")
+    assert c.farewell and not c.question, (what, bye)

@@ -82,17 +82,18 @@ PERSON = rx(
     # someone got to do it: "jeg vil gerne have en til at kigge på det", "få nogen der kan
     # ringe mig op"
     r"(?:have|få) (?:en|én|nogen|et menneske) (?:til at|der kan|som kan) (?:kigge|se|hjælpe|"
-    r"ringe|tjekke|undersøge|gennemgå|vurdere|forklare)",
+    r"ringe|tjekke|undersøge|gennemgå|vurdere|forklare|gøre|ordne|klare|registrere|melde|"
+    r"udfylde)",
     # a visit: "kan der ikke komme én ud og vise mig det"
     r"(?:kan|må|vil) (?:der|i|nogen|en|én) (?:ikke )?(?:godt )?komme (?:en |én |nogen )?"
     r"(?:ud|forbi|hjem|ud til mig|hjem til mig|hjem til os)",
     # someone to call: "er der ikke en man kan ringe til"
-    r"(?:er|findes) der (?:ikke )?(?:en|én|nogen|et sted) (?:man|jeg|vi) kan (?:ringe|tale|snakke|"
-    r"skrive) (?:til|med)",
+    r"(?:er|findes) der (?:ikke )?(?:en|én|nogen|et sted)(?: af jer)?,? (?:man|jeg|vi) kan "
+    r"(?:få lov (?:til )?at )?(?:ringe|tale|snakke|skrive) (?:til|med)",
     # asking them to do it: "kan I ikke bare registrere det for mig" (not "forklare det for
     # mig", which a guide does)
-    r"(?:kan|vil|må) (?:i|du|kommunen|nogen) (?:ikke )?(?:bare |lige |godt )?"
-    r"(?!forklare|vise|sige|skrive|oversætte|læse|gentage|stave)[\wæøå]+e "
+    r"(?:kan|vil|må) (?:i|du|kommunen|nogen|en af jer|én af jer) (?:ikke )?(?:bare |lige |"
+    r"godt )?(?!forklare|vise|sige|skrive|oversætte|læse|gentage|stave)[\wæøå]+e "
     r"(?:det|den|dem|sagen|skaden|ansøgningen|blanketten)(?: \w+)? for (?:mig|os|hende|ham)",
     r"(?:can|could) (?:someone|somebody|anyone|anybody) (?:explain|go through|look at|help)",
     # one of the staff: "hjælp fra en af jer", "kan en af jer ikke sidde med hende"

@@ -67,6 +67,8 @@ CLOSING = rx(
     r"(?:hav|ha'?) (?:en )?(?:rigtig )?god (?:dag|aften|weekend|jul)",
     r"(?:så )?har jeg (?:det|hvad) jeg (?:skal|skulle) bruge",
     r"det var det hele", r"det var alt(?: for nu)?", r"så ved jeg det", r"nu ved jeg det",
+    # "nå, så ved jeg hvor jeg skal henvende mig": knowing where to go now
+    r"(?:så|nu) ved (?:jeg|vi) (?:hvor|hvad|hvordan|hvem)(?: \w+){0,5}",
     r"(?:det|dét) var (?:hvad|det|lige det) (?:jeg|vi) (?:gerne )?(?:ville|skulle) (?:vide|høre|"
     r"have at vide|have svar på)",
     r"så (?:ringer|skriver|kontakter|prøver|kigger|går|tager|spørger|venter|gør) (?:jeg|vi)",

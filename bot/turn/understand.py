@@ -291,7 +291,11 @@ def as_precedents_say(sv: Services, text: str, hits: list[Hit]) -> list[Hit]:
     if hits[0].guide.topic in named and vote.label not in named:
         return hits
     other = next((h for h in hits if h.guide.topic == vote.label), None)
-    return hits if other is None else [other] + [h for h in hits if h is not other]
+    if other is None or (hits[0].guide.topic in named and 2 * other.lexical < hits[0].lexical):
+        # (nor for a guide matching under half the words of a topic the turn names: "brugte
+        # batterier i skraldespanden" is about sorting, though bin turns are close)
+        return hits
+    return [other] + [h for h in hits if h is not other]
 
 
 def weigh(sv: Services, text: str, hits: list[Hit]) -> tuple[list[Hit], bool]:
