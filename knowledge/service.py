@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from ddh.logging import get_logger
@@ -33,8 +34,6 @@ class Knowledge:
     embedder: Embedder
     index: GuideIndex
     _retriever: HybridRetriever | None = None
-    _precedents: Precedents | None = None
-    _precedents_read: bool = False
 
     @classmethod
     def open(cls, settings: Settings, registry: Registry | None = None,
@@ -52,16 +51,13 @@ class Knowledge:
             self._retriever = self._new_retriever()
         return self._retriever
 
-    @property
+    @cached_property
     def precedents(self) -> Precedents | None:
         """The labelled turns the frontdesk consults (None when switched off or without
         an embedder that compares meaning); embedded once, then read from the cache."""
-        if not self._precedents_read:
-            s = self.settings
-            self._precedents = Precedents.open(
-                self.embedder, s.precedents_path, s.model_cache) if s.precedents else None
-            self._precedents_read = True
-        return self._precedents
+        s = self.settings
+        return Precedents.open(self.embedder, s.precedents_path, s.model_cache) \
+            if s.precedents else None
 
     def _new_retriever(self) -> HybridRetriever:
         """A retriever on the index as it is now. Its tables start from the current

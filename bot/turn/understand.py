@@ -273,27 +273,28 @@ def as_precedents_say(sv: Services, text: str, hits: list[Hit]) -> list[Hit]:
     """Of the guides found, the one of the topic that labelled conversations gave turns
     closest in meaning to this one, on a clear vote: the rules weigh words, and a
     citizen may name a thing in words of their own ("min mors breve fra kommunen og
-    sygehuset" is Digital Post, not digital help). Never against a topic (or an app)
-    the turn calls by its name, only among what retrieval found anyway, and only between guides:
-    whether a guide covers the question at all is for `weigh` (labelled turns about
-    things no guide covers are too varied to vote on)."""
-    if sv.precedents is None or not hits or hits[0].guide.topic in _NOT_SUBJECTS or \
-            says_name(sv, text, hits[0].guide.topic) or \
+    sygehuset" is Digital Post, not digital help). Only among what retrieval found
+    anyway, and only between guides: whether a guide covers the question at all is for
+    `weigh` (labelled turns about things no guide covers are too varied to vote on)."""
+    first = hits[0] if hits else None
+    if sv.precedents is None or first is None or first.guide.topic in _NOT_SUBJECTS or \
+            says_name(sv, text, first.guide.topic) or \
             len(apps_named(text, sv.retriever.guides)) == 1:  # the app is the subject
         return hits
     vote = sv.precedents.topic(text)
-    if vote is None or vote.share < TOPIC_SHARE or vote.label == hits[0].guide.topic or \
+    if vote is None or vote.share < TOPIC_SHARE or vote.label == first.guide.topic or \
             vote.label in _NOT_SUBJECTS:
         return hits
-    # nor against the words: the first's topic named and the vote's not ("et nyt
-    # skattekort" is close in meaning to "et nyt sundhedskort", and names tax)
-    named = sv.retriever.named_topics(text)
-    if hits[0].guide.topic in named and vote.label not in named:
-        return hits
     other = next((h for h in hits if h.guide.topic == vote.label), None)
-    if other is None or (hits[0].guide.topic in named and 2 * other.lexical < hits[0].lexical):
-        # (nor for a guide matching under half the words of a topic the turn names: "brugte
-        # batterier i skraldespanden" is about sorting, though bin turns are close)
+    if other is None:
+        return hits
+    # Nor against the words, when the turn names the first's topic: not for a topic it
+    # does not name ("et nyt skattekort" is close in meaning to "et nyt sundhedskort",
+    # and names tax), nor for a guide matching under half its words ("brugte batterier
+    # i skraldespanden" is about sorting, though turns about bins are close).
+    named = sv.retriever.named_topics(text)
+    if first.guide.topic in named and (vote.label not in named or
+                                       2 * other.lexical < first.lexical):
         return hits
     return [other] + [h for h in hits if h is not other]
 
@@ -330,9 +331,7 @@ def weigh(sv: Services, text: str, hits: list[Hit]) -> tuple[list[Hit], bool]:
         # et pas" is the vet's pet passport)
         mine = next((h for h in hits[1:] if h.guide.topic not in _NOT_SUBJECTS and
                      says_name(sv, text, h.guide.topic)), None)
-        best = max((h.lexical for h in hits if mine is not None and
-                    h.guide.topic == mine.guide.topic), default=0.0)
-        if mine is not None and 2 * best >= real.lexical:
+        if mine is not None and 2 * best_of(hits, mine.guide.topic)[1] >= real.lexical:
             return [mine] + [h for h in hits if h is not mine], True
     if real.guide.topic in named:
         # both named: the area wins on clearly more of the question's words ("de banker
@@ -346,8 +345,7 @@ def weigh(sv: Services, text: str, hits: list[Hit]) -> tuple[list[Hit], bool]:
         # hospital app, "logge ind" only how it fails; "mit kørekort" stays itself)
         # (the first topic judged on its best evidence: a municipality's own guide put
         # first may score below the national one of its topic)
-        own = [x for x in hits if x.guide.topic == real.guide.topic]
-        score, lexical = max(x.score for x in own), max(x.lexical for x in own)
+        score, lexical = best_of(hits, real.guide.topic)
         for h in hits[1:] if not says_name(sv, text, real.guide.topic) else ():
             if h.guide.topic in named and h.guide.topic not in (real.guide.topic,
                                                                 NO_GUIDE_TOPIC) and \
@@ -371,6 +369,13 @@ def weigh(sv: Services, text: str, hits: list[Hit]) -> tuple[list[Hit], bool]:
     close = real.lexical >= c.unnamed_lexical or (
         sv.retriever.has_dense and real.dense >= c.unnamed_similarity)
     return hits, close
+
+
+def best_of(hits: list[Hit], topic: str) -> tuple[float, float]:
+    """A topic's best evidence among the hits: its best score and its best term match
+    (its guides may be ranked apart: a municipality's own guide put first)."""
+    own = [h for h in hits if h.guide.topic == topic]
+    return max((h.score for h in own), default=0.0), max((h.lexical for h in own), default=0.0)
 
 
 def in_context(sv: Services, state: ConversationState, text: str) -> list[Hit] | None:
