@@ -110,7 +110,8 @@ class Precedents:
         return self._vote(text, self._acts)
 
     def topic(self, text: str) -> Vote | None:
-        """Among the opening turns only: a later turn's topic came from its context."""
+        """Among the turns that opened a topic (a conversation's first, or a switch): a
+        turn that goes on took its topic from the context."""
         return self._vote(text, self._topics)
 
     def _vote(self, text: str, labels: np.ndarray) -> Vote | None:
