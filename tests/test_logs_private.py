@@ -178,3 +178,14 @@ def test_access_lines_keep_no_query_and_no_number_in_the_path():
     record.args = ("127.0.0.1:1", "GET", "/callback/28%2012%2034%2056", "1.1", 200)
     AccessPaths().filter(record)
     assert "28" not in record.getMessage().split("GET ")[1]
+
+
+@pytest.mark.parametrize("text", [
+    "første januar nitten hundrede og nioghalvfems og de sidste fire er atten ti",
+    "ring til mig på otte otte syv syv seks seks fem fem",
+    "cpr nul et nul et ni nul et to tre fire"])
+def test_number_words_at_the_very_end_of_a_line_are_redacted(text):
+    """The quick check that lets plain lines through must not miss a number spoken
+    last (found by the generated test above: nothing followed "atten ti")."""
+    event = redact_event(None, "info", {"event": text})
+    assert leftover_numbers(event["event"]) == "", event["event"]
