@@ -16,8 +16,9 @@ import sys
 import time
 import uuid
 from contextlib import ExitStack
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -263,7 +264,9 @@ def test_national_guides_stay_with_ddh(cluster):
 def test_freshness_alerts(cluster, registry):
     (url, _), store, _ = cluster
     eva, ole = session(url, "eva"), session(url, "ole")
-    soon = (date.today() + timedelta(days=5)).isoformat()
+    # the municipality's date, as the server counts (UTC is a day behind after 23:00)
+    today = datetime.now(ZoneInfo("Europe/Copenhagen")).date()
+    soon = (today + timedelta(days=5)).isoformat()
     gid = eva.post("/api/admin/guides", json={
         **GUIDE, "municipality": "0615", "title": "Lørdagsåbent i Horsens Borgerservice",
         "review_by": soon}).json()["id"]
@@ -275,8 +278,8 @@ def test_freshness_alerts(cluster, registry):
     assert page.status_code == 200 and "Lørdagsåbent i Horsens Borgerservice" in page.text
     # For e-mail: the same list, by owner.
     desk = GuideDesk(GuideStore(store.sessions), registry)
-    assert list(desk.reminders(date.today(), 30)) == ["eva"]
-    assert desk.reminders(date.today(), 2) == {}
+    assert list(desk.reminders(today, 30)) == ["eva"]
+    assert desk.reminders(today, 2) == {}
 
 
 def test_published_guide_is_a_valid_corpus_guide(cluster):
